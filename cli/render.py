@@ -1,0 +1,189 @@
+"""Renderers: an AuditResult in, Rich renderables or Markdown text out; nothing is computed."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from shopscore.scoring.result import PERIODS, AuditResult, ShopResult
+
+STARS = ("5", "4", "3", "2", "1")
+
+
+def percent(fraction: float | None, signed: bool = False) -> str:
+    """A fraction as a percentage with two decimals, rounded half up (0.97945 -> 97.95%)."""
+    if fraction is None:
+        return "-"
+    value = Decimal(repr(fraction * 100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{value:+}%" if signed else f"{value}%"
+
+
+def num(value, places: int = 5) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.{places}f}"
+
+
+def badge(value) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _position(item: dict) -> str:
+    if item["vs_industry"] is None:
+        return "-"
+    word = {"above": "above (red)", "below": "below (green)", "level": "level"}[item["position"]]
+    basis = "" if item["vs_industry_basis"] == "average" else " range"
+    return f"{percent(item['vs_industry'], signed=True)} {word}{basis}"
+
+
+def _bound(check: dict) -> str:
+    parts = []
+    if check["min"] is not None:
+        parts.append(f">= {check['min']:g}")
+    if check["max"] is not None:
+        parts.append(f"<= {check['max']:g}")
+    return " and ".join(parts)
+
+
+def _value(check: dict) -> str:
+    value = check["value"]
+    if value is None:
+        return "-"
+    if check["metric"].endswith("positive_rate"):
+        return percent(value)
+    return num(value)
+
+
+def _reasons(shop: dict) -> list[tuple[str, str, int]]:
+    rows = []
+    for section, key in (("credit", ("credit", "excluded_by_reason")),
+                         ("dsr", ("dsr", "excluded_by_reason")),
+                         ("anomaly", ("anomalies_by_reason",))):
+        table = shop
+        for k in key:
+            table = table[k]
+        rows += [(section, code, n) for code, n in sorted(table.items())]
+    return rows
+
+
+def shop_tables(shop: ShopResult) -> list:
+    """The platform's pages for one shop: credit, periods, DSR, checks, exclusions."""
+    d = shop.to_dict()
+    c = d["credit"]
+    level = c["level"]["name"] or "no level (score below 4)"
+    summary = Table(box=box.SIMPLE_HEAVY, title=f"Shop {d['shop_id']}: credit", title_justify="left")
+    for col in ("credit score", "level", "positive rate", "default positives", "unrated lines"):
+        summary.add_column(col, justify="right")
+    summary.add_row(str(c["score"]), f"{level} (#{c['level']['index']})",
+                    percent(c["positive_rate"]), str(c["default_positive"]),
+                    str(c["unrated_lines"]))
+
+    periods = Table(box=box.SIMPLE, title="Ratings by period (rated_at)", title_justify="left")
+    periods.add_column("")
+    for p in PERIODS:
+        periods.add_column(p, justify="right")
+    for kind in ("positive", "neutral", "negative"):
+        periods.add_row(kind, *(str(c["periods"][p][kind]) for p in PERIODS))
+
+    ds = d["dsr"]
+    dsr = Table(box=box.SIMPLE_HEAVY, title=f"DSR (last {ds['window_days']} days)",
+                title_justify="left")
+    for col in ("item", "score", "badge", "count", *(f"{s}★" for s in STARS), "industry",
+                "vs industry"):
+        dsr.add_column(col, justify="left" if col == "item" else "right")
+    for name in list(ds["seller_items"]) + [k for k in ds if isinstance(ds[k], dict)
+                                            and "score" in ds[k] and k not in ds["seller_items"]]:
+        item = ds[name]
+        label = name if name in ds["seller_items"] else f"{name} (not seller DSR)"
+        dsr.add_row(label, num(item["score"]), badge(item["badge"]), str(item["count"]),
+                    *(percent(item["shares"][s]) if item["count"] else "-" for s in STARS),
+                    num(item["industry"], 2) if item["industry"] is not None else "-",
+                    _position(item))
+    dsr.caption = f"items below industry: {ds['items_below_industry']}"
+
+    checks = Table(box=box.SIMPLE_HEAVY, title="Checks", title_justify="left")
+    for col in ("check", "result", "value", "bound", "margin", "5★ needed", "reason"):
+        checks.add_column(col, justify="left" if col in ("check", "reason") else "right")
+    for ch in d["checks"]:
+        mark = Text("PASS", style="bold green") if ch["passed"] else Text("FAIL", style="bold red")
+        checks.add_row(ch["name"], mark, _value(ch), _bound(ch), num(ch["margin"]),
+                       "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"]),
+                       ch["reason"] or "")
+
+    reasons = Table(box=box.SIMPLE, title="Excluded and anomalies, by reason", title_justify="left")
+    for col in ("section", "reason", "count"):
+        reasons.add_column(col, justify="right" if col == "count" else "left")
+    rows = _reasons(d)
+    for row in rows:
+        reasons.add_row(row[0], row[1], str(row[2]))
+    if not rows:
+        reasons.add_row("-", "none", "0")
+    return [summary, periods, dsr, checks, reasons]
+
+
+def inputs_table(result: AuditResult) -> Table:
+    table = Table(box=box.SIMPLE, title="Inputs (rows read = used + rejected)", title_justify="left")
+    for col in ("file", "role", "read", "used", "rejected", "by reason"):
+        table.add_column(col, justify="right" if col in ("read", "used", "rejected") else "left")
+    for f in result.inputs["files"]:
+        reasons = ", ".join(f"{k} {v}" for k, v in f["rejected_by_reason"].items()) or "-"
+        table.add_row(f["path"], f["role"], str(f["rows_read"]), str(f["rows_used"]),
+                      str(f["rows_rejected"]), reasons)
+    return table
+
+
+def audit_renderable(result: AuditResult) -> Group:
+    head = Text(f"shopscore audit as of {result.as_of} (profile {result.profile}): "
+                f"{len(result.shops)} shop(s), ", style="bold")
+    head.append("all checks pass" if result.passed else "some checks FAIL",
+                style="bold green" if result.passed else "bold red")
+    parts = [head, inputs_table(result)]
+    for shop in result.shops:
+        parts += shop_tables(shop)
+    return Group(*parts)
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def audit_markdown(result: AuditResult) -> str:
+    """The audit as Markdown, fit for pasting into a team chat."""
+    out = [f"**shopscore audit** as of {result.as_of} (profile {result.profile}): "
+           + ("all checks pass ✅" if result.passed else "some checks FAIL ❌"), ""]
+    for shop in result.shops:
+        d = shop.to_dict()
+        c = d["credit"]
+        out.append(f"### Shop {d['shop_id']}")
+        out.append(f"Credit score **{c['score']}** ({c['level']['name'] or 'no level'}), "
+                   f"positive rate **{percent(c['positive_rate'])}**, "
+                   f"default positives {c['default_positive']}")
+        out.append("")
+        out.append(_md_table(["", *PERIODS], [[k, *(str(c["periods"][p][k]) for p in PERIODS)]
+                                              for k in ("positive", "neutral", "negative")]))
+        out.append("")
+        ds = d["dsr"]
+        out.append(_md_table(
+            ["DSR item", "score", "badge", "count", "vs industry"],
+            [[n, num(ds[n]["score"]), badge(ds[n]["badge"]), str(ds[n]["count"]),
+              _position(ds[n])] for n in ds["seller_items"]]))
+        out.append("")
+        out.append(_md_table(
+            ["check", "result", "value", "bound", "margin", "5★ needed"],
+            [[ch["name"], "PASS" if ch["passed"] else "**FAIL**", _value(ch), _bound(ch),
+              num(ch["margin"]),
+              "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"])]
+             for ch in d["checks"]]))
+        reasons = _reasons(d)
+        if reasons:
+            out.append("")
+            out.append("Excluded/anomalies: " + ", ".join(f"{s} {r} {n}" for s, r, n in reasons))
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""The scoring engine: pure functions over pandas data, no command-line code."""

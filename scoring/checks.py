@@ -1,0 +1,123 @@
+"""Checks (RULES.md section 4): a metric of the result held against a min and/or max bound."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import ChecksFileError
+from .result import CheckResult
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    metric: str
+    min: float | None = None
+    max: float | None = None
+
+
+def default_checks(seller_items, bar: float) -> list[Check]:
+    """The campaign entry bar: every seller DSR item at least `bar`."""
+    return [Check(f"dsr.{item} >= {bar:g}", f"dsr.{item}.score", min=bar) for item in seller_items]
+
+
+def _number(value, where: str, path: str):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ChecksFileError(f"checks file {path}: {where} must be a number, not {value!r}")
+    return float(value)
+
+
+def load_checks(path) -> list[Check]:
+    """Read a TOML file of named checks: `[checks.NAME]` tables with metric, min and/or max."""
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ChecksFileError(f"checks file {path}: cannot be read ({exc.strerror}); fix --checks") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ChecksFileError(f"checks file {path} is not valid TOML: {exc}") from None
+    table = doc.get("checks")
+    if not isinstance(table, dict) or not table:
+        raise ChecksFileError(f"checks file {path}: expected one or more [checks.NAME] tables "
+                              "with metric = \"dsr.description.score\" and min/max")
+    out = []
+    for name, spec in table.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("metric"), str):
+            raise ChecksFileError(f"checks file {path}: [checks.{name}] needs metric = \"PATH\"")
+        lo = _number(spec.get("min"), f"checks.{name}.min", str(path))
+        hi = _number(spec.get("max"), f"checks.{name}.max", str(path))
+        if lo is None and hi is None:
+            raise ChecksFileError(f"checks file {path}: [checks.{name}] needs min and/or max")
+        unknown = set(spec) - {"metric", "min", "max"}
+        if unknown:
+            raise ChecksFileError(f"checks file {path}: [checks.{name}] has unknown keys "
+                                  f"{', '.join(sorted(unknown))}")
+        out.append(Check(name, spec["metric"], lo, hi))
+    return out
+
+
+_MISSING = object()
+
+
+def lookup(doc: dict, path: str):
+    """The value at a dotted JSON path, or _MISSING."""
+    cur = doc
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return _MISSING
+        cur = cur[part]
+    return cur
+
+
+def validate_metrics(checks, sample: dict):
+    """Fail early (exit 2) for a check whose metric names nothing in the result."""
+    for check in checks:
+        value = lookup(sample, check.metric)
+        if value is _MISSING or isinstance(value, (dict, list, str, bool)):
+            raise ChecksFileError(f"check {check.name!r}: metric {check.metric!r} is not a number "
+                                  "in the audit result (e.g. dsr.description.score, "
+                                  "credit.positive_rate, credit.score, dsr.items_below_industry)")
+
+
+def five_star_needed(total: int, count: int, bound: float) -> int | None:
+    """The least n >= 0 with (total + 5n) / (count + n) >= bound; None when bound > 5."""
+    if bound > 5:
+        return None
+    if count and total / count >= bound:
+        return 0
+    exact = Fraction(str(bound))
+    if exact >= 5:  # only an all-5 history reaches 5, and adding 5s cannot change that
+        return None
+    n = max(0 if count else 1, math.ceil((exact * count - total) / (5 - exact)))
+    while (total + 5 * n) / (count + n) < bound:  # float agreement with the check itself
+        n += 1
+    return n
+
+
+def evaluate(check: Check, metrics: dict) -> CheckResult:
+    value = lookup(metrics, check.metric)
+    if value is _MISSING or value is None:
+        reason = "no ratings" if value is None else "metric not in the result"
+        return CheckResult(check.name, check.metric, check.min, check.max, None, False,
+                           None, None, reason)
+    value = float(value) if not isinstance(value, int) else value
+    margins = []
+    if check.min is not None:
+        margins.append(value - check.min)
+    if check.max is not None:
+        margins.append(check.max - value)
+    margin = min(margins)
+    passed = all(m >= 0 for m in margins)
+    needed = None
+    parts = check.metric.split(".")
+    if check.min is not None and len(parts) == 3 and parts[0] == "dsr" and parts[2] == "score":
+        item = metrics["dsr"][parts[1]]
+        needed = five_star_needed(item["sum"], item["count"], check.min)
+    return CheckResult(check.name, check.metric, check.min, check.max, value, bool(passed),
+                       margin, needed, None)

@@ -1,0 +1,122 @@
+"""Credit points (RULES.md section 2): the fate of every buyer rating, decided once per line."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .columns import CREDITS
+from .profile import Profile
+from .windows import anchored_windows, capped_running_total, codes, combine_codes, sort_order, words
+
+COUNTED = "counted"
+UNRATED = "unrated"
+DAY = np.timedelta64(1, "D")
+
+
+def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> pd.DataFrame:
+    """One row per trade line: the rating it carries (if any) and its fate.
+
+    Columns: points (+1/0/-1, or -9 without rating), at (the rating's date), is_default,
+    fate (`counted`, `unrated` or an exclusion reason code), anomaly (reason or None),
+    replaced_by (row of the rating counted in its place for same_item_14d, else -1)."""
+    n = len(lines)
+    given = words(lines["credit"])
+    points = np.full(n, -9, dtype=np.int8)
+    for word, value in CREDITS.items():
+        points[given == word] = value
+    rated = points != -9
+    rated_at = lines["rated_at"].to_numpy("datetime64[ns]")
+    completed = lines["completed_at"].to_numpy("datetime64[ns]")
+    created = lines["created_at"].to_numpy("datetime64[ns]")
+    status = words(lines["status"])
+    escrow = lines["escrow"].to_numpy(dtype=bool)
+    refunded = lines["refunded"].to_numpy(dtype=bool)
+
+    fate = np.full(n, UNRATED, dtype=object)
+    anomaly = np.full(n, None, dtype=object)
+    at = rated_at.copy()
+    is_default = np.zeros(n, dtype=bool)
+
+    def exclude(mask, code):
+        mask = mask & (fate == UNRATED) & rated
+        fate[mask] = code
+
+    # Nothing after as_of exists; then section 1, in the order RULES.md lists it.
+    exclude((rated_at > as_of) | (created > as_of), "after_as_of")
+    exclude(status != "success", "not_success")
+    exclude(~escrow, "not_escrow")
+    exclude(refunded, "refunded")
+    window = np.timedelta64(profile.rating_window_days, "D")
+    in_window = (completed <= rated_at) & (rated_at <= completed + window)
+    exclude(~in_window, "outside_rating_window")
+    eligible = rated & (fate == UNRATED)
+
+    # Revisions: only ratings that passed section 1 are examined; revisions after as_of
+    # do not exist yet.
+    revised_at = lines["revised_at"].to_numpy("datetime64[ns]")
+    revised_to = words(lines["revised_to"])
+    revision = eligible & ~np.isnat(revised_at) & (revised_at <= as_of)
+    of_positive = revision & (points == 1)
+    late = revision & ~of_positive & (revised_at > rated_at + profile.revision_days * DAY)
+    early = revision & ~of_positive & ~late & (revised_at < rated_at)
+    anomaly[of_positive] = "revision_of_positive"
+    anomaly[late] = "revision_after_30_days"
+    anomaly[early] = "revision_before_rating"
+    valid = revision & ~of_positive & ~late & ~early
+    points[valid & (revised_to == "positive")] = 1
+    fate[valid & (revised_to == "deleted")] = "deleted"
+
+    # Default positives: a rateable line the buyer never rated, the seller rated positive.
+    seller_at = lines["seller_rated_at"].to_numpy("datetime64[ns]")
+    seller_positive = words(lines["seller_credit"]) == "positive"
+    due = seller_at + profile.default_positive_days * DAY
+    is_default = (~rated & (status == "success") & escrow & ~refunded & seller_positive
+                  & (due <= as_of) & (created <= as_of))
+    points[is_default] = 1
+    at[is_default] = due[is_default]
+    alive = (rated & (fate == UNRATED)) | is_default
+
+    # Tiny trades score nothing (only when the data carries the amount).
+    if "amount" in lines:
+        amount = lines["amount"].to_numpy(dtype="float64")
+        tiny = alive & (amount <= profile.low_amount_yuan + 1e-9)
+        fate[tiny] = "low_amount"
+        alive &= ~tiny
+
+    # Same (shop, buyer, item) within the anchored 14-day windows: one of each kind.
+    replaced_by = np.full(n, -1, dtype=np.int64)
+    idx = np.flatnonzero(alive)
+    if idx.size:
+        group = combine_codes(*(codes(lines[c].to_numpy()[idx])
+                                for c in ("shop_id", "buyer_id", "item_id")))
+        order = sort_order(group, created[idx], lines["order_id"].to_numpy()[idx],
+                           lines["line_id"].to_numpy()[idx])
+        win = anchored_windows(group[order], created[idx][order],
+                               profile.same_item_window_days * DAY)
+        kinds = pd.DataFrame({"win": win, "kind": points[idx][order]})
+        first_pos = kinds.groupby(["win", "kind"], sort=False).cumcount().to_numpy()
+        dup = first_pos > 0
+        rows = idx[order]
+        first_row = pd.Series(rows).groupby([win, kinds["kind"].to_numpy()]).transform("first")
+        fate[rows[dup]] = "same_item_14d"
+        replaced_by[rows[dup]] = first_row.to_numpy()[dup]
+        alive[rows[dup]] = False
+
+    # Monthly cap: per (shop, buyer, month of creation), a running total kept within -cap..cap.
+    idx = np.flatnonzero(alive)
+    if idx.size:
+        month = created[idx].astype("datetime64[M]").astype(np.int64)
+        group = combine_codes(codes(lines["shop_id"].to_numpy()[idx]),
+                              codes(lines["buyer_id"].to_numpy()[idx]), month)
+        order = sort_order(group, created[idx], lines["order_id"].to_numpy()[idx],
+                           lines["line_id"].to_numpy()[idx])
+        keep = capped_running_total(group[order], points[idx][order].astype(np.int64),
+                                    profile.monthly_cap_points)
+        capped = idx[order][~keep]
+        fate[capped] = "monthly_cap"
+        alive[capped] = False
+
+    fate[alive] = COUNTED
+    return pd.DataFrame({"points": points, "at": at, "is_default": is_default, "fate": fate,
+                         "anomaly": anomaly, "replaced_by": replaced_by})

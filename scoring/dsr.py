@@ -1,0 +1,118 @@
+"""Detailed seller ratings (RULES.md section 3): the fate of every DSR-scored order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .profile import Profile
+from .windows import codes, combine_codes, group_starts, words
+
+COUNTED = "counted"
+DAY = np.timedelta64(1, "D")
+# How far an order's best line got through section 1; the reason is the first rule it fails.
+STAGE_REASONS = ("not_success", "not_escrow", "refunded")
+
+
+def _line_stage(lines: pd.DataFrame) -> np.ndarray:
+    success = (words(lines["status"]) == "success")
+    escrow = lines["escrow"].to_numpy(dtype=bool)
+    refunded = lines["refunded"].to_numpy(dtype=bool)
+    return np.where(~success, 0, np.where(~escrow, 1, np.where(refunded, 2, 3)))
+
+
+def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> pd.DataFrame:
+    """One row per DSR-scored order: its scores (earliest-rated line's), dates and fate.
+
+    Columns: shop_id, order_id, buyer_id, line (row of the line whose scores are used),
+    completed_at (the order's success time), at (dsr_rated_at), dsr_<item> for each item,
+    fate (`counted` or an exclusion reason), conflict (bool)."""
+    items = [f"dsr_{i}" for i in profile.dsr_items]
+    values = lines[items].to_numpy(dtype="float64") if items else np.zeros((len(lines), 0))
+    has_dsr = ~np.isnan(values).all(axis=1) if items else np.zeros(len(lines), bool)
+    if not has_dsr.any():
+        return _empty(items)
+
+    order_key = combine_codes(codes(lines["shop_id"].to_numpy()), codes(lines["order_id"].to_numpy()))
+    # Order-level facts from all of the order's lines.
+    stage = _line_stage(lines)
+    completed = lines["completed_at"].to_numpy("datetime64[ns]")
+    success_completed = np.where(stage >= 1, completed, np.datetime64("NaT"))
+    facts = pd.DataFrame({"key": order_key, "stage": stage, "completed": success_completed,
+                          "created": lines["created_at"].to_numpy("datetime64[ns]")})
+    per_order = facts.groupby("key", sort=False).agg(stage=("stage", "max"),
+                                                     completed=("completed", "min"),
+                                                     created=("created", "min"))
+
+    rows = np.flatnonzero(has_dsr)
+    at = lines["dsr_rated_at"].to_numpy("datetime64[ns]")[rows]
+    line_code = pd.factorize(words(lines["line_id"])[rows], sort=True)[0]
+    keys = order_key[rows]
+    order = np.lexsort((line_code, at.astype(np.int64), ~(at <= as_of), keys))
+    rows, keys, at = rows[order], keys[order], at[order]
+    first = group_starts(keys)
+    vals = values[rows]
+    rep = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+    # A conflict: another line of the order, rated by as_of, carries different scores.
+    same = (vals == vals[rep]) | (np.isnan(vals) & np.isnan(vals[rep]))
+    differs = ~same.all(axis=1) & (at <= as_of)
+    conflict = pd.Series(differs).groupby(keys).transform("any").to_numpy()[first]
+
+    chosen = rows[first]
+    out = pd.DataFrame({
+        "shop_id": lines["shop_id"].to_numpy()[chosen],
+        "order_id": lines["order_id"].to_numpy()[chosen],
+        "buyer_id": lines["buyer_id"].to_numpy()[chosen],
+        "line": chosen,
+        "at": at[first],
+    })
+    facts = per_order.loc[keys[first]]
+    out["completed_at"] = facts["completed"].to_numpy()
+    for j, col in enumerate(items):
+        out[col] = vals[first, j]
+    out["conflict"] = conflict
+
+    fate = np.full(len(out), COUNTED, dtype=object)
+    order_stage = facts["stage"].to_numpy()
+    done_at = out["completed_at"].to_numpy("datetime64[ns]")
+    dsr_at = out["at"].to_numpy("datetime64[ns]")
+
+    def exclude(mask, code):
+        fate[mask & (fate == COUNTED)] = code
+
+    exclude((dsr_at > as_of) | (facts["created"].to_numpy() > as_of), "after_as_of")
+    for level, code in enumerate(STAGE_REASONS):
+        exclude(order_stage == level, code)
+    window = profile.rating_window_days * DAY
+    exclude(~((done_at <= dsr_at) & (dsr_at <= done_at + window)), "outside_rating_window")
+    out.loc[fate == "after_as_of", "conflict"] = False
+
+    # First three a month, by the month the order became successful.
+    eligible = np.flatnonzero(fate == COUNTED)
+    if eligible.size:
+        month = done_at[eligible].astype("datetime64[M]").astype(np.int64)
+        group = combine_codes(codes(out["shop_id"].to_numpy()[eligible]),
+                              codes(out["buyer_id"].to_numpy()[eligible]), month)
+        oid = pd.factorize(out["order_id"].astype(object).to_numpy()[eligible], sort=True)[0]
+        order = np.lexsort((oid, done_at[eligible].astype(np.int64), group))
+        g = group[order]
+        first_row = np.maximum.accumulate(np.where(group_starts(g), np.arange(len(g)), 0))
+        rank = np.arange(len(g)) - first_row
+        fate[eligible[order][rank >= profile.dsr_monthly_first_orders]] = "dsr_monthly_cap"
+
+    start = as_of - profile.dsr_window_days * DAY
+    exclude(~((start < dsr_at) & (dsr_at <= as_of)), "outside_dsr_window")
+    out["fate"] = fate
+    return out
+
+
+def _empty(items) -> pd.DataFrame:
+    cols = {"shop_id": pd.Series([], dtype=object), "order_id": pd.Series([], dtype=object),
+            "buyer_id": pd.Series([], dtype=object), "line": pd.Series([], dtype=np.int64),
+            "at": pd.Series([], dtype="datetime64[ns]"),
+            "completed_at": pd.Series([], dtype="datetime64[ns]")}
+    for col in items:
+        cols[col] = pd.Series([], dtype="float64")
+    cols["conflict"] = pd.Series([], dtype=bool)
+    cols["fate"] = pd.Series([], dtype=object)
+    return pd.DataFrame(cols)

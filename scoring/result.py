@@ -1,0 +1,147 @@
+"""The audit result: typed, immutable records whose to_dict() is the JSON of CONTRACT.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = 1
+PERIODS = ("7d", "30d", "180d", "older", "total")
+
+
+@dataclass(frozen=True)
+class Tally:
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+
+    def to_dict(self) -> dict:
+        return {"positive": self.positive, "neutral": self.neutral, "negative": self.negative}
+
+
+@dataclass(frozen=True)
+class Credit:
+    score: int
+    level_index: int
+    level_name: str | None
+    positive: int
+    neutral: int
+    negative: int
+    default_positive: int
+    positive_rate: float | None
+    periods: dict  # period label -> Tally
+    excluded_by_reason: dict
+    unrated: int
+
+    def to_dict(self) -> dict:
+        return {
+            "score": self.score,
+            "level": {"index": self.level_index, "name": self.level_name},
+            "positive": self.positive, "neutral": self.neutral, "negative": self.negative,
+            "default_positive": self.default_positive,
+            "positive_rate": self.positive_rate,
+            "periods": {k: v.to_dict() for k, v in self.periods.items()},
+            "excluded_by_reason": dict(sorted(self.excluded_by_reason.items())),
+            "unrated_lines": self.unrated,
+        }
+
+
+@dataclass(frozen=True)
+class DsrItem:
+    score: float | None
+    count: int
+    total: int  # the sum of the counted stars
+    shares: dict  # "1".."5" -> fraction
+    badge: float | None
+    industry: float | None = None
+    industry_best: float | None = None
+    industry_lowest: float | None = None
+    vs_industry: float | None = None
+    vs_industry_basis: str | None = None
+    position: str | None = None  # above / below / level against the industry average
+
+    def to_dict(self) -> dict:
+        return {"score": self.score, "count": self.count, "sum": self.total,
+                "shares": dict(self.shares), "badge": self.badge,
+                "industry": self.industry, "industry_best": self.industry_best,
+                "industry_lowest": self.industry_lowest, "vs_industry": self.vs_industry,
+                "vs_industry_basis": self.vs_industry_basis, "position": self.position}
+
+
+@dataclass(frozen=True)
+class Dsr:
+    window_days: int
+    items: dict  # item name -> DsrItem (every item of the profile)
+    seller_items: tuple
+    items_below_industry: int
+    excluded_by_reason: dict
+    orders: int  # DSR-scored orders examined (counted + excluded)
+
+    def to_dict(self) -> dict:
+        out = {"window_days": self.window_days}
+        for name, item in self.items.items():
+            out[name] = item.to_dict()
+        out["seller_items"] = list(self.seller_items)
+        out["items_below_industry"] = self.items_below_industry
+        out["excluded_by_reason"] = dict(sorted(self.excluded_by_reason.items()))
+        out["orders_scored"] = self.orders
+        return out
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    metric: str
+    min: float | None
+    max: float | None
+    value: float | None
+    passed: bool
+    margin: float | None
+    five_star_needed: int | None
+    reason: str | None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "metric": self.metric, "min": self.min, "max": self.max,
+                "value": self.value, "passed": self.passed, "margin": self.margin,
+                "five_star_needed": self.five_star_needed, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ShopResult:
+    shop_id: str
+    credit: Credit
+    dsr: Dsr
+    anomalies_by_reason: dict
+    checks: tuple = ()
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def metrics(self) -> dict:
+        """The shop's figures as checks address them (the JSON without the checks)."""
+        return {"shop_id": self.shop_id, "credit": self.credit.to_dict(),
+                "dsr": self.dsr.to_dict(),
+                "anomalies_by_reason": dict(sorted(self.anomalies_by_reason.items()))}
+
+    def to_dict(self) -> dict:
+        out = self.metrics()
+        out["checks"] = [c.to_dict() for c in self.checks]
+        out["passed"] = self.passed
+        return out
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    as_of: str  # ISO 8601 with the profile's offset
+    profile: str
+    inputs: dict
+    shops: tuple = field(default_factory=tuple)
+
+    @property
+    def passed(self) -> bool:
+        return all(s.passed for s in self.shops)
+
+    def to_dict(self) -> dict:
+        return {"schema_version": SCHEMA_VERSION, "as_of": self.as_of, "profile": self.profile,
+                "inputs": self.inputs, "shops": [s.to_dict() for s in self.shops],
+                "passed": self.passed}
