@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+
 from shopscore import __version__
 from shopscore.scoring.audit import audit as run_audit
 from shopscore.scoring.checks import default_checks, load_checks

@@ -8,6 +8,7 @@ from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+
 from shopscore.scoring.result import PERIODS, AuditResult, ShopResult
 
 STARS = ("5", "4", "3", "2", "1")
