@@ -37,7 +37,7 @@ def badge(value) -> str:
 def _position(item: dict) -> str:
     if item["vs_industry"] is None:
         return "-"
-    word = {"above": "above (red)", "below": "below (green)", "level": "level"}[item["position"]]
+    word = {"above": "above", "below": "below", "level": "level"}[item["position"]]
     basis = "" if item["vs_industry_basis"] == "average" else " range"
     return f"{percent(item['vs_industry'], signed=True)} {word}{basis}"
 
@@ -92,29 +92,36 @@ def shop_tables(shop: ShopResult) -> list:
         periods.add_row(kind, *(str(c["periods"][p][kind]) for p in PERIODS))
 
     ds = d["dsr"]
+    names = list(ds["seller_items"]) + [k for k in ds if isinstance(ds[k], dict) and "score" in ds[k]
+                                        and k not in ds["seller_items"]]
     dsr = Table(box=box.SIMPLE_HEAVY, title=f"DSR (last {ds['window_days']} days)",
-                title_justify="left")
-    for col in ("item", "score", "badge", "count", *(f"{s}★" for s in STARS), "industry",
-                "vs industry"):
+                title_justify="left", caption=f"items below industry: {ds['items_below_industry']}")
+    for col in ("item", "score", "badge", "count", "industry", "vs industry"):
         dsr.add_column(col, justify="left" if col == "item" else "right")
-    for name in list(ds["seller_items"]) + [k for k in ds if isinstance(ds[k], dict)
-                                            and "score" in ds[k] and k not in ds["seller_items"]]:
+    shares = Table(box=box.SIMPLE, title="DSR star shares", title_justify="left")
+    for col in ("item", *(f"{s}★" for s in STARS)):
+        shares.add_column(col, justify="left" if col == "item" else "right")
+    for name in names:
         item = ds[name]
-        label = name if name in ds["seller_items"] else f"{name} (not seller DSR)"
+        label = name if name in ds["seller_items"] else f"{name}*"
         dsr.add_row(label, num(item["score"]), badge(item["badge"]), str(item["count"]),
-                    *(percent(item["shares"][s]) if item["count"] else "-" for s in STARS),
                     num(item["industry"], 2) if item["industry"] is not None else "-",
                     _position(item))
-    dsr.caption = f"items below industry: {ds['items_below_industry']}"
+        shares.add_row(label, *(percent(item["shares"][s]) if item["count"] else "-"
+                                for s in STARS))
+    if len(names) > len(ds["seller_items"]):
+        dsr.caption += "; * not part of the seller's DSR"
 
     checks = Table(box=box.SIMPLE_HEAVY, title="Checks", title_justify="left")
-    for col in ("check", "result", "value", "bound", "margin", "5★ needed", "reason"):
+    with_reason = any(ch["reason"] for ch in d["checks"])
+    for col in ("check", "result", "value", "bound", "margin", "5★ needed",
+                *(("reason",) if with_reason else ())):
         checks.add_column(col, justify="left" if col in ("check", "reason") else "right")
     for ch in d["checks"]:
         mark = Text("PASS", style="bold green") if ch["passed"] else Text("FAIL", style="bold red")
         checks.add_row(ch["name"], mark, _value(ch), _bound(ch), num(ch["margin"]),
                        "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"]),
-                       ch["reason"] or "")
+                       *((ch["reason"] or "",) if with_reason else ()))
 
     reasons = Table(box=box.SIMPLE, title="Excluded and anomalies, by reason", title_justify="left")
     for col in ("section", "reason", "count"):
@@ -124,7 +131,7 @@ def shop_tables(shop: ShopResult) -> list:
         reasons.add_row(row[0], row[1], str(row[2]))
     if not rows:
         reasons.add_row("-", "none", "0")
-    return [summary, periods, dsr, checks, reasons]
+    return [summary, periods, dsr, shares, checks, reasons]
 
 
 def inputs_table(result: AuditResult) -> Table:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import checks as checks_mod
+from .columns import DEFAULT_SHOP
 from .credit import COUNTED, decide_credit
 from .dsr import decide_dsr
 from .industry import compare
@@ -143,6 +144,8 @@ def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | Non
     decisions = decide(data, profile, when)
     lines = decisions.lines
     shop_ids = sorted(set(lines["shop_id"].astype(object)) | set(decisions.orphans["shop_id"]))
+    if not shop_ids:
+        shop_ids = [DEFAULT_SHOP]  # nothing read: the one shop has no ratings, and checks say so
     if shop is not None:
         shop_ids = [s for s in shop_ids if s == shop]
     shops = []

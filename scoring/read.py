@@ -31,9 +31,9 @@ def _read_csv(path: Path) -> RawFile:
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)
     except OSError as exc:
-        raise InputFileError(path, f"cannot be read ({exc.strerror})") from None
+        raise InputFileError(path, f"the file cannot be read ({exc.strerror})") from None
     if not head.strip():
-        raise InputFileError(path, "is empty: expected a header row naming the columns")
+        raise InputFileError(path, "the file is empty; expected a header row naming the columns")
     ragged = []
 
     def on_ragged(row):
@@ -51,7 +51,7 @@ def _read_csv(path: Path) -> RawFile:
                 quoted_strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-        raise InputFileError(path, f"is not a readable CSV file ({_first_line(exc)})") from None
+        raise InputFileError(path, f"not a readable CSV file ({_first_line(exc)})") from None
     frame = table.to_pandas(types_mapper=_text_mapper)
     skipped = {number for number, _ in ragged if number is not None}
     rows = np.arange(2, 2 + len(frame) + len(skipped), dtype=np.int64)
@@ -86,7 +86,7 @@ def _read_parquet(path: Path) -> RawFile:
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowInvalid) as exc:
-        raise InputFileError(path, f"is not a readable Parquet file ({_first_line(exc)})") from None
+        raise InputFileError(path, f"not a readable Parquet file ({_first_line(exc)})") from None
     frame = table.to_pandas(types_mapper=_text_mapper)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
     return RawFile(str(path), frame, rows, pd.DataFrame(columns=["row", "value"]), "parquet")
@@ -98,7 +98,7 @@ def read_file(path) -> RawFile:
     if not path.exists():
         raise InputFileError(path, "no such file")
     if path.is_dir():
-        raise InputFileError(path, "is a directory, not a file")
+        raise InputFileError(path, "this is a directory, not a file")
     if path.suffix.lower() in (".parquet", ".pq"):
         raw = _read_parquet(path)
     else:
