@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 
@@ -19,9 +21,16 @@ from shopscore.scoring.checks import default_checks, load_checks
 from shopscore.scoring.errors import OptionError, RejectedRowsError, ShopscoreError
 from shopscore.scoring.industry import parse_industry
 from shopscore.scoring.load import load
+from shopscore.scoring.platforms import names as platform_names
 from shopscore.scoring.profile import load_profile
+from shopscore.scoring.report import validation_report
 
-from .render import audit_markdown, audit_renderable
+try:  # Typer >= 0.29 carries its own copy of Click
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - a Typer on top of Click
+    from click.exceptions import UsageError
+
+from .render import audit_markdown, audit_renderable, validation_renderable
 from .status import EXIT_HELP, ExitStatus
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -43,7 +52,7 @@ def user_errors(debug: bool):
         yield
     except ShopscoreError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         err.print(f"shopscore: error: {exc}", markup=False)
         raise typer.Exit(ExitStatus.ERROR) from None
 
@@ -73,24 +82,32 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
 
 
 def _report_rejects(data, rejects_path: Path | None, strict: bool):
+    """One warning sentence per file with rejected rows (an error with --strict)."""
     if rejects_path is not None:
         try:
             data.rejects.to_csv(rejects_path, index=False)
         except OSError as exc:
-            raise OptionError(f"--rejects {rejects_path}: cannot be written ({exc.strerror})") \
-                from None
-    if not data.rows_rejected:
+            raise OptionError(f"--rejects {rejects_path}: cannot be written "
+                              f"({exc.strerror or exc})") from None
+    sentences = []
+    for account in data.files:
+        if not account.rows_rejected:
+            continue
+        mine = data.rejects.loc[data.rejects["file"] == account.path]
+        first = mine.iloc[0]
+        where = f"row {first['row']}" + (f", column {first['column']}"
+                                         if pd.notna(first["column"]) else "")
+        reasons = ", ".join(f"{k} {v}" for k, v in account.rejected_by_reason.items())
+        value = f" {str(first['value'])[:60]!r}" if pd.notna(first["value"]) else ""
+        sentences.append(f"{account.path}: {account.rows_rejected} of {account.rows_read} rows "
+                         f"rejected ({reasons}); first at {where}: {first['reason']}{value}")
+    if not sentences:
         return
-    first = data.rejects.iloc[0]
-    where = f"row {first['row']}" + (f", column {first['column']}" if first["column"] else "")
-    reasons = ", ".join(f"{k} {v}" for k, v in data.rejected_by_reason.items())
-    sentence = (f"{first['file']}: {data.rows_rejected} row(s) rejected ({reasons}); "
-                f"first at {where}: {first['reason']}"
-                + (f" {str(first['value'])[:60]!r}" if first["value"] is not None else ""))
     if strict:
-        raise RejectedRowsError(sentence + "; --strict turns rejected rows into an error")
-    err.print(f"shopscore: warning: {sentence}"
-              + ("" if rejects_path else "; --rejects PATH lists them all"), markup=False)
+        raise RejectedRowsError("; ".join(sentences) + "; --strict turns rejected rows into an error")
+    for sentence in sentences:
+        err.print(f"shopscore: warning: {sentence}"
+                  + ("" if rejects_path else "; --rejects PATH lists them all"), markup=False)
 
 
 @app.command(epilog=EXIT_HELP)
@@ -108,7 +125,7 @@ def audit(
                                                  "service=4.80:4.95:4.50 (AVG[:BEST[:LOWEST]]).")]
     = None,
     checks: Annotated[Path | None, typer.Option(help="TOML file of named checks "
-                                                "([checks.NAME] metric, min, max); replaces "
+                                                "(\\[checks.NAME] metric, min, max); replaces "
                                                 "the default DSR checks.")] = None,
     min_: Annotated[float | None, typer.Option("--min", help="Bar for the default checks "
                                                "(every seller DSR item >= this; default from "
@@ -119,6 +136,12 @@ def audit(
                                                  "column, value, reason) to this CSV.")] = None,
     strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")]
     = False,
+    platform: Annotated[str, typer.Option(help="Export format: auto (from the headers), "
+                                          "canonical, taobao, douyin, jd, pdd.")] = "auto",
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files (default: "
+                                                 "detected, UTF-8 or GB18030).")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index (default: the "
+                                              "first).")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ):
     """Audit credit score, level, positive rate and DSR, and check them against campaign bars."""
@@ -133,7 +156,8 @@ def audit(
                 chosen = default_checks(prof.seller_items, min_) + chosen
         elif min_ is not None:
             chosen = default_checks(prof.seller_items, min_)
-        data = load(trades, prof.timezone, ratings)
+        data = load(trades, prof.timezone, ratings, platform=_platform(platform),
+                    encoding=encoding, sheet=sheet)
         _report_rejects(data, rejects, strict)
         result, _ = run_audit(data, prof, when, figures, chosen, shop)
         if shop is not None and not result.shops:
@@ -148,7 +172,45 @@ def audit(
     raise typer.Exit(ExitStatus.OK if result.passed else ExitStatus.CHECK_FAILED)
 
 
-@app.command("profile")
+def _platform(name: str) -> str:
+    if name != "auto" and name not in platform_names():
+        raise OptionError(f"--platform {name!r}: expected one of auto, {', '.join(platform_names())}")
+    return name
+
+
+@app.command(epilog=EXIT_HELP)
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Export files, directories or globs.")],
+    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings.")] = None,
+    platform: Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, pdd.")]
+    = "auto",
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index.")] = None,
+    examples: Annotated[int, typer.Option(help="Example rows shown per reason.", min=0)] = 3,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    rejects: Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")]
+    = None,
+    strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")]
+    = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+):
+    """Say what each file was recognised as and which rows were rejected, without scoring."""
+    with user_errors(debug):
+        prof = load_profile("taobao")
+        data = load(files, prof.timezone, ratings, platform=_platform(platform),
+                    encoding=encoding, sheet=sheet)
+        _report_rejects(data, rejects, strict=False)
+    report = validation_report(data, examples)
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        out.print(validation_renderable(report))
+    if strict and data.rows_rejected:
+        raise typer.Exit(ExitStatus.ERROR)
+    raise typer.Exit(ExitStatus.OK)
+
+
+@app.command("profile", epilog=EXIT_HELP)
 def show_profile(
     profile: Annotated[str, typer.Option(help="A built-in profile name or a TOML file.")]
     = "taobao",
@@ -160,7 +222,7 @@ def show_profile(
     sys.stdout.write(prof.text if prof.text.endswith("\n") else prof.text + "\n")
 
 
-@app.command()
+@app.command(epilog=EXIT_HELP)
 def sample(
     out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the sample into.")]
     = Path("sample_data"),
@@ -186,4 +248,15 @@ def sample(
 
 
 def main():
-    app()
+    """The console script: usage errors become one sentence and exit 2, like every error."""
+    try:
+        code = app(standalone_mode=False)
+    except UsageError as exc:
+        hint = f" (see: shopscore {exc.ctx.info_name} --help)" if exc.ctx and exc.ctx.parent \
+            else " (see: shopscore --help)"
+        err.print(f"shopscore: error: {exc.format_message()}{hint}", markup=False)
+        sys.exit(ExitStatus.ERROR)
+    except typer.Abort:
+        err.print("shopscore: aborted", markup=False)
+        sys.exit(ExitStatus.ERROR)
+    sys.exit(code if isinstance(code, int) else 0)

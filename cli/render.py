@@ -195,3 +195,35 @@ def audit_markdown(result: AuditResult) -> str:
             out.append("Excluded/anomalies: " + ", ".join(f"{s} {r} {n}" for s, r, n in reasons))
         out.append("")
     return "\n".join(out)
+
+
+def validation_renderable(report: dict) -> Group:
+    """What `shopscore validate` found, file by file."""
+    parts = [Text(f"{report['rows_read']} rows read = {report['rows_used']} used + "
+                  f"{report['rows_rejected']} rejected", style="bold")]
+    for f in report["files"]:
+        head = Table(box=box.SIMPLE, title=f"{f['path']}", title_justify="left", show_header=False)
+        head.add_column("what")
+        head.add_column("value")
+        head.add_row("recognised as", f"{f['platform']} {f['role']} file")
+        head.add_row("encoding", f["encoding"] or "-")
+        head.add_row("rows", f"{f['rows_read']} read = {f['rows_used']} used + "
+                             f"{f['rows_rejected']} rejected")
+        parts.append(head)
+        mapping = Table(box=box.SIMPLE, title="columns", title_justify="left")
+        mapping.add_column("canonical column")
+        mapping.add_column("header in the file")
+        for column, header in f["headers"].items():
+            mapping.add_row(column, header)
+        parts.append(mapping)
+        if f["rejected"]:
+            rej = Table(box=box.SIMPLE, title="rejected rows", title_justify="left")
+            for col in ("reason", "count", "examples (row, column, value)"):
+                rej.add_column(col)
+            for reason, info in f["rejected"].items():
+                shown = "; ".join(f"row {e['row']}" + (f" {e['column']}" if e["column"] else "")
+                                  + (f" {e['value']!r}" if e["value"] is not None else "")
+                                  for e in info["examples"])
+                rej.add_row(reason, str(info["count"]), shown)
+            parts.append(rej)
+    return Group(*parts)

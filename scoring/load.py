@@ -1,18 +1,22 @@
-"""Loading trades (and an optional ratings file) into one typed table of trade lines."""
+"""Loading input files (any platform's export) into one typed table of trade lines."""
 
 from __future__ import annotations
 
+import glob
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from .columns import DEFAULT_SHOP, RATING_COLUMNS, REQUIRED_RATINGS, REQUIRED_TRADES
-from .errors import MissingColumnsError
+from . import platforms as plat
+from .columns import DEFAULT_SHOP, RATING_COLUMNS, REQUIRED_TRADES
+from .errors import InputFileError, MissingColumnsError
 from .read import RawFile, read_file
 from .validate import validate
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+INPUT_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
 
 
 @dataclass
@@ -24,14 +28,18 @@ class FileAccount:
     rows_read: int
     rows_rejected: int
     rejected_by_reason: dict
+    platform: str = "canonical"
+    encoding: str | None = None
+    headers: dict = field(default_factory=dict)  # canonical column -> header in the file
 
     @property
     def rows_used(self) -> int:
         return self.rows_read - self.rows_rejected
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "role": self.role, "rows_read": self.rows_read,
-                "rows_used": self.rows_used, "rows_rejected": self.rows_rejected,
+        return {"path": self.path, "role": self.role, "platform": self.platform,
+                "rows_read": self.rows_read, "rows_used": self.rows_used,
+                "rows_rejected": self.rows_rejected,
                 "rejected_by_reason": dict(sorted(self.rejected_by_reason.items()))}
 
 
@@ -60,111 +68,232 @@ class Dataset:
         return dict(sorted(total.items()))
 
 
-def _check_columns(raw: RawFile, required: tuple, role: str):
-    missing = [c for c in required if c not in raw.frame.columns]
+def expand_inputs(paths) -> list[Path]:
+    """Files, directories (their export files, sorted) and glob patterns, in order given."""
+    out = []
+    for given in paths:
+        text = str(given)
+        if any(ch in text for ch in "*?[") and not Path(text).exists():
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise InputFileError(text, "no file matches this pattern")
+            out += [Path(m) for m in matches if Path(m).is_file()]
+        elif Path(text).is_dir():
+            found = sorted(p for p in Path(text).rglob("*")
+                           if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+                           and not p.name.startswith("."))
+            if not found:
+                raise InputFileError(text, "this directory holds no CSV, Parquet or Excel file")
+            out += found
+        else:
+            out.append(Path(text))
+    return out
+
+
+@dataclass
+class _Input:
+    """One file on its way in: read, mapped to canonical names, and given a role."""
+
+    number: int
+    raw: RawFile
+    mapped: plat.Mapped
+    role: str  # trades, details (lines that need an order report) or ratings
+
+
+def _role(columns) -> str:
+    have = set(columns)
+    if "order_id" in have and not {"status", "created_at"} & have and (
+            {"credit", "seller_credit"} & have or any(c.startswith("dsr_") for c in have)):
+        return "ratings"
+    if set(REQUIRED_TRADES) <= have:
+        return "trades"
+    if "order_id" in have and {"item_id", "line_id"} & have:
+        return "details"
+    return "trades"  # and the missing columns are reported
+
+
+def _missing_columns_error(path: str, missing, found, platform: str) -> MissingColumnsError:
+    accepted = "; ".join(f"{c}: {' / '.join(plat.accepted_headers(c))}" for c in missing)
+    return MissingColumnsError(
+        path, f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+        f"(read as {platform}; headers accepted: {accepted}; found: {', '.join(found) or 'none'})")
+
+
+def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
+    raw = read_file(path, encoding=encoding, sheet=sheet)
+    name = platform if platform != "auto" else (plat.detect(raw.frame.columns) or "canonical")
+    mapped = plat.map_columns(raw.frame, name)
+    return _Input(number, raw, mapped, _role(mapped.frame.columns))
+
+
+def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
+    """Complete per-line rows (an item report) with their order's columns (the order report)."""
+    frame = details.mapped.frame
+    need = [c for c in orders[0].mapped.frame.columns if c not in frame.columns] if orders else []
+    if not need:
+        return frame
+    pool = pd.concat([o.mapped.frame for o in orders], ignore_index=True)
+    pool = pool.dropna(subset=["order_id"]).drop_duplicates("order_id")
+    pool["order_id"] = pool["order_id"].astype("string[pyarrow]").str.strip()
+    key = frame["order_id"].astype("string[pyarrow]").str.strip()
+    filled = pool.set_index("order_id")[[c for c in need if c in pool.columns]].reindex(key)
+    filled.index = frame.index
+    return pd.concat([frame, filled], axis=1)
+
+
+def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
+    """Validate one file's mapped rows; return (good rows, rejects frame)."""
+    raw = inp.raw
+    missing = [c for c in required if c not in frame.columns]
     if missing:
-        found = ", ".join(map(str, raw.frame.columns)) or "none"
-        raise MissingColumnsError(
-            raw.path, f"missing required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(missing)} (a {role} file needs {', '.join(required)}; found: {found})")
-
-
-def _validated(raw: RawFile, tz: str, required: tuple, role: str):
-    """Validate one file; return (good rows, FileAccount, rejects frame)."""
-    _check_columns(raw, required, role)
-    clean, rej = validate(raw.frame, tz, required)
+        raise _missing_columns_error(raw.path, missing, list(raw.frame.columns),
+                                     inp.mapped.platform)
+    clean, rej = validate(frame, tz, required)
     clean["_file"] = raw.path
+    clean["_fileno"] = inp.number
     clean["_row"] = raw.rows
-    if "line_id" not in raw.frame.columns and "item_id" in clean:
+    if "line_id" not in frame.columns and "item_id" in clean:
         clean["line_id"] = clean["order_id"] + "-" + clean["item_id"]
     rejected = rej.rejected
-    rejects = pd.DataFrame({"file": raw.path, "row": raw.rows[rejected],
+    rejects = pd.DataFrame({"file": raw.path, "fileno": inp.number, "row": raw.rows[rejected],
                             "column": rej.column[rejected], "value": rej.value[rejected],
                             "reason": rej.reason[rejected]})
     if len(raw.ragged):
         rejects = pd.concat([rejects, pd.DataFrame(
-            {"file": raw.path, "row": raw.ragged["row"], "column": None,
+            {"file": raw.path, "fileno": inp.number, "row": raw.ragged["row"], "column": None,
              "value": raw.ragged["value"], "reason": "ragged_row"})], ignore_index=True)
-    good = clean.loc[~rejected].reset_index(drop=True)
-    return good, rejects
+    return clean.loc[~rejected].reset_index(drop=True), rejects
 
 
-def _reject_duplicates(good: pd.DataFrame, key: list, rejects: list):
-    dup = good.duplicated(key, keep="first").to_numpy()
-    if dup.any():
-        bad = good.loc[dup]
-        rejects.append(pd.DataFrame({"file": bad["_file"], "row": bad["_row"],
-                                     "column": ",".join(key), "value": None,
-                                     "reason": "duplicate"}))
-    return good.loc[~dup].reset_index(drop=True)
+def _reject(rows: pd.DataFrame, mask, column, reason, rejects: list) -> pd.DataFrame:
+    if mask.any():
+        bad = rows.loc[mask]
+        rejects.append(pd.DataFrame({"file": bad["_file"], "fileno": bad["_fileno"],
+                                     "row": bad["_row"], "column": column, "value": None,
+                                     "reason": reason}))
+    return rows.loc[~mask].reset_index(drop=True)
+
+
+def _reject_duplicates(good: pd.DataFrame, key: list, rejects: list) -> pd.DataFrame:
+    return _reject(good, good.duplicated(key, keep="first").to_numpy(), ",".join(key),
+                   "duplicate", rejects)
+
+
+def _merge_roles(ratings: pd.DataFrame, key: list) -> pd.DataFrame:
+    """A buyer's row and the seller's row of one line (rating exports with `role`) become one."""
+    buyer_only = ratings["seller_credit"].isna() & ratings["credit"].notna()
+    seller_only = ratings["credit"].isna() & ratings["seller_credit"].notna()
+    if not (buyer_only.any() and seller_only.any()):
+        return ratings
+    seller = ratings.loc[seller_only].drop_duplicates(key)
+    rest = ratings.loc[~seller_only]
+    has_buyer = pd.MultiIndex.from_frame(seller[key]).isin(pd.MultiIndex.from_frame(rest[key]))
+    joined = seller.loc[has_buyer].set_index(key)[["seller_credit", "seller_rated_at"]]
+    rest = rest.join(joined, on=key, rsuffix="_s")
+    for col in ("seller_credit", "seller_rated_at"):
+        rest[col] = rest[col].where(rest[col].notna(), rest[col + "_s"])
+    rest = rest.drop(columns=["seller_credit_s", "seller_rated_at_s"])
+    return pd.concat([rest, seller.loc[~has_buyer]], ignore_index=True)
 
 
 def _join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list):
     """Attach rating columns to their trade lines; return (lines, orphan rating rows)."""
     key = ["order_id", "line_id"]
-    if ratings["line_id"].isna().all() if "line_id" in ratings else True:
-        # No line ids in the ratings file: a rating of a one-line order is that line's.
-        per_order = lines.groupby("order_id", sort=False)["line_id"].agg(["first", "size"])
-        ratings = ratings.drop(columns=["line_id"], errors="ignore")
-        ratings = ratings.join(per_order, on="order_id")
-        ambiguous = (ratings["size"] > 1).to_numpy()
-        if ambiguous.any():
-            bad = ratings.loc[ambiguous]
-            rejects.append(pd.DataFrame({
-                "file": bad["_file"], "row": bad["_row"], "column": "line_id", "value": None,
-                "reason": "ambiguous_line"}))
-        ratings = ratings.loc[~ambiguous].rename(columns={"first": "line_id"})
-        ratings = ratings.drop(columns=["size"])
-        ratings["line_id"] = ratings["line_id"].fillna(ratings["order_id"])
+    if "line_id" not in ratings or ratings["line_id"].isna().all():
+        # No line ids: match on the item if the ratings name it, else a one-line order's line.
+        if "item_id" in ratings and ratings["item_id"].notna().all():
+            ratings["line_id"] = ratings["order_id"] + "-" + ratings["item_id"]
+        else:
+            per_order = lines.groupby("order_id", sort=False)["line_id"].agg(["first", "size"])
+            ratings = ratings.drop(columns=["line_id"], errors="ignore").join(per_order,
+                                                                              on="order_id")
+            ratings = _reject(ratings, (ratings["size"] > 1).to_numpy(), "line_id",
+                              "ambiguous_line", rejects)
+            ratings = ratings.rename(columns={"first": "line_id"}).drop(columns=["size"])
+            ratings["line_id"] = ratings["line_id"].fillna(ratings["order_id"])
+    ratings = _merge_roles(ratings, key)
     ratings = _reject_duplicates(ratings, key, rejects)
     cols = [c for c in RATING_COLUMNS if c in ratings]
-    attach = ratings[key + cols + ["_file", "_row"]].rename(
-        columns={c: c + "_r" for c in cols + ["_file", "_row"]})
+    attach = ratings[key + cols].rename(columns={c: c + "_r" for c in cols})
     merged = lines.merge(attach, on=key, how="left", indicator=True, sort=False)
     matched = merged["_merge"].eq("both").to_numpy()
     for c in cols:
         merged[c] = merged[c + "_r"].where(matched, merged[c])
     merged = merged.drop(columns=[c + "_r" for c in cols] + ["_merge"])
-    keyset = pd.MultiIndex.from_frame(lines[key])
-    orphan_mask = ~pd.MultiIndex.from_frame(ratings[key]).isin(keyset)
-    orphans = ratings.loc[orphan_mask].reset_index(drop=True)
-    return merged, orphans
+    known = pd.MultiIndex.from_frame(lines[key])
+    orphan = ~pd.MultiIndex.from_frame(ratings[key]).isin(known)
+    return merged, ratings.loc[orphan].reset_index(drop=True)
 
 
-def load(trades_paths, tz: str, ratings_path=None) -> Dataset:
-    """Read, validate and join the input files; every row read is used or rejected."""
-    if isinstance(trades_paths, (str, bytes)) or not hasattr(trades_paths, "__iter__"):
+def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
+         encoding: str | None = None, sheet: str | None = None) -> Dataset:
+    """Read, map, validate and join the input files; every row read is used or rejected."""
+    if isinstance(trades_paths, (str, bytes, Path)):
         trades_paths = [trades_paths]
-    parts, rejects, accounts = [], [], []
-    for path in trades_paths:
-        raw = read_file(path)
-        good, rej = _validated(raw, tz, REQUIRED_TRADES, "trades")
+    paths = expand_inputs(trades_paths)
+    inputs = [_open(i, p, platform, encoding, sheet) for i, p in enumerate(paths)]
+    if ratings_path is not None:
+        extra = _open(len(inputs), Path(ratings_path), platform, encoding, sheet)
+        extra.role = "ratings"
+        inputs.append(extra)
+    orders = [i for i in inputs if i.role == "trades"]
+    details = [i for i in inputs if i.role == "details"]
+    if details and not orders:
+        missing = [c for c in REQUIRED_TRADES if c not in details[0].mapped.frame.columns]
+        raise _missing_columns_error(details[0].raw.path, missing,
+                                     list(details[0].raw.frame.columns),
+                                     details[0].mapped.platform)
+
+    parts, rejects = [], []
+    expanded = set()
+    for inp in details:
+        frame = _fill_from_orders(inp, orders)
+        expanded |= set(frame["order_id"].dropna().astype(str).str.strip())
+        good, rej = _validated(inp, frame, tz, REQUIRED_TRADES)
         parts.append(good)
         rejects.append(rej)
-        accounts.append((raw.path, "trades", len(raw.frame) + len(raw.ragged)))
-    lines = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    lines = _reject_duplicates(lines, ["shop_id", "order_id", "line_id"], rejects)
-    orphans = lines.iloc[0:0]
-    if ratings_path is not None:
-        raw = read_file(ratings_path)
-        good, rej = _validated(raw, tz, REQUIRED_RATINGS, "ratings")
+    for inp in orders:
+        frame = inp.mapped.frame
+        if expanded:  # orders whose lines came from an item report are those lines now
+            ids = frame["order_id"].astype("string[pyarrow]").str.strip()
+            frame = frame.loc[~ids.isin(expanded).fillna(False).to_numpy(bool)]
+            inp.raw.rows = inp.raw.rows[~ids.isin(expanded).fillna(False).to_numpy(bool)]
+        good, rej = _validated(inp, frame.reset_index(drop=True), tz, REQUIRED_TRADES)
+        parts.append(good)
         rejects.append(rej)
-        accounts.append((raw.path, "ratings", len(raw.frame) + len(raw.ragged)))
-        if "shop_id" not in raw.frame.columns:
-            shops = lines["shop_id"].unique()
-            good["shop_id"] = shops[0] if len(shops) == 1 else DEFAULT_SHOP
-        lines, orphans = _join_ratings(lines, good, rejects)
-    all_rejects = pd.concat([r for r in rejects if len(r)], ignore_index=True) \
-        if any(len(r) for r in rejects) else pd.DataFrame(columns=REJECT_COLUMNS)
+    lines = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
+    lines = _reject_duplicates(lines, ["shop_id", "order_id", "line_id"], rejects)
+
+    orphans = lines.iloc[0:0]
+    rating_inputs = [i for i in inputs if i.role == "ratings"]
+    if rating_inputs:
+        rparts = []
+        for inp in rating_inputs:
+            good, rej = _validated(inp, inp.mapped.frame, tz, ("order_id",))
+            if "shop_id" not in inp.mapped.frame.columns:
+                shops = lines["shop_id"].unique()
+                good["shop_id"] = shops[0] if len(shops) == 1 else DEFAULT_SHOP
+            rparts.append(good)
+            rejects.append(rej)
+        ratings = pd.concat(rparts, ignore_index=True) if len(rparts) > 1 else rparts[0]
+        lines, orphans = _join_ratings(lines, ratings, rejects)
+
+    rejects = [r for r in rejects if len(r)]
+    all_rejects = pd.concat(rejects, ignore_index=True) if rejects else \
+        pd.DataFrame(columns=REJECT_COLUMNS + ["fileno"])
+    per_file = all_rejects.groupby("fileno")["reason"].value_counts() if len(all_rejects) \
+        else pd.Series(dtype=int)
     files = []
-    for path, role, n in accounts:
-        mine = all_rejects.loc[all_rejects["file"] == path, "reason"] if len(all_rejects) \
-            else pd.Series([], dtype=object)
-        files.append(FileAccount(path, role, n, int(len(mine)),
-                                 {k: int(v) for k, v in Counter(mine).items()}))
+    for inp in inputs:
+        counts = per_file.loc[inp.number].to_dict() if inp.number in per_file.index.get_level_values(
+            0) else {}
+        files.append(FileAccount(inp.raw.path, inp.role, len(inp.raw.frame) + len(inp.raw.ragged),
+                                 int(sum(counts.values())),
+                                 {str(k): int(v) for k, v in counts.items()},
+                                 inp.mapped.platform, inp.raw.encoding, inp.mapped.headers))
     lines = lines.reset_index(drop=True)
     lines["shop_id"] = lines["shop_id"].astype("string[pyarrow]")
+    if len(all_rejects):
+        all_rejects = all_rejects.sort_values(["fileno", "row"], kind="stable")
     return Dataset(lines=lines, orphans=orphans, files=files,
-                   rejects=all_rejects.sort_values(["file", "row"], kind="stable")
-                   .reset_index(drop=True) if len(all_rejects) else all_rejects)
-
+                   rejects=all_rejects[REJECT_COLUMNS].reset_index(drop=True))

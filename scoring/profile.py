@@ -89,6 +89,9 @@ def parse_profile(text: str, source: str) -> Profile:
             raise ProfileError(f"profile {source}: credit.{key} must not be negative")
     low = float(_need(credit, "low_amount_yuan", number, "credit.", source))
     periods = _need(credit, "periods_days", dict, "credit.", source)
+    if not periods:
+        raise ProfileError(f"profile {source}: credit.periods_days needs at least one period, "
+                           'e.g. {"7d" = 7, "30d" = 30, "180d" = 180}')
     for label, value in periods.items():
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ProfileError(f"profile {source}: credit.periods_days.{label} must be a positive integer")

@@ -43,11 +43,19 @@ class Rejector:
 
 
 def _text(series: pd.Series) -> pd.Series:
-    """Text values stripped; empty becomes missing."""
+    """Text values stripped of the wrappers spreadsheets add (`="…"`, a leading `'`, tabs);
+    empty becomes missing."""
     if not (pd.api.types.is_string_dtype(series) or series.dtype == object):
         series = series.astype("string[pyarrow]").where(series.notna())
     out = series.astype("string[pyarrow]").str.strip()
+    if out.str.contains(r'^(?:="|\'|=)', regex=True).any():
+        out = out.str.replace(r'^="(.*)"$', r"\1", regex=True).str.replace(r"^'", "", regex=True)
+        out = out.str.strip()
     return out.where(out != "")
+
+
+_DAMAGED_ID = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
+_ZERO_DATE = r"^0000-00-00"
 
 
 def parse_times(series: pd.Series, tz: str):
@@ -61,6 +69,7 @@ def parse_times(series: pd.Series, tz: str):
     if pd.api.types.is_datetime64_dtype(series):
         return series.astype("datetime64[ns]").reset_index(drop=True), np.zeros(len(series), bool)
     text = _text(series).reset_index(drop=True)
+    text = text.where(~text.str.contains(_ZERO_DATE, regex=True).fillna(False))
     present = text.notna().to_numpy()
     out = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
     todo = present & out.isna().to_numpy()
@@ -95,6 +104,8 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, columns_present=None
     for col in ID_COLUMNS:
         if col in have:
             out[col] = _text(frame[col])
+            damaged = out[col].str.contains(_DAMAGED_ID, regex=True).fillna(False).to_numpy(bool)
+            rej.flag(damaged, "damaged_id", col, frame[col])
             if col in required or col == "shop_id":
                 rej.flag(out[col].isna(), "missing_id", col)
             elif col == "line_id":
@@ -137,8 +148,12 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, columns_present=None
 
     if "amount" in have:
         raw = frame["amount"]
-        amount = pd.to_numeric(_text(raw) if not pd.api.types.is_numeric_dtype(raw) else raw,
-                               errors="coerce").astype("float64")
+        if not pd.api.types.is_numeric_dtype(raw):
+            raw = _text(raw)
+            cleaned = raw.str.replace(r"[¥￥元,\s]", "", regex=True)
+        else:
+            cleaned = raw
+        amount = pd.to_numeric(cleaned, errors="coerce").astype("float64")
         rej.flag(raw.notna().to_numpy() & amount.isna().to_numpy(), "bad_amount", "amount", raw)
         out["amount"] = amount.to_numpy()
 
