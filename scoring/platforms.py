@@ -1,0 +1,164 @@
+"""Marketplace exports: detect the platform from the headers and map them onto canonical columns.
+
+Everything platform-specific lives in formats/platforms.toml; this module only applies it."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from .errors import OptionError
+
+# Helper columns a platform may supply to derive canonical ones; dropped after mapping.
+DERIVED = ("unit_price", "quantity", "refund_amount", "refund_status", "after_sale", "role")
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    label: str
+    detect: tuple  # tuples of headers; a file with all headers of any tuple is this platform
+    columns: dict  # canonical column -> tuple of accepted header names
+    status: dict  # platform status word -> canonical status
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A file's columns renamed to canonical names, and which header fed which column."""
+
+    frame: pd.DataFrame
+    platform: str
+    headers: dict  # canonical column -> header name found in the file
+
+
+@lru_cache(maxsize=1)
+def table() -> dict:
+    text = resources.files("shopscore.scoring").joinpath("formats", "platforms.toml").read_text(
+        encoding="utf-8")
+    return tomllib.loads(text)
+
+
+@lru_cache(maxsize=1)
+def platforms() -> dict:
+    doc = table()
+    out = {}
+    for name in doc["order"]:
+        spec = doc["platforms"][name]
+        columns = {k: tuple(v) for k, v in spec.get("columns", {}).items()}
+        if name == "canonical":
+            from .columns import CANONICAL
+            columns = {c: (c,) for c in CANONICAL}
+        detect = tuple(tuple(x) for x in spec.get("detect_any", [spec.get("detect", [])]))
+        out[name] = Platform(name, spec.get("label", name), detect, columns,
+                             dict(spec.get("status", {})))
+    return out
+
+
+def names() -> list[str]:
+    return list(platforms())
+
+
+def detect(headers) -> str | None:
+    """The first platform (in the table's order) whose detecting headers are all present."""
+    have = {str(h).strip() for h in headers}
+    for platform in platforms().values():
+        if any(group and set(group) <= have for group in platform.detect):
+            return platform.name
+    return None
+
+
+def word_table(section: str) -> dict:
+    """Word -> canonical value for credit_words / role_words (case-insensitive for ASCII)."""
+    out = {}
+    for canonical, words in table()[section].items():
+        for word in words:
+            out[word.lower()] = canonical
+    return out
+
+
+def accepted_headers(column: str) -> list[str]:
+    """Every header name any platform accepts for a canonical column (for error messages)."""
+    seen = [column]
+    for platform in platforms().values():
+        for header in platform.columns.get(column, ()):
+            if header not in seen:
+                seen.append(header)
+    return seen
+
+
+def map_columns(frame: pd.DataFrame, name: str) -> Mapped:
+    """Rename a file's columns to canonical names and translate its vocabularies."""
+    if name not in platforms():
+        raise OptionError(f"--platform {name!r}: expected one of auto, {', '.join(names())}")
+    platform = platforms()[name]
+    have = list(frame.columns)
+    picked, headers = {}, {}
+    for column, aliases in platform.columns.items():
+        for alias in aliases:
+            if alias in have and alias not in headers.values():
+                picked[column] = frame[alias]
+                headers[column] = alias
+                break
+    # A file already in canonical names keeps them whatever the platform.
+    for column in have:
+        if column in platforms()["canonical"].columns and column not in picked:
+            picked[column] = frame[column]
+            headers[column] = column
+    out = pd.DataFrame(picked, index=frame.index)
+    if "status" in out and platform.status:
+        out["status"] = _translate(out["status"], {**_canonical_status(), **platform.status})
+    for column in ("credit", "seller_credit"):
+        if column in out:
+            out[column] = _translate(out[column], word_table("credit_words"))
+    out = _derive(out)
+    return Mapped(out, name, headers)
+
+
+def _canonical_status() -> dict:
+    return {s: s for s in ("success", "closed", "open")}
+
+
+def _translate(series: pd.Series, words: dict) -> pd.Series:
+    """Map known words to canonical ones; unknown words stay as they are (and get rejected)."""
+    text = series.astype("string[pyarrow]").str.strip()
+    lower = text.str.lower()
+    mapped = lower.map({k.lower(): v for k, v in words.items()})
+    return mapped.where(mapped.notna(), text).astype("string[pyarrow]")
+
+
+def _number(series: pd.Series) -> pd.Series:
+    cleaned = series.astype("string[pyarrow]").str.replace(r"[¥￥元,\s]", "", regex=True)
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+def _derive(out: pd.DataFrame) -> pd.DataFrame:
+    """Canonical columns some exports only imply: refunded, amount, and the rater's role."""
+    refunded = None
+    if "refund_amount" in out:
+        refunded = (_number(out["refund_amount"]).fillna(0) > 0).to_numpy()
+    for column in ("refund_status", "after_sale"):
+        if column in out:
+            text = out[column].astype("string[pyarrow]").fillna("")
+            hit = (text.str.contains("退款", regex=False) & ~text.str.contains("关闭|失败|撤销", regex=True)
+                   ).to_numpy(dtype=bool)
+            refunded = hit if refunded is None else (refunded | hit)
+    if refunded is not None and "refunded" not in out:
+        out["refunded"] = np.where(refunded, "true", "false")
+    if "amount" not in out and "unit_price" in out:
+        qty = _number(out["quantity"]).fillna(1) if "quantity" in out else 1
+        out["amount"] = (_number(out["unit_price"]) * qty).astype("float64")
+    if "role" in out and "credit" in out:
+        role = _translate(out["role"], word_table("role_words")).fillna("buyer")
+        seller = (role == "seller").to_numpy(dtype=bool)
+        if seller.any():
+            out["seller_credit"] = out["credit"].where(seller)
+            out["seller_rated_at"] = out["rated_at"].where(seller) if "rated_at" in out else None
+            out["credit"] = out["credit"].where(~seller)
+            if "rated_at" in out:
+                out["rated_at"] = out["rated_at"].where(~seller)
+    return out.drop(columns=[c for c in DERIVED if c in out])
