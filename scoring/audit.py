@@ -56,13 +56,15 @@ def _orphan_fates(orphans: pd.DataFrame, profile: Profile, as_of) -> pd.DataFram
     dsr_late = (orphans["dsr_rated_at"].to_numpy("datetime64[ns]") > as_of)
     return pd.DataFrame({
         "shop_id": orphans["shop_id"].to_numpy(), "order_id": orphans["order_id"].to_numpy(),
-        "credit_fate": np.where(has_credit, np.where(late, "after_as_of", "orphan"), None),
-        "dsr_fate": np.where(has_dsr, np.where(dsr_late, "after_as_of", "orphan"), None),
+        "credit_fate": pd.Series(np.where(has_credit, np.where(late, "after_as_of", "orphan"),
+                                          None), dtype=object),
+        "dsr_fate": pd.Series(np.where(has_dsr, np.where(dsr_late, "after_as_of", "orphan"), None),
+                              dtype=object),
     })
 
 
 def _counts(values) -> dict:
-    return {str(k): int(v) for k, v in Counter(values).items() if k is not None}
+    return {str(k): int(v) for k, v in Counter(values).items() if k is not None and k == k}
 
 
 def credit_summary(lines, decided, orphans, profile: Profile, as_of) -> Credit:

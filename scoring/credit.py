@@ -118,5 +118,6 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
         alive[capped] = False
 
     fate[alive] = COUNTED
-    return pd.DataFrame({"points": points, "at": at, "is_default": is_default, "fate": fate,
-                         "anomaly": anomaly, "replaced_by": replaced_by})
+    return pd.DataFrame({"points": points, "at": at, "is_default": is_default,
+                         "fate": pd.Series(fate, dtype=object),
+                         "anomaly": pd.Series(anomaly, dtype=object), "replaced_by": replaced_by})

@@ -188,8 +188,9 @@ def _merge_roles(ratings: pd.DataFrame, key: list) -> pd.DataFrame:
     seller = ratings.loc[seller_only].drop_duplicates(key)
     rest = ratings.loc[~seller_only]
     has_buyer = pd.MultiIndex.from_frame(seller[key]).isin(pd.MultiIndex.from_frame(rest[key]))
-    joined = seller.loc[has_buyer].set_index(key)[["seller_credit", "seller_rated_at"]]
-    rest = rest.join(joined, on=key, rsuffix="_s")
+    joined = seller.loc[has_buyer, key + ["seller_credit", "seller_rated_at"]].rename(
+        columns={"seller_credit": "seller_credit_s", "seller_rated_at": "seller_rated_at_s"})
+    rest = rest.merge(joined, on=key, how="left", sort=False)
     for col in ("seller_credit", "seller_rated_at"):
         rest[col] = rest[col].where(rest[col].notna(), rest[col + "_s"])
     rest = rest.drop(columns=["seller_credit_s", "seller_rated_at_s"])

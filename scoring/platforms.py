@@ -12,6 +12,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
+from .columns import CANONICAL
 from .errors import OptionError
 
 # Helper columns a platform may supply to derive canonical ones; dropped after mapping.
@@ -47,12 +48,12 @@ def table() -> dict:
 def platforms() -> dict:
     doc = table()
     out = {}
+    common = doc.get("common", {}).get("columns", {})
     for name in doc["order"]:
         spec = doc["platforms"][name]
-        columns = {k: tuple(v) for k, v in spec.get("columns", {}).items()}
-        if name == "canonical":
-            from .columns import CANONICAL
-            columns = {c: (c,) for c in CANONICAL}
+        own = spec.get("columns", {}) if name != "canonical" else {c: [c] for c in CANONICAL}
+        columns = {k: tuple(dict.fromkeys(list(own.get(k, [])) + list(common.get(k, []))))
+                   for k in dict.fromkeys(list(own) + list(common))}
         detect = tuple(tuple(x) for x in spec.get("detect_any", [spec.get("detect", [])]))
         out[name] = Platform(name, spec.get("label", name), detect, columns,
                              dict(spec.get("status", {})))

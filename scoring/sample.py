@@ -1,0 +1,454 @@
+"""A deterministic, vectorised sample shop: realistic trade lines that exercise every scoring rule."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+TZ = ZoneInfo("Asia/Shanghai")
+DEFAULT_AS_OF = datetime(2026, 11, 22, tzinfo=TZ)
+
+COLUMNS = ("shop_id", "order_id", "line_id", "buyer_id", "item_id", "created_at", "completed_at",
+           "status", "escrow", "refunded", "amount", "rated_at", "credit", "revised_at",
+           "revised_to", "seller_rated_at", "seller_credit", "dsr_rated_at", "dsr_description",
+           "dsr_service", "dsr_shipping", "dsr_logistics")
+TRADE_COLUMNS = COLUMNS[:11]
+RATING_COLUMNS = ("order_id", "line_id", "shop_id") + COLUMNS[11:]
+DSR_ITEMS = ("dsr_description", "dsr_service", "dsr_shipping", "dsr_logistics")
+
+MINUTE, HOUR, DAY = 60, 3600, 86400
+NO_TIME = np.iinfo(np.int32).min  # a missing time
+NO_CREDIT = -9
+STATUS_WORDS = ("success", "closed", "open")
+CREDIT_WORDS = ("negative", "neutral", "positive")  # index = points + 1
+REVISION_WORDS = ("positive", "deleted")
+CHUNK = 1 << 20  # rows formatted and written at a time
+HISTORY_DAYS = 420  # times are int32 seconds since midnight this many days before as_of
+
+# Stars 1..5: most buyers give 5, a few 4, very few less (seller items average ~4.8).
+STARS = np.array([0.003, 0.004, 0.015, 0.12, 0.858])
+STARS_LOGISTICS = np.array([0.004, 0.006, 0.02, 0.15, 0.82])
+STARS_UNHAPPY = np.array([0.15, 0.15, 0.25, 0.25, 0.20])  # orders the buyer rated negative
+
+
+def _local_seconds(as_of: datetime) -> int:
+    """as_of as seconds since 1970-01-01 00:00 of the local (Asia/Shanghai) wall clock."""
+    if as_of.tzinfo is not None:
+        as_of = as_of.astimezone(TZ).replace(tzinfo=None)
+    return int((as_of - datetime(1970, 1, 1)).total_seconds())
+
+
+def _rand(rng, n):
+    return rng.random(n, dtype=np.float32)
+
+
+def _pick(rng, cand, p, at_least=0, safe=None):
+    """A random subset of cand (each with probability p), topped up to at_least from safe."""
+    chosen = cand & (_rand(rng, cand.size) < p)
+    if at_least:
+        pool_mask = cand if safe is None else cand & safe
+        short = at_least - int(np.count_nonzero(chosen & pool_mask))
+        pool = np.flatnonzero(pool_mask & ~chosen)
+        if short > 0 and pool.size:
+            chosen[rng.choice(pool, size=min(short, pool.size), replace=False)] = True
+    return chosen
+
+
+def _stars(rng, n, probs):
+    cum = (np.cumsum(probs) / probs.sum())[:-1].astype(np.float32)
+    return (np.searchsorted(cum, _rand(rng, n), side="right") + 1).astype(np.int8)
+
+
+def _uniform(rng, lo, hi, n):
+    return rng.integers(int(lo), int(hi), n, dtype=np.int32)
+
+
+def _simulate(lines: int, seed: int, shops: int, as_of: datetime) -> dict:
+    """Every column as numbers (codes, int32 seconds, cents), orders apart from their lines."""
+    rng = np.random.default_rng(seed)
+    now_abs = _local_seconds(as_of)
+    base = now_abs - now_abs % DAY - HISTORY_DAYS * DAY
+    now = now_abs - base
+    midnight = HISTORY_DAYS * DAY
+    export = now + 7 * DAY  # the export was taken a week after as_of: nothing later exists
+
+    # Orders and their sizes: mostly one line, some two to four.
+    guess = int(lines / 1.29 * 1.05) + 16
+    u = _rand(rng, guess)
+    sizes = 1 + (u >= 0.8).astype(np.int32) + (u >= 0.93) + (u >= 0.98)
+    ends = np.cumsum(sizes, dtype=np.int64)
+    if ends[-1] < lines:
+        sizes = np.concatenate([sizes, np.ones(lines - ends[-1], dtype=np.int32)])
+        ends = np.cumsum(sizes, dtype=np.int64)
+    n_orders = int(np.searchsorted(ends, lines) + 1)
+    sizes = sizes[:n_orders].copy()
+    sizes[-1] -= ends[n_orders - 1] - lines
+
+    # Order-level facts: shop (a few big, more small), buyer and first item (some popular).
+    if shops > 1:
+        weights = 1 / np.sqrt(np.arange(1, shops + 1))
+        cum = (np.cumsum(weights) / weights.sum())[:-1].astype(np.float32)
+        shop = np.searchsorted(cum, _rand(rng, n_orders), side="right").astype(np.int32)
+    else:
+        shop = np.zeros(n_orders, np.int32)
+    n_buyers = max(20, int(n_orders * 0.55))
+    u = _rand(rng, n_orders)
+    buyer = (n_buyers * u * u).astype(np.int32)
+    items_per_shop = max(40, lines // (15 * shops))
+    u = _rand(rng, n_orders)
+    first_item = (items_per_shop * u * u).astype(np.int32)
+    created = (midnight - _uniform(rng, 1, 401, n_orders) * DAY
+               + (DAY * np.sqrt(_rand(rng, n_orders))).astype(np.int32))  # busier evenings
+    later = np.flatnonzero(_pick(rng, np.ones(n_orders, bool), 0.004, at_least=2))
+    created[later] = now + _uniform(rng, MINUTE, 6 * DAY, later.size)
+    closed = _rand(rng, n_orders) < 0.04
+    escrow = _rand(rng, n_orders) >= 0.015
+    done_lag = np.minimum(DAY + rng.standard_exponential(n_orders, dtype=np.float32) * (3 * DAY),
+                          14 * DAY).astype(np.int32)
+
+    # Special orders, disjoint: brushing buyers (many orders in one month) and same-item repeats.
+    perm = rng.permutation(n_orders)
+    n_brushers = max(1, round(lines / 1500)) if n_orders >= 40 else 0
+    per_brusher = _uniform(rng, 8, 13, n_brushers)
+    n_brush = int(per_brusher.sum())
+    n_repeat = min(max(2, round(0.03 * n_orders)), (n_orders - n_brush) // 2)
+    brush_orders = perm[:n_brush]
+    repeats = perm[n_brush:n_brush + n_repeat]
+    sources = perm[n_brush + n_repeat:n_brush + 2 * n_repeat]
+
+    brusher = np.repeat(np.arange(n_brushers), per_brusher)
+    month_now = np.datetime64(now_abs, "s").astype("datetime64[M]")
+    brush_month = ((month_now - _uniform(rng, 1, 7, n_brushers)).astype("datetime64[s]")
+                   .astype(np.int64) - base).astype(np.int32)
+    brush = np.zeros(n_orders, bool)
+    brush[brush_orders] = True
+    buyer[brush_orders] = n_buyers + brusher
+    shop[brush_orders] = rng.integers(0, shops, n_brushers)[brusher]
+    created[brush_orders] = brush_month[brusher] + _uniform(rng, 8 * HOUR, 18 * DAY, n_brush)
+    done_lag[brush_orders] = _uniform(rng, 6 * HOUR, 2 * DAY, n_brush)
+    closed[brush_orders] = False
+    escrow[brush_orders] = True
+
+    buyer[repeats] = buyer[sources]
+    shop[repeats] = shop[sources]
+    first_item[repeats] = first_item[sources]
+    created[repeats] = created[sources] + _uniform(rng, 2 * HOUR, 27 * DAY // 2, n_repeat)
+
+    # Orders in creation order; order ids grow with it.
+    order = np.argsort(created, kind="stable")
+    shop, buyer, first_item, created = shop[order], buyer[order], first_item[order], created[order]
+    closed, escrow, done_lag, brush, sizes = (closed[order], escrow[order], done_lag[order],
+                                              brush[order], sizes[order])
+    order_num = 3_012_000_000_000_000_000 + np.cumsum(
+        rng.integers(10, 1_000_000_000, n_orders, dtype=np.int64))
+    completed_order = created + done_lag
+    status_order = np.where(closed, 1, np.where(completed_order > export, 2, 0)).astype(np.int8)
+
+    # Lines.
+    starts = np.cumsum(sizes, dtype=np.int64) - sizes
+    oidx = np.repeat(np.arange(n_orders, dtype=np.int32), sizes)
+    line_no = (np.arange(lines, dtype=np.int64) - starts[oidx]).astype(np.int8)
+    is_brush = brush[oidx]
+    u = _rand(rng, lines)
+    item = (items_per_shop * u * u).astype(np.int32)
+    own = first_item[oidx]
+    item = np.where(line_no == 0, own, np.where(item == own, (item + 1) % items_per_shop, item))
+    status = status_order[oidx]
+    multi = sizes[oidx] > 1
+    partial = _pick(rng, (status == 0) & multi & ~is_brush, 0.03)
+    status[partial] = 1  # a line closed inside a successful order
+    success = status == 0
+    completed = np.where(success, completed_order[oidx], NO_TIME)
+    refunded = _pick(rng, success & ~is_brush, 0.02)
+    line_escrow = escrow[oidx]
+
+    # Buyer credit ratings: most within a few days of success, a few too late.
+    rated = _pick(rng, success & ~is_brush, 0.68) | is_brush
+    lag = (rng.standard_exponential(lines, dtype=np.float32) * (2 * DAY)).astype(np.int32) \
+        % (15 * DAY - MINUTE) + MINUTE
+    outside = _pick(rng, rated & ~is_brush, 0.025, at_least=2,
+                    safe=(completed < now - 60 * DAY) & line_escrow & ~refunded)
+    lag[outside] = _uniform(rng, 15 * DAY + HOUR, 45 * DAY, int(outside.sum()))
+    lag[is_brush] = _uniform(rng, 10 * MINUTE, DAY, int(is_brush.sum()))
+    rated_at = completed + lag
+    on_closed = np.flatnonzero(_pick(rng, status == 1, 0.15))  # exports do show a few
+    rated[on_closed] = True
+    rated_at[on_closed] = created[oidx[on_closed]] + _uniform(rng, 3 * DAY, 20 * DAY, on_closed.size)
+    rated &= rated_at <= export
+    rated_at[~rated] = NO_TIME
+    u = _rand(rng, lines)
+    credit = np.where(u < 0.955, 1, np.where(u < 0.98, 0, -1)).astype(np.int8)
+    sore = np.flatnonzero(refunded)
+    u = _rand(rng, sore.size)
+    credit[sore] = np.where(u < 0.85, 1, np.where(u < 0.92, 0, -1))
+    credit[is_brush] = 1
+    credit[~rated] = NO_CREDIT
+
+    # Seller ratings of the buyer (an unrated line whose seller rated positive gets a default).
+    seller_at = completed + _uniform(rng, 5 * MINUTE, 4 * DAY, lines)
+    seller = ((success & (_rand(rng, lines) < 0.85)) | is_brush) & (seller_at <= export)
+    seller_at[~seller] = NO_TIME
+    u = _rand(rng, lines)
+    seller_credit = np.where(u < 0.985, 1, np.where(u < 0.995, 0, -1)).astype(np.int8)
+    seller_credit[~seller] = NO_CREDIT
+
+    # Revisions: most within 30 days (to positive or deleted), some late, a few of positives.
+    rateable = success & line_escrow & ~refunded & rated & ~outside & (rated_at <= now)
+    old = rated_at <= now - 95 * DAY
+    revise = _pick(rng, rated & (credit <= 0), 0.45, at_least=3, safe=rateable & old)
+    of_positive = _pick(rng, rated & (credit == 1) & ~is_brush, 0.003, at_least=1,
+                        safe=rateable & old)
+    rev = np.flatnonzero(revise)
+    kind = np.searchsorted(np.array([0.62, 0.82], np.float32), _rand(rng, rev.size), side="right")
+    sure = np.flatnonzero((rateable & old)[rev])[:3]
+    kind[sure] = np.arange(sure.size)  # 0: to positive, 1: deleted, 2: too late (to positive)
+    pos = np.flatnonzero(of_positive)
+    rev_rows = np.concatenate([rev, pos])
+    rev_at = rated_at[rev_rows] + np.concatenate([
+        np.where(kind == 2, _uniform(rng, 31 * DAY, 80 * DAY, rev.size),
+                 _uniform(rng, HOUR, 30 * DAY - HOUR, rev.size)),
+        _uniform(rng, HOUR, 20 * DAY, pos.size)])
+    rev_to = np.concatenate([(kind == 1), _rand(rng, pos.size) < 0.7]).astype(np.int8)
+    keep = rev_at <= export
+    revised_at = np.full(lines, NO_TIME, np.int32)
+    revised_to = np.full(lines, -1, np.int8)
+    revised_at[rev_rows[keep]] = rev_at[keep]
+    revised_to[rev_rows[keep]] = rev_to[keep]
+
+    # What the buyer paid: yuan with cents, a few tiny trades of a yuan or less.
+    cents = np.maximum(np.exp(rng.standard_normal(lines, dtype=np.float32) * 0.9
+                              + np.float32(np.log(6000))), 101).astype(np.int32)
+    cents[is_brush] = np.maximum(cents[is_brush], 1990)
+    tiny = np.flatnonzero(_pick(rng, ~is_brush, 0.02, at_least=2,
+                                safe=rateable & ~revise & ~of_positive))
+    cents[tiny] = np.array([1, 10, 50, 99, 100], np.int32)[rng.integers(0, 5, tiny.size)]
+
+    # DSR: scored per order with its first rating (shown on each of its lines).
+    never = np.iinfo(np.int32).max
+    first_rated = np.minimum.reduceat(np.where(rated, rated_at, never), starts)
+    worst = np.minimum.reduceat(np.where(rated, credit, 1), starts)
+    dsr_order = (first_rated < never) & ((_rand(rng, n_orders) < 0.78) | brush)
+    scored = np.flatnonzero(dsr_order)
+    stars = np.zeros((n_orders, 4), dtype=np.int8)
+    for j, probs in enumerate((STARS, STARS, STARS, STARS_LOGISTICS)):
+        stars[scored, j] = _stars(rng, scored.size, probs)
+    unhappy = np.flatnonzero(dsr_order & (worst < 0))
+    stars[unhappy] = _stars(rng, 4 * unhappy.size, STARS_UNHAPPY).reshape(-1, 4)
+    skipped = (_rand(rng, 4 * scored.size).reshape(-1, 4)
+               < np.array([0.0, 0.01, 0.01, 0.06], np.float32)) & ~brush[scored, None]
+    stars[scored] = np.where(skipped, 0, stars[scored])
+    stars[brush] = 5
+    dsr_at = np.where(dsr_order, first_rated, NO_TIME)
+    # A conflict: the last line of a few multi-line orders carries other scores.
+    last = np.zeros(lines, bool)
+    last[starts + sizes - 1] = True
+    cand = last & multi & dsr_order[oidx]
+    conflict = np.flatnonzero(_pick(rng, cand, 0.04, at_least=2,
+                                    safe=(dsr_at[oidx] <= now - 2 * DAY)
+                                    & (created[oidx] <= now)))
+    conflict_stars = stars[oidx[conflict]]
+    conflict_stars[:, 0] = np.where(conflict_stars[:, 0] == 5, 4, 5)
+    conflict_at = np.minimum(dsr_at[oidx[conflict]] + _uniform(rng, 0, DAY, conflict.size), export)
+
+    return {
+        "lines": {"oidx": oidx, "line_no": line_no, "item": item, "status": status,
+                  "completed_at": completed, "escrow": line_escrow, "refunded": refunded,
+                  "cents": cents, "rated_at": rated_at, "credit": credit,
+                  "revised_at": revised_at, "revised_to": revised_to,
+                  "seller_rated_at": seller_at, "seller_credit": seller_credit},
+        "orders": {"shop": shop, "order": order_num, "buyer": buyer, "created_at": created,
+                   "dsr_rated_at": dsr_at, "dsr": stars},
+        "conflict": (conflict, conflict_stars, conflict_at),
+        "shops": shops, "items_per_shop": items_per_shop, "base": base, "now": now,
+        "order_max": int(order_num[-1]) if n_orders else 3_012_000_000_000_000_000, "rng": rng,
+    }
+
+
+def _orphans(sim: dict, lines: int) -> dict:
+    """A handful of rating rows whose order is not in the data."""
+    rng, now = sim["rng"], sim["now"]
+    n = 3 + lines // 2000
+    order = sim["order_max"] + np.cumsum(rng.integers(10, 1_000_000_000, n, dtype=np.int64))
+    rated_at = now - _uniform(rng, DAY, 300 * DAY, n)
+    credit = np.where(_rand(rng, n) < 0.8, 1, -1).astype(np.int8)
+    dsr = np.where((np.arange(n) % 2 == 0)[:, None], _stars(rng, 4 * n, STARS).reshape(n, 4), 0)
+    none = np.full(n, NO_TIME, np.int32)
+    return {"shop": rng.integers(0, sim["shops"], n), "order": order, "line": order,
+            "rated_at": rated_at, "credit": credit, "revised_at": none,
+            "revised_to": np.full(n, -1, np.int8), "seller_rated_at": none,
+            "seller_credit": np.full(n, NO_CREDIT, np.int8),
+            "dsr_rated_at": np.where(dsr.any(axis=1), rated_at, NO_TIME), "dsr": dsr.astype(np.int8)}
+
+
+def _strings(data: np.ndarray, offsets: np.ndarray, valid=None) -> pa.Array:
+    """A string array straight from its bytes and offsets (null where not valid)."""
+    bitmap = None
+    if valid is not None and not valid.all():
+        bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(pa.string(), len(offsets) - 1,
+                                 [bitmap, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def _fixed(buf: np.ndarray, valid=None) -> pa.Array:
+    """Strings of one width from an (n, width) uint8 array."""
+    n, width = buf.shape
+    return _strings(np.ascontiguousarray(buf), np.arange(0, width * (n + 1), width, dtype=np.int32),
+                    valid)
+
+
+@cache
+def _clock() -> np.ndarray:
+    """"HH:MM:SS" of every second of a day, one uint64 of 8 bytes each."""
+    s = np.arange(DAY)
+    colon = np.full(DAY, 10)  # 48 + 10 is ":"
+    digits = [s // 36000, s // 3600 % 10, colon, s // 600 % 6, s // 60 % 10, colon, s % 60 // 10, s % 10]
+    text = 48 + np.stack(digits, axis=1)
+    return text.astype(np.uint8).view(np.uint64).ravel()
+
+
+def _times(offsets: np.ndarray, base: int) -> pa.Array:
+    """"YYYY-MM-DD HH:MM:SS" of int32 seconds since `base` (local midnight)."""
+    valid = offsets != NO_TIME
+    sec = np.where(valid, offsets, 0).astype(np.int64)
+    day = sec // DAY
+    first = int(day.min()) if day.size else 0
+    span = np.arange(base // DAY + first, base // DAY + (int(day.max()) if day.size else 0) + 1)
+    dates = np.char.add(np.datetime_as_string(span.astype("datetime64[D]")).astype("S10"), b" ")
+    buf = np.empty((sec.size, 19), np.uint8)
+    buf[:, :11] = np.frombuffer(dates.tobytes(), np.uint8).reshape(-1, 11)[day - first]
+    buf[:, 11:] = _clock()[sec - day * DAY].view(np.uint8).reshape(-1, 8)
+    return _fixed(buf, valid)
+
+
+def _ids(numbers, prefix: str = "") -> pa.Array:
+    text = pa.array(numbers).cast(pa.string())
+    return pc.binary_join_element_wise(prefix, text, "") if prefix else text
+
+
+def _words(codes, vocab, offset: int = 0, missing=None) -> pa.Array:
+    mask = None if missing is None else codes == missing
+    return pc.take(pa.array(vocab, pa.string()), pa.array(codes.astype(np.int32) + offset, mask=mask))
+
+
+def _digit(values) -> pa.Array:
+    """Stars 1..5 as text; 0 is no score."""
+    return _fixed((values + 48).astype(np.uint8).reshape(-1, 1), values > 0)
+
+
+def _amounts(cents) -> pa.Array:
+    frac = np.empty((cents.size, 3), np.uint8)
+    frac[:, 0] = 46
+    frac[:, 1] = 48 + cents % 100 // 10
+    frac[:, 2] = 48 + cents % 10
+    return pc.binary_join_element_wise(_ids(cents // 100), _fixed(frac), "")
+
+
+def _rating_columns(part: dict, sim: dict) -> dict:
+    shops = sim["shops"]
+    names = [f"shop-{k + 1:0{max(2, len(str(shops)))}d}" for k in range(shops)]
+    base = sim["base"]
+    return {
+        "shop_id": _words(part["shop"], names), "order_id": _ids(part["order"]),
+        "line_id": _ids(part["line"]), "rated_at": _times(part["rated_at"], base),
+        "credit": _words(part["credit"], CREDIT_WORDS, 1, NO_CREDIT),
+        "revised_at": _times(part["revised_at"], base),
+        "revised_to": _words(part["revised_to"], REVISION_WORDS, 0, -1),
+        "seller_rated_at": _times(part["seller_rated_at"], base),
+        "seller_credit": _words(part["seller_credit"], CREDIT_WORDS, 1, NO_CREDIT),
+        "dsr_rated_at": _times(part["dsr_rated_at"], base),
+        **{name: _digit(part["dsr"][:, j]) for j, name in enumerate(DSR_ITEMS)},
+    }
+
+
+def _part(sim: dict, lo: int, hi: int) -> dict:
+    """Rows lo..hi as arrays: the lines' own columns, their orders' columns gathered."""
+    part = {k: v[lo:hi] for k, v in sim["lines"].items()}
+    oidx = part.pop("oidx")
+    part.update({k: v[oidx] for k, v in sim["orders"].items()})
+    part["line"] = part["order"] + part.pop("line_no")
+    part["item"] = part["shop"].astype(np.int64) * sim["items_per_shop"] + part["item"]
+    rows, stars, at = sim["conflict"]
+    a, b = np.searchsorted(rows, [lo, hi])
+    part["dsr"][rows[a:b] - lo] = stars[a:b]
+    part["dsr_rated_at"][rows[a:b] - lo] = at[a:b]
+    return part
+
+
+def _table(sim: dict, lo: int, hi: int) -> pa.Table:
+    """Rows lo..hi of the sample as a table of text columns (missing values are null)."""
+    part = _part(sim, lo, hi)
+    cols = _rating_columns(part, sim)
+    cols.update({
+        "buyer_id": _ids(100_000_000 + (part["buyer"].astype(np.int64) + 1) * 48_271 % 900_000_000,
+                         "tb"),
+        "item_id": _ids(600_000_000_000 + (part["item"] + 1) * 7_919_137 % 100_000_000_000),
+        "created_at": _times(part["created_at"], sim["base"]),
+        "completed_at": _times(part["completed_at"], sim["base"]),
+        "status": _words(part["status"], STATUS_WORDS),
+        "escrow": _words(part["escrow"], ("false", "true")),
+        "refunded": _words(part["refunded"], ("false", "true")),
+        "amount": _amounts(part["cents"]),
+    })
+    return pa.table({name: cols[name] for name in COLUMNS})
+
+
+def _ratings(table: pa.Table) -> pa.Table:
+    """The rows of a table that carry any rating, in the ratings file's columns."""
+    present = [pc.is_valid(table[c]) for c in ("rated_at", "seller_rated_at", "dsr_rated_at")]
+    return table.select(RATING_COLUMNS).filter(pc.or_(pc.or_(present[0], present[1]), present[2]))
+
+
+def _chunks(lines: int):
+    return [(lo, min(lines, lo + CHUNK)) for lo in range(0, lines, CHUNK)]
+
+
+def generate(lines: int, seed: int, shops: int = 1, as_of: datetime = DEFAULT_AS_OF) -> pd.DataFrame:
+    """The sample's trade lines in the canonical columns, every value text (missing: NA)."""
+    sim = _simulate(lines, seed, shops, as_of)
+    return pa.concat_tables([_table(sim, lo, hi) for lo, hi in _chunks(lines)]).to_pandas()
+
+
+def write_sample(out_dir, lines: int = 3000, seed: int = 7, shops: int = 1,
+                 as_of: datetime = DEFAULT_AS_OF) -> list[Path]:
+    """Write sample_shop.csv/.parquet (one table) and sample_trades.csv + sample_ratings.csv
+    (the same data split in two, plus a few orphan ratings); return the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sim = _simulate(lines, seed, shops, as_of)
+    paths = [out_dir / f"sample_{name}" for name in
+             ("shop.csv", "shop.parquet", "trades.csv", "ratings.csv")]
+    schema = pa.schema([(name, pa.string()) for name in COLUMNS])
+    options = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
+    with (pacsv.CSVWriter(paths[0], schema, write_options=options) as shop_csv,
+          pq.ParquetWriter(paths[1], schema) as shop_parquet,
+          pacsv.CSVWriter(paths[2], pa.schema([schema.field(c) for c in TRADE_COLUMNS]),
+                          write_options=options) as trades_csv,
+          pacsv.CSVWriter(paths[3], pa.schema([schema.field(c) for c in RATING_COLUMNS]),
+                          write_options=options) as ratings_csv,
+          ThreadPoolExecutor(max_workers=4) as pool):
+        # Each chunk is written (in threads, one per file) while the next one is formatted;
+        # a file's chunks still go in order, so the bytes never depend on timing.
+        pending = []
+        for lo, hi in _chunks(lines):
+            table = _table(sim, lo, hi)
+            for job in pending:
+                job.result()
+            pending = [pool.submit(shop_csv.write_table, table),
+                       pool.submit(shop_parquet.write_table, table),
+                       pool.submit(lambda t: trades_csv.write_table(t.select(TRADE_COLUMNS)), table),
+                       pool.submit(lambda t: ratings_csv.write_table(_ratings(t)), table)]
+        for job in pending:
+            job.result()
+        ratings_csv.write_table(pa.table(_rating_columns(_orphans(sim, lines), sim))
+                                .select(RATING_COLUMNS))
+    return paths
