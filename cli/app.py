@@ -24,6 +24,8 @@ from shopscore.scoring.load import load
 from shopscore.scoring.platforms import names as platform_names
 from shopscore.scoring.profile import load_profile
 from shopscore.scoring.report import validation_report
+from shopscore.scoring.stages import stage
+from shopscore.scoring.stages import timings as stage_timings
 
 try:  # Typer >= 0.29 carries its own copy of Click
     from typer._click.exceptions import UsageError
@@ -142,6 +144,9 @@ def audit(
                                                  "detected, UTF-8 or GB18030).")] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index (default: the "
                                               "first).")] = None,
+    timings: Annotated[bool, typer.Option(help="Print the seconds spent in each stage (read, "
+                                          "prepare, credit, dsr, summary, render) as one JSON "
+                                          "line on stderr.")] = False,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ):
     """Audit credit score, level, positive rate and DSR, and check them against campaign bars."""
@@ -162,13 +167,17 @@ def audit(
         result, _ = run_audit(data, prof, when, figures, chosen, shop)
         if shop is not None and not result.shops:
             raise OptionError(f"--shop {shop!r}: no such shop in the data")
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2,
-                                    allow_nan=False) + "\n")
-    elif fmt is Format.markdown:
-        sys.stdout.write(audit_markdown(result) + "\n")
-    else:
-        out.print(audit_renderable(result))
+    with stage("render"):
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2,
+                                        allow_nan=False) + "\n")
+        elif fmt is Format.markdown:
+            sys.stdout.write(audit_markdown(result) + "\n")
+        else:
+            out.print(audit_renderable(result))
+        sys.stdout.flush()
+    if timings:
+        sys.stderr.write(json.dumps({"timings": stage_timings()}) + "\n")
     raise typer.Exit(ExitStatus.OK if result.passed else ExitStatus.CHECK_FAILED)
 
 

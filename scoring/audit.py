@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +16,8 @@ from .industry import compare
 from .load import Dataset
 from .profile import Profile
 from .result import AuditResult, Credit, Dsr, DsrItem, ShopResult, Tally
+from .stages import stage
+from .windows import distinct, is_value
 
 DAY = np.timedelta64(1, "D")
 
@@ -41,8 +42,11 @@ def local_as_of(as_of: datetime, profile: Profile) -> np.datetime64:
 
 def decide(data: Dataset, profile: Profile, as_of: np.datetime64) -> Decisions:
     lines = data.lines
-    return Decisions(lines, decide_credit(lines, profile, as_of),
-                     decide_dsr(lines, profile, as_of), _orphan_fates(data.orphans, profile, as_of))
+    with stage("credit"):
+        credit = decide_credit(lines, profile, as_of)
+    with stage("dsr"):
+        dsr = decide_dsr(lines, profile, as_of)
+    return Decisions(lines, credit, dsr, _orphan_fates(data.orphans, profile, as_of))
 
 
 def _orphan_fates(orphans: pd.DataFrame, profile: Profile, as_of) -> pd.DataFrame:
@@ -63,11 +67,13 @@ def _orphan_fates(orphans: pd.DataFrame, profile: Profile, as_of) -> pd.DataFram
     })
 
 
-def _counts(values) -> dict:
-    return {str(k): int(v) for k, v in Counter(values).items() if k is not None and k == k}
+def _counts(values, skip=()) -> dict:
+    """Occurrences of each reason code (missing values and `skip` codes left out)."""
+    counts = pd.Series(np.asarray(values, dtype=object)).value_counts(dropna=True)
+    return {str(k): int(v) for k, v in counts.items() if k not in skip}
 
 
-def credit_summary(lines, decided, orphans, profile: Profile, as_of) -> Credit:
+def credit_summary(decided, orphans, profile: Profile, as_of) -> Credit:
     fate = decided["fate"].to_numpy()
     points = decided["points"].to_numpy()
     counted = fate == COUNTED
@@ -83,7 +89,7 @@ def credit_summary(lines, decided, orphans, profile: Profile, as_of) -> Credit:
         periods[label] = tally(at > as_of - days * DAY)
     periods["older"] = tally(at <= as_of - longest * DAY)
     periods["total"] = tally(np.ones(len(fate), dtype=bool))
-    excluded = _counts(f for f in fate if f not in (COUNTED, "unrated"))
+    excluded = _counts(fate, skip=(COUNTED, "unrated"))
     for code, n in _counts(orphans["credit_fate"]).items():
         excluded[code] = excluded.get(code, 0) + n
     score = pos - neg
@@ -119,7 +125,7 @@ def dsr_summary(orders, orphans, profile: Profile, industry: dict) -> Dsr:
                               industry_best=ind.best if ind else None,
                               industry_lowest=ind.lowest if ind else None,
                               vs_industry=vs, vs_industry_basis=basis, position=position)
-    excluded = _counts(f for f in fate if f != COUNTED)
+    excluded = _counts(fate, skip=(COUNTED,))
     orphan_orders = orphans.loc[orphans["dsr_fate"].notna()].drop_duplicates(["order_id"])
     for code, n in _counts(orphan_orders["dsr_fate"]).items():
         excluded[code] = excluded.get(code, 0) + n
@@ -144,19 +150,24 @@ def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | Non
         profile.seller_items, profile.default_min)
     when = local_as_of(as_of, profile)
     decisions = decide(data, profile, when)
+    with stage("summary"):
+        return _summarize(data, decisions, profile, when, industry, checks, shop), decisions
+
+
+def _summarize(data, decisions, profile, when, industry, checks, shop) -> AuditResult:
     lines = decisions.lines
-    shop_ids = sorted(set(lines["shop_id"].astype(object)) | set(decisions.orphans["shop_id"]))
+    shop_ids = sorted(distinct(lines["shop_id"]) | distinct(decisions.orphans["shop_id"]))
     if not shop_ids:
         shop_ids = [DEFAULT_SHOP]  # nothing read: the one shop has no ratings, and checks say so
     if shop is not None:
         shop_ids = [s for s in shop_ids if s == shop]
     shops = []
     for sid in shop_ids:
-        mine = (lines["shop_id"].astype(object) == sid).to_numpy()
-        omine = decisions.orphans.loc[(decisions.orphans["shop_id"] == sid).to_numpy()]
+        mine = is_value(lines["shop_id"], sid)
+        omine = decisions.orphans.loc[is_value(decisions.orphans["shop_id"], sid)]
         cred = decisions.credit.loc[mine]
-        orders = decisions.dsr.loc[(decisions.dsr["shop_id"] == sid).to_numpy()]
-        base = ShopResult(sid, credit_summary(lines.loc[mine], cred, omine, profile, when),
+        orders = decisions.dsr.loc[is_value(decisions.dsr["shop_id"], sid)]
+        base = ShopResult(sid, credit_summary(cred, omine, profile, when),
                           dsr_summary(orders, omine, profile, industry), anomalies(cred, orders))
         metrics = base.metrics()
         checks_mod.validate_metrics(checks, metrics)
@@ -166,4 +177,4 @@ def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | Non
     inputs = {"rows_read": data.rows_read, "rows_rejected": data.rows_rejected,
               "rejected_by_reason": data.rejected_by_reason,
               "files": [f.to_dict() for f in data.files]}
-    return AuditResult(aware, profile.name, inputs, tuple(shops)), decisions
+    return AuditResult(aware, profile.name, inputs, tuple(shops))

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .columns import CREDITS
 from .profile import Profile
-from .windows import anchored_windows, capped_running_total, codes, combine_codes, sort_order, words
+from .windows import anchored_windows, capped_running_total, codes, combine_codes, is_value, sort_order
 
 COUNTED = "counted"
 UNRATED = "unrated"
@@ -21,15 +21,14 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
     fate (`counted`, `unrated` or an exclusion reason code), anomaly (reason or None),
     replaced_by (row of the rating counted in its place for same_item_14d, else -1)."""
     n = len(lines)
-    given = words(lines["credit"])
     points = np.full(n, -9, dtype=np.int8)
     for word, value in CREDITS.items():
-        points[given == word] = value
+        points[is_value(lines["credit"], word)] = value
     rated = points != -9
     rated_at = lines["rated_at"].to_numpy("datetime64[ns]")
     completed = lines["completed_at"].to_numpy("datetime64[ns]")
     created = lines["created_at"].to_numpy("datetime64[ns]")
-    status = words(lines["status"])
+    success = is_value(lines["status"], "success")
     escrow = lines["escrow"].to_numpy(dtype=bool)
     refunded = lines["refunded"].to_numpy(dtype=bool)
 
@@ -44,7 +43,7 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
 
     # Nothing after as_of exists; then section 1, in the order RULES.md lists it.
     exclude((rated_at > as_of) | (created > as_of), "after_as_of")
-    exclude(status != "success", "not_success")
+    exclude(~success, "not_success")
     exclude(~escrow, "not_escrow")
     exclude(refunded, "refunded")
     window = np.timedelta64(profile.rating_window_days, "D")
@@ -55,7 +54,8 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
     # Revisions: only ratings that passed section 1 are examined; revisions after as_of
     # do not exist yet.
     revised_at = lines["revised_at"].to_numpy("datetime64[ns]")
-    revised_to = words(lines["revised_to"])
+    to_positive = is_value(lines["revised_to"], "positive")
+    to_deleted = is_value(lines["revised_to"], "deleted")
     revision = eligible & ~np.isnat(revised_at) & (revised_at <= as_of)
     of_positive = revision & (points == 1)
     late = revision & ~of_positive & (revised_at > rated_at + profile.revision_days * DAY)
@@ -64,14 +64,14 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
     anomaly[late] = "revision_after_30_days"
     anomaly[early] = "revision_before_rating"
     valid = revision & ~of_positive & ~late & ~early
-    points[valid & (revised_to == "positive")] = 1
-    fate[valid & (revised_to == "deleted")] = "deleted"
+    points[valid & to_positive] = 1
+    fate[valid & to_deleted] = "deleted"
 
     # Default positives: a rateable line the buyer never rated, the seller rated positive.
     seller_at = lines["seller_rated_at"].to_numpy("datetime64[ns]")
-    seller_positive = words(lines["seller_credit"]) == "positive"
+    seller_positive = is_value(lines["seller_credit"], "positive")
     due = seller_at + profile.default_positive_days * DAY
-    is_default = (~rated & (status == "success") & escrow & ~refunded & seller_positive
+    is_default = (~rated & success & escrow & ~refunded & seller_positive
                   & (due <= as_of) & (created <= as_of))
     points[is_default] = 1
     at[is_default] = due[is_default]
@@ -88,10 +88,8 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
     replaced_by = np.full(n, -1, dtype=np.int64)
     idx = np.flatnonzero(alive)
     if idx.size:
-        group = combine_codes(*(codes(lines[c].to_numpy()[idx])
-                                for c in ("shop_id", "buyer_id", "item_id")))
-        order = sort_order(group, created[idx], lines["order_id"].to_numpy()[idx],
-                           lines["line_id"].to_numpy()[idx])
+        group = combine_codes(*(codes(lines[c])[idx] for c in ("shop_id", "buyer_id", "item_id")))
+        order = sort_order(group, created[idx], idx, lines["order_id"], lines["line_id"])
         win = anchored_windows(group[order], created[idx][order],
                                profile.same_item_window_days * DAY)
         kinds = pd.DataFrame({"win": win, "kind": points[idx][order]})
@@ -107,10 +105,8 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
     idx = np.flatnonzero(alive)
     if idx.size:
         month = created[idx].astype("datetime64[M]").astype(np.int64)
-        group = combine_codes(codes(lines["shop_id"].to_numpy()[idx]),
-                              codes(lines["buyer_id"].to_numpy()[idx]), month)
-        order = sort_order(group, created[idx], lines["order_id"].to_numpy()[idx],
-                           lines["line_id"].to_numpy()[idx])
+        group = combine_codes(codes(lines["shop_id"])[idx], codes(lines["buyer_id"])[idx], month)
+        order = sort_order(group, created[idx], idx, lines["order_id"], lines["line_id"])
         keep = capped_running_total(group[order], points[idx][order].astype(np.int64),
                                     profile.monthly_cap_points)
         capped = idx[order][~keep]

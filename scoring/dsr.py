@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .profile import Profile
-from .windows import codes, combine_codes, group_starts, words
+from .windows import codes, combine_codes, group_starts, is_value, sort_order
 
 COUNTED = "counted"
 DAY = np.timedelta64(1, "D")
@@ -15,7 +15,7 @@ STAGE_REASONS = ("not_success", "not_escrow", "refunded")
 
 
 def _line_stage(lines: pd.DataFrame) -> np.ndarray:
-    success = (words(lines["status"]) == "success")
+    success = is_value(lines["status"], "success")
     escrow = lines["escrow"].to_numpy(dtype=bool)
     refunded = lines["refunded"].to_numpy(dtype=bool)
     return np.where(~success, 0, np.where(~escrow, 1, np.where(refunded, 2, 3)))
@@ -33,23 +33,24 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
     if not has_dsr.any():
         return _empty(items)
 
-    order_key = combine_codes(codes(lines["shop_id"].to_numpy()), codes(lines["order_id"].to_numpy()))
-    # Order-level facts from all of the order's lines.
-    stage = _line_stage(lines)
-    completed = lines["completed_at"].to_numpy("datetime64[ns]")
-    success_completed = np.where(stage >= 1, completed, np.datetime64("NaT"))
-    facts = pd.DataFrame({"key": order_key, "stage": stage, "completed": success_completed,
-                          "created": lines["created_at"].to_numpy("datetime64[ns]")})
+    order_key = combine_codes(codes(lines["shop_id"]), codes(lines["order_id"]))
+    rows = np.flatnonzero(has_dsr)
+    # Order-level facts from all lines of the orders that carry DSR.
+    of_scored = np.flatnonzero(np.isin(order_key, order_key[rows]))
+    stage = _line_stage(lines)[of_scored]
+    completed = lines["completed_at"].to_numpy("datetime64[ns]")[of_scored]
+    facts = pd.DataFrame({"key": order_key[of_scored], "stage": stage,
+                          "completed": np.where(stage >= 1, completed, np.datetime64("NaT")),
+                          "created": lines["created_at"].to_numpy("datetime64[ns]")[of_scored]})
     per_order = facts.groupby("key", sort=False).agg(stage=("stage", "max"),
                                                      completed=("completed", "min"),
                                                      created=("created", "min"))
 
-    rows = np.flatnonzero(has_dsr)
-    at = lines["dsr_rated_at"].to_numpy("datetime64[ns]")[rows]
-    line_code = pd.factorize(words(lines["line_id"])[rows], sort=True)[0]
-    keys = order_key[rows]
-    order = np.lexsort((line_code, at.astype(np.int64), ~(at <= as_of), keys))
-    rows, keys, at = rows[order], keys[order], at[order]
+    # Each order's lines by dsr_rated_at (ties: line_id); the first is the one that counts.
+    at_all = lines["dsr_rated_at"].to_numpy("datetime64[ns]")
+    order = sort_order(order_key[rows], at_all[rows], rows, lines["line_id"])
+    rows = rows[order]
+    keys, at = order_key[rows], at_all[rows]
     first = group_starts(keys)
     vals = values[rows]
     rep = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
@@ -59,13 +60,10 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
     conflict = pd.Series(differs).groupby(keys).transform("any").to_numpy()[first]
 
     chosen = rows[first]
-    out = pd.DataFrame({
-        "shop_id": lines["shop_id"].to_numpy()[chosen],
-        "order_id": lines["order_id"].to_numpy()[chosen],
-        "buyer_id": lines["buyer_id"].to_numpy()[chosen],
-        "line": chosen,
-        "at": at[first],
-    })
+    out = pd.DataFrame({c: lines[c].iloc[chosen].reset_index(drop=True)
+                        for c in ("shop_id", "order_id", "buyer_id")})
+    out["line"] = chosen
+    out["at"] = at[first]
     facts = per_order.loc[keys[first]]
     out["completed_at"] = facts["completed"].to_numpy()
     for j, col in enumerate(items):
@@ -91,10 +89,9 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
     eligible = np.flatnonzero(fate == COUNTED)
     if eligible.size:
         month = done_at[eligible].astype("datetime64[M]").astype(np.int64)
-        group = combine_codes(codes(out["shop_id"].to_numpy()[eligible]),
-                              codes(out["buyer_id"].to_numpy()[eligible]), month)
-        oid = pd.factorize(out["order_id"].astype(object).to_numpy()[eligible], sort=True)[0]
-        order = np.lexsort((oid, done_at[eligible].astype(np.int64), group))
+        group = combine_codes(codes(out["shop_id"])[eligible], codes(out["buyer_id"])[eligible],
+                              month)
+        order = sort_order(group, done_at[eligible], eligible, out["order_id"])
         g = group[order]
         first_row = np.maximum.accumulate(np.where(group_starts(g), np.arange(len(g)), 0))
         rank = np.arange(len(g)) - first_row

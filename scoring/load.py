@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import platforms as plat
-from .columns import DEFAULT_SHOP, RATING_COLUMNS, REQUIRED_TRADES
+from .columns import DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
 from .errors import InputFileError, MissingColumnsError
 from .read import RawFile, read_file
+from .stages import stage
 from .validate import validate
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
@@ -120,7 +123,8 @@ def _missing_columns_error(path: str, missing, found, platform: str) -> MissingC
 
 
 def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
-    raw = read_file(path, encoding=encoding, sheet=sheet)
+    with stage("read"):
+        raw = read_file(path, encoding=encoding, sheet=sheet)
     name = platform if platform != "auto" else (plat.detect(raw.frame.columns) or "canonical")
     mapped = plat.map_columns(raw.frame, name)
     return _Input(number, raw, mapped, _role(mapped.frame.columns))
@@ -226,6 +230,20 @@ def _join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list):
     return merged, ratings.loc[orphan].reset_index(drop=True)
 
 
+def encode_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """Id columns as categoricals (integer codes + the distinct ids), built by pyarrow's
+    dictionary encoding: every rule groups by codes, never by strings."""
+    for col in ID_COLUMNS:
+        if col in frame and not isinstance(frame[col].dtype, pd.CategoricalDtype):
+            arr = pa.array(frame[col], type=pa.large_string(), from_pandas=True)
+            enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray)
+                                       else arr)
+            frame[col] = pd.Categorical.from_codes(
+                enc.indices.fill_null(-1).to_numpy(zero_copy_only=False),
+                categories=pd.Index(enc.dictionary.to_pylist(), dtype=object), validate=False)
+    return frame
+
+
 def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
          encoding: str | None = None, sheet: str | None = None) -> Dataset:
     """Read, map, validate and join the input files; every row read is used or rejected."""
@@ -233,6 +251,11 @@ def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
         trades_paths = [trades_paths]
     paths = expand_inputs(trades_paths)
     inputs = [_open(i, p, platform, encoding, sheet) for i, p in enumerate(paths)]
+    with stage("prepare"):
+        return _prepare(inputs, tz, ratings_path, platform, encoding, sheet)
+
+
+def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
     if ratings_path is not None:
         extra = _open(len(inputs), Path(ratings_path), platform, encoding, sheet)
         extra.role = "ratings"
@@ -263,6 +286,7 @@ def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
         parts.append(good)
         rejects.append(rej)
     lines = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
+    lines = encode_ids(lines)
     lines = _reject_duplicates(lines, ["shop_id", "order_id", "line_id"], rejects)
 
     orphans = lines.iloc[0:0]
@@ -292,8 +316,7 @@ def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
                                  int(sum(counts.values())),
                                  {str(k): int(v) for k, v in counts.items()},
                                  inp.mapped.platform, inp.raw.encoding, inp.mapped.headers))
-    lines = lines.reset_index(drop=True)
-    lines["shop_id"] = lines["shop_id"].astype("string[pyarrow]")
+    lines = encode_ids(lines.reset_index(drop=True))
     if len(all_rejects):
         all_rejects = all_rejects.sort_values(["fileno", "row"], kind="stable")
     return Dataset(lines=lines, orphans=orphans, files=files,

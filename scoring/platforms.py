@@ -11,6 +11,8 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .columns import CANONICAL
 from .errors import OptionError
@@ -125,11 +127,20 @@ def _canonical_status() -> dict:
 
 
 def _translate(series: pd.Series, words: dict) -> pd.Series:
-    """Map known words to canonical ones; unknown words stay as they are (and get rejected)."""
-    text = series.astype("string[pyarrow]").str.strip()
-    lower = text.str.lower()
-    mapped = lower.map({k.lower(): v for k, v in words.items()})
-    return mapped.where(mapped.notna(), text).astype("string[pyarrow]")
+    """Map known words to canonical ones; unknown words stay as they are (and get rejected).
+    Each distinct word is looked up once."""
+    arr = pa.array(series, type=pa.large_string(), from_pandas=True)
+    enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    lower = {k.lower(): v for k, v in words.items()}
+    table = [None if w is None else lower.get(w.strip().lower(), w.strip())
+             for w in enc.dictionary.to_pylist()]
+    mapped = pc.take(pa.array(table, type=pa.large_string()), enc.indices)
+    return pd.Series(mapped.to_pandas(types_mapper=_text_type), index=series.index)
+
+
+def _text_type(dtype):
+    return pd.StringDtype("pyarrow", na_value=np.nan) if pa.types.is_large_string(dtype) \
+        or pa.types.is_string(dtype) else None
 
 
 def _number(series: pd.Series) -> pd.Series:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .columns import (
     BOOL_COLUMNS,
@@ -28,10 +30,12 @@ class Rejector:
         self.reason = np.full(n, None, dtype=object)
         self.column = np.full(n, None, dtype=object)
         self.value = np.full(n, None, dtype=object)
+        self.taken = np.zeros(n, dtype=bool)
 
     def flag(self, mask, code: str, column: str | None, values=None):
-        mask = np.asarray(mask, dtype=bool) & pd.isna(self.reason)
+        mask = np.asarray(mask, dtype=bool) & ~self.taken
         if mask.any():
+            self.taken |= mask
             self.reason[mask] = code
             self.column[mask] = column
             if values is not None:
@@ -39,7 +43,7 @@ class Rejector:
 
     @property
     def rejected(self) -> np.ndarray:
-        return ~pd.isna(self.reason)
+        return self.taken
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -90,7 +94,116 @@ def parse_times(series: pd.Series, tz: str):
     return out, bad
 
 
-def validate(frame: pd.DataFrame, tz: str, required: tuple, columns_present=None):
+def _arrow(series: pd.Series) -> pa.Array:
+    """A column as one pyarrow string array (zero-copy for pyarrow-backed text)."""
+    if pd.api.types.is_string_dtype(series) or series.dtype == object:
+        try:
+            arr = pa.array(series, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arr = pa.array(series.astype(object).where(series.notna(), None).map(
+                lambda v: v if v is None else str(v)), type=pa.large_string())
+    else:
+        arr = pa.array(series.astype(object).where(series.notna(), None).map(
+            lambda v: v if v is None else str(v)), type=pa.large_string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def lookup(series: pd.Series, translate):
+    """Translate a column of few distinct values through `translate(text) -> value`.
+
+    Each distinct value is translated once (dictionary encoding), so this costs one pass over
+    the rows whatever the vocabulary. Returns (values, present, bad): the translated values
+    (None where missing or bad), which rows had a value, which had one `translate` refused
+    (it returns INVALID)."""
+    enc = pc.dictionary_encode(_arrow(series))
+    words = enc.dictionary.to_pylist()
+    table = np.array([INVALID if w is None else translate(w.strip().strip("\t")) for w in words]
+                     + [None], dtype=object)
+    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    values = table[idx]
+    present = idx >= 0
+    stripped = np.array([bool((w or "").strip()) for w in words] + [False], dtype=bool)[idx]
+    bad = np.array([v is INVALID for v in table], dtype=bool)[idx] & stripped
+    values[bad | ~stripped] = None
+    return values, present & stripped, bad
+
+
+class _Invalid:
+    def __repr__(self):
+        return "INVALID"
+
+
+INVALID = _Invalid()
+
+
+def categorical(values: np.ndarray, vocab) -> pd.Categorical:
+    """A Categorical over a fixed vocabulary from an object array of its words (or None)."""
+    codes = np.full(len(values), -1, dtype=np.int8)
+    for i, word in enumerate(vocab):
+        codes[values == word] = i
+    return pd.Categorical.from_codes(codes, categories=list(vocab), validate=False)
+
+
+def _word(vocab):
+    def translate(text: str):
+        low = text.lower()
+        return low if low in vocab else INVALID
+    return translate
+
+
+def _bool(text: str):
+    low = text.lower()
+    return True if low in TRUE_WORDS else False if low in FALSE_WORDS else INVALID
+
+
+def _star(text: str):
+    try:
+        value = float(text)
+    except ValueError:
+        return INVALID
+    return value if value in (1.0, 2.0, 3.0, 4.0, 5.0) else INVALID
+
+
+def clean_ids(series: pd.Series):
+    """Ids as text: stripped of spreadsheet wrappers; (ids, damaged) with damaged marking ids
+    a spreadsheet turned into scientific notation (1.23457E+18)."""
+    arr = pc.utf8_trim_whitespace(_arrow(series))
+    if pc.any(pc.or_(pc.starts_with(arr, "="), pc.starts_with(arr, "'"))).as_py():
+        arr = pc.replace_substring_regex(arr, pattern=r'^="(.*)"$', replacement=r"\1")
+        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, pattern=r"^'",
+                                                                 replacement=""))
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    damaged = np.zeros(len(arr), dtype=bool)
+    if pc.any(pc.or_(pc.match_substring(arr, "E+"), pc.match_substring(arr, "e+"))).as_py():
+        damaged = pc.fill_null(pc.match_substring_regex(arr, _DAMAGED_ID), False).to_numpy(
+            zero_copy_only=False)
+    return pd.Series(arr.to_pandas(types_mapper=_text_type)), damaged
+
+
+def _text_type(dtype):
+    return pd.StringDtype("pyarrow", na_value=np.nan) if pa.types.is_large_string(dtype) or \
+        pa.types.is_string(dtype) else None
+
+
+def parse_times_fast(series: pd.Series, tz: str):
+    """Timestamps: the common `YYYY-MM-DD HH:MM:SS` parsed in bulk, the rest by parse_times."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
+        return parse_times(series, tz)
+    arr = _arrow(series)
+    fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    out = fast.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    present = pc.fill_null(pc.greater(pc.utf8_length(arr), 0), False).to_numpy(
+        zero_copy_only=False)
+    todo = present & np.isnat(out)
+    bad = np.zeros(len(out), dtype=bool)
+    if todo.any():
+        rest, rest_bad = parse_times(series[todo], tz)
+        out[todo] = rest.to_numpy("datetime64[ns]")
+        bad[todo] = rest_bad
+    return pd.Series(out, dtype="datetime64[ns]"), bad
+
+
+def validate(frame: pd.DataFrame, tz: str, required: tuple):
     """Type the canonical columns of one file and reject bad rows.
 
     Returns (clean, rejector) where clean holds every row (rejected ones included, with
@@ -98,88 +211,76 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, columns_present=None
     frame = frame.reset_index(drop=True)
     n = len(frame)
     rej = Rejector(n)
-    out = pd.DataFrame(index=pd.RangeIndex(n))
+    out = {}
     have = set(frame.columns)
 
     for col in ID_COLUMNS:
         if col in have:
-            out[col] = _text(frame[col])
-            damaged = out[col].str.contains(_DAMAGED_ID, regex=True).fillna(False).to_numpy(bool)
+            ids, damaged = clean_ids(frame[col])
+            out[col] = ids
             rej.flag(damaged, "damaged_id", col, frame[col])
-            if col in required or col == "shop_id":
-                rej.flag(out[col].isna(), "missing_id", col)
-            elif col == "line_id":
-                rej.flag(out[col].isna(), "missing_id", col)
+            if col in required or col in ("shop_id", "line_id"):
+                rej.flag(ids.isna().to_numpy(), "missing_id", col)
     if "shop_id" not in have:
-        out["shop_id"] = pd.Series(DEFAULT_SHOP, index=out.index, dtype="string[pyarrow]")
+        out["shop_id"] = pd.Series(DEFAULT_SHOP, index=range(n), dtype="string[pyarrow]")
 
     if "status" in have:
-        status = _text(frame["status"]).str.lower()
-        rej.flag(status.isna(), "missing_value", "status")
-        rej.flag(status.notna() & ~status.isin(STATUSES), "bad_status", "status", frame["status"])
-        out["status"] = status
+        status, present, bad = lookup(frame["status"], _word(STATUSES))
+        rej.flag(~present, "missing_value", "status")
+        rej.flag(bad, "bad_status", "status", frame["status"])
+        out["status"] = categorical(status, STATUSES)
 
     for col in TIME_COLUMNS:
         if col in have:
-            times, bad = parse_times(frame[col], tz)
+            times, bad = parse_times_fast(frame[col], tz)
             rej.flag(bad, "bad_datetime", col, frame[col])
             out[col] = times
         else:
-            out[col] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+            out[col] = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     if "created_at" in required:
-        rej.flag(out["created_at"].isna(), "missing_value", "created_at")
+        rej.flag(out["created_at"].isna().to_numpy(), "missing_value", "created_at")
     if "status" in out:
-        rej.flag((out["status"] == "success").fillna(False) & out["completed_at"].isna(),
+        rej.flag((out["status"] == "success") & out["completed_at"].isna().to_numpy(),
                  "missing_value", "completed_at")
 
     for col, default in zip(BOOL_COLUMNS, (True, False), strict=True):
-        if col in have:
-            raw = frame[col]
-            if pd.api.types.is_bool_dtype(raw):
-                out[col] = raw.fillna(default).astype(bool).to_numpy()
-                continue
-            words = _text(raw).str.lower()
-            truthy = words.isin(TRUE_WORDS).fillna(False).to_numpy(dtype=bool)
-            falsy = words.isin(FALSE_WORDS).fillna(False).to_numpy(dtype=bool)
-            rej.flag(words.notna().to_numpy() & ~truthy & ~falsy, "bad_bool", col, raw)
-            out[col] = np.where(words.isna().to_numpy(), default, truthy)
+        if col in have and pd.api.types.is_bool_dtype(frame[col]):
+            out[col] = frame[col].fillna(default).astype(bool).to_numpy()
+        elif col in have:
+            values, present, bad = lookup(frame[col], _bool)
+            rej.flag(bad, "bad_bool", col, frame[col])
+            out[col] = np.where(present & ~bad, values, default).astype(bool)
         else:
-            out[col] = default
+            out[col] = np.full(n, default)
 
     if "amount" in have:
-        raw = frame["amount"]
-        if not pd.api.types.is_numeric_dtype(raw):
-            raw = _text(raw)
-            cleaned = raw.str.replace(r"[¥￥元,\s]", "", regex=True)
-        else:
-            cleaned = raw
-        amount = pd.to_numeric(cleaned, errors="coerce").astype("float64")
-        rej.flag(raw.notna().to_numpy() & amount.isna().to_numpy(), "bad_amount", "amount", raw)
-        out["amount"] = amount.to_numpy()
+        out["amount"], bad = _amounts(frame["amount"])
+        rej.flag(bad, "bad_amount", "amount", frame["amount"])
 
     for col, vocab, code in (("credit", CREDITS, "bad_credit"),
                              ("seller_credit", CREDITS, "bad_credit"),
                              ("revised_to", REVISIONS, "bad_revision")):
         if col in have:
-            words = _text(frame[col]).str.lower()
-            rej.flag(words.notna() & ~words.isin(list(vocab)), code, col, frame[col])
-            out[col] = words
+            values, present, bad = lookup(frame[col], _word(vocab))
+            rej.flag(bad, code, col, frame[col])
+            out[col] = categorical(values, vocab)
         else:
-            out[col] = pd.Series(pd.NA, index=out.index, dtype="string[pyarrow]")
+            out[col] = categorical(np.full(n, None, dtype=object), vocab)
 
     for col in DSR_COLUMNS:
-        if col in have:
-            raw = frame[col]
-            num = pd.to_numeric(_text(raw) if not pd.api.types.is_numeric_dtype(raw) else raw,
-                                errors="coerce").astype("float64").to_numpy()
-            present = raw.notna().to_numpy() if pd.api.types.is_numeric_dtype(raw) \
-                else _text(raw).notna().to_numpy()
-            ok = ~np.isnan(num) & (num >= 1) & (num <= 5) & (num == np.floor(num))
-            rej.flag(present & ~ok, "bad_dsr", col, raw)
+        if col in have and pd.api.types.is_numeric_dtype(frame[col]):
+            num = frame[col].astype("float64").to_numpy()
+            ok = np.isin(num, (1.0, 2.0, 3.0, 4.0, 5.0))
+            rej.flag(~np.isnan(num) & ~ok, "bad_dsr", col, frame[col])
             out[col] = np.where(ok, num, np.nan)
+        elif col in have:
+            values, present, bad = lookup(frame[col], _star)
+            rej.flag(bad, "bad_dsr", col, frame[col])
+            out[col] = np.where(present & ~bad, values, np.nan).astype("float64")
         else:
-            out[col] = np.nan
+            out[col] = np.full(n, np.nan)
 
+    out = pd.DataFrame(out)
     has_credit = out["credit"].notna().to_numpy()
     rej.flag(has_credit & out["rated_at"].isna().to_numpy(), "missing_value", "rated_at")
     rej.flag(out["seller_credit"].notna().to_numpy() & out["seller_rated_at"].isna().to_numpy(),
@@ -194,3 +295,19 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, columns_present=None
         has_dsr |= ~np.isnan(out[col].to_numpy())
     rej.flag(has_dsr & out["dsr_rated_at"].isna().to_numpy(), "missing_value", "dsr_rated_at")
     return out, rej
+
+
+def _amounts(series: pd.Series):
+    """Amounts in yuan: plain numbers in bulk; `¥1,234.50`, `12元` cleaned first."""
+    if pd.api.types.is_numeric_dtype(series):
+        return series.astype("float64").to_numpy(), np.zeros(len(series), bool)
+    arr = pc.utf8_trim_whitespace(_arrow(series))
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
+    try:
+        values = pc.cast(arr, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        cleaned = pc.replace_substring_regex(arr, pattern=r"[¥￥元,\s]", replacement="")
+        values = pa.array(pd.to_numeric(cleaned.to_pandas(), errors="coerce"), type=pa.float64())
+    num = values.to_numpy(zero_copy_only=False).astype("float64")
+    present = pc.fill_null(pc.is_valid(arr), False).to_numpy(zero_copy_only=False)
+    return num, present & np.isnan(num)

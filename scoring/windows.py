@@ -7,13 +7,23 @@ import pandas as pd
 
 
 def codes(series) -> np.ndarray:
-    """Dense integer codes of a column (missing values get a code of their own)."""
+    """Dense integer codes of an id column (missing values get a code of their own)."""
+    if isinstance(series, pd.Series) and isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy().astype(np.int64)
     return pd.factorize(pd.Series(series), use_na_sentinel=False)[0].astype(np.int64)
 
 
-def words(series) -> np.ndarray:
-    """A text column as a numpy object array, missing values as empty strings."""
-    return np.asarray(pd.Series(series).fillna("").astype(object), dtype=object)
+def is_value(series: pd.Series, value) -> np.ndarray:
+    """Where a (text or categorical) column equals value; missing is False."""
+    return (series == value).fillna(False).to_numpy(dtype=bool)
+
+
+def distinct(series: pd.Series) -> set:
+    """The distinct non-missing values of a column (cheap for categoricals)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        used = np.unique(series.cat.codes.to_numpy())
+        return set(series.cat.categories[used[used >= 0]])
+    return set(series.dropna().unique())
 
 
 def combine_codes(*parts) -> np.ndarray:
@@ -27,11 +37,30 @@ def combine_codes(*parts) -> np.ndarray:
     return out
 
 
-def sort_order(group, times, order_id, line_id) -> np.ndarray:
-    """Row order by group, then time, then order_id, then line_id (ids compared as text)."""
-    order_code = pd.factorize(pd.Series(order_id).astype(object), sort=True)[0]
-    line_code = pd.factorize(pd.Series(line_id).astype(object), sort=True)[0]
-    return np.lexsort((line_code, order_code, np.asarray(times).astype(np.int64), group))
+def sort_order(group, times, idx, first: pd.Series, second: pd.Series | None = None):
+    """Row order by group, then time, then the text of `first`, then of `second`.
+
+    `idx` selects the rows of the id columns `first`/`second` that group and times describe.
+    The integer keys are sorted in bulk; only runs that tie on (group, time) — lines of one
+    order, say — are put in text order of their ids, so no column of ids is ever sorted."""
+    t = np.asarray(times).astype("datetime64[ns]").astype(np.int64)
+    order = np.lexsort((t, group))
+    g, ts = group[order], t[order]
+    tie = (g[1:] == g[:-1]) & (ts[1:] == ts[:-1])
+    if tie.any():
+        mark = np.zeros(len(order), dtype=bool)
+        mark[1:] |= tie
+        mark[:-1] |= tie
+        pos = np.flatnonzero(mark)
+        sub = order[pos]
+        rows = idx[sub]
+        keys = {"g": group[sub], "t": t[sub],
+                "a": np.asarray(first.iloc[rows].astype(object), dtype=object)}
+        if second is not None:
+            keys["b"] = np.asarray(second.iloc[rows].astype(object), dtype=object)
+        perm = pd.DataFrame(keys).sort_values(list(keys), kind="stable").index.to_numpy()
+        order[pos] = sub[perm]
+    return order
 
 
 def group_starts(group: np.ndarray) -> np.ndarray:
