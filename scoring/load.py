@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -16,7 +17,7 @@ from .columns import DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
 from .errors import InputFileError, MissingColumnsError
 from .read import RawFile, read_file
 from .stages import stage
-from .validate import validate
+from .validate import clean_ids, validate
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 INPUT_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
@@ -119,7 +120,8 @@ def _missing_columns_error(path: str, missing, found, platform: str) -> MissingC
     accepted = "; ".join(f"{c}: {' / '.join(plat.accepted_headers(c))}" for c in missing)
     return MissingColumnsError(
         path, f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-        f"(read as {platform}; headers accepted: {accepted}; found: {', '.join(found) or 'none'})")
+        f"(read as {platform}; headers accepted: {accepted}; found: "
+        f"{', '.join(' '.join(str(h).split()) for h in found) or 'none'})")
 
 
 def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
@@ -130,18 +132,29 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
     return _Input(number, raw, mapped, _role(mapped.frame.columns))
 
 
+# What an order report says of every line of its order (an item report's lines take these).
+ORDER_LEVEL = ("shop_id", "buyer_id", "created_at", "completed_at", "status", "escrow")
+
+
 def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
-    """Complete per-line rows (an item report) with their order's columns (the order report)."""
-    frame = details.mapped.frame
-    need = [c for c in orders[0].mapped.frame.columns if c not in frame.columns] if orders else []
-    if not need:
-        return frame
+    """Complete per-line rows (an item report) with their order's columns (the order report).
+    Order-level amounts and refunds are not copied: a line's own say wins."""
+    frame = details.mapped.frame.copy()
+    frame["order_id"], _ = clean_ids(frame["order_id"])
     pool = pd.concat([o.mapped.frame for o in orders], ignore_index=True)
-    pool = pool.dropna(subset=["order_id"]).drop_duplicates("order_id")
-    pool["order_id"] = pool["order_id"].astype("string[pyarrow]").str.strip()
-    key = frame["order_id"].astype("string[pyarrow]").str.strip()
-    filled = pool.set_index("order_id")[[c for c in need if c in pool.columns]].reindex(key)
+    need = [c for c in ORDER_LEVEL if c in pool.columns and c not in frame.columns]
+    # An order's refund is its line's when the order has one line only.
+    single = [c for c in ("refunded",) if c in pool.columns and c not in frame.columns]
+    if not need and not single:
+        return frame
+    pool["order_id"], _ = clean_ids(pool["order_id"])
+    pool = pool.dropna(subset=["order_id"]).drop_duplicates("order_id").set_index("order_id")
+    filled = pool[need + single].reindex(frame["order_id"])
     filled.index = frame.index
+    if single:
+        alone = ~frame["order_id"].duplicated(keep=False).to_numpy()
+        for col in single:
+            filled[col] = filled[col].where(alone, "false")
     return pd.concat([frame, filled], axis=1)
 
 
@@ -165,7 +178,8 @@ def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
     if len(raw.ragged):
         rejects = pd.concat([rejects, pd.DataFrame(
             {"file": raw.path, "fileno": inp.number, "row": raw.ragged["row"], "column": None,
-             "value": raw.ragged["value"], "reason": "ragged_row"})], ignore_index=True)
+             "value": raw.ragged["value"], "reason": raw.ragged["reason"]})],
+            ignore_index=True)
     return clean.loc[~rejected].reset_index(drop=True), rejects
 
 
@@ -201,33 +215,73 @@ def _merge_roles(ratings: pd.DataFrame, key: list) -> pd.DataFrame:
     return pd.concat([rest, seller.loc[~has_buyer]], ignore_index=True)
 
 
+def _resolve_lines(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list) -> pd.DataFrame:
+    """Give each rating the line_id of its trade line: the one it names when that line exists;
+    else the only line of its order; else its order's line of the same item; else, for an
+    order of several lines, it is ambiguous (rejected). A rating of an unknown order keeps
+    what it has and becomes an orphan."""
+    order = lines["order_id"].astype(object)
+    line = lines["line_id"].astype(object)
+    known = pd.MultiIndex.from_arrays([order, line])
+    if "line_id" not in ratings:
+        ratings["line_id"] = pd.Series(pd.NA, index=ratings.index, dtype=object)
+    named = pd.MultiIndex.from_arrays([ratings["order_id"].astype(object),
+                                       ratings["line_id"].astype(object)]).isin(known)
+    if named.all():
+        return ratings
+    per_order = pd.DataFrame({"order_id": order, "line_id": line}).groupby(
+        "order_id", sort=False)["line_id"].agg(["first", "size"])
+    todo = ratings.loc[~named, ["order_id"]].join(per_order, on="order_id")
+    size = todo["size"].fillna(0).to_numpy()
+    line_of = ratings["line_id"].astype(object).to_numpy(copy=True)
+    pos = np.flatnonzero(~named)
+    single = size == 1
+    line_of[pos[single]] = todo["first"].to_numpy()[single]
+    several = size > 1
+    if several.any() and "item_id" in ratings:
+        guess = (ratings["order_id"].astype(object).to_numpy()[pos] + "-"
+                 + ratings["item_id"].astype(object).fillna("").to_numpy()[pos])
+        hit = several & pd.MultiIndex.from_arrays(
+            [ratings["order_id"].astype(object).to_numpy()[pos], guess]).isin(known)
+        line_of[pos[hit]] = guess[hit]
+        several &= ~hit
+    unknown = size == 0
+    line_of[pos[unknown]] = pd.Series(line_of[pos[unknown]]).fillna(
+        pd.Series(ratings["order_id"].astype(object).to_numpy()[pos[unknown]])).to_numpy()
+    ratings = ratings.assign(line_id=line_of)
+    bad = np.zeros(len(ratings), dtype=bool)
+    bad[pos[several]] = True
+    return _reject(ratings, bad, "line_id", "ambiguous_line", rejects)
+
+
 def _join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list):
     """Attach rating columns to their trade lines; return (lines, orphan rating rows)."""
     key = ["order_id", "line_id"]
-    if "line_id" not in ratings or ratings["line_id"].isna().all():
-        # No line ids: match on the item if the ratings name it, else a one-line order's line.
-        if "item_id" in ratings and ratings["item_id"].notna().all():
-            ratings["line_id"] = ratings["order_id"] + "-" + ratings["item_id"]
-        else:
-            per_order = lines.groupby("order_id", sort=False)["line_id"].agg(["first", "size"])
-            ratings = ratings.drop(columns=["line_id"], errors="ignore").join(per_order,
-                                                                              on="order_id")
-            ratings = _reject(ratings, (ratings["size"] > 1).to_numpy(), "line_id",
-                              "ambiguous_line", rejects)
-            ratings = ratings.rename(columns={"first": "line_id"}).drop(columns=["size"])
-            ratings["line_id"] = ratings["line_id"].fillna(ratings["order_id"])
+    ratings = _resolve_lines(lines, ratings, rejects)
     ratings = _merge_roles(ratings, key)
     ratings = _reject_duplicates(ratings, key, rejects)
     cols = [c for c in RATING_COLUMNS if c in ratings]
     attach = ratings[key + cols].rename(columns={c: c + "_r" for c in cols})
-    merged = lines.merge(attach, on=key, how="left", indicator=True, sort=False)
+    attach[key] = attach[key].astype(object)
+    keyed = lines.assign(order_id=lines["order_id"].astype(object),
+                         line_id=lines["line_id"].astype(object))
+    merged = keyed.merge(attach, on=key, how="left", indicator=True, sort=False)
     matched = merged["_merge"].eq("both").to_numpy()
     for c in cols:
         merged[c] = merged[c + "_r"].where(matched, merged[c])
     merged = merged.drop(columns=[c + "_r" for c in cols] + ["_merge"])
-    known = pd.MultiIndex.from_frame(lines[key])
-    orphan = ~pd.MultiIndex.from_frame(ratings[key]).isin(known)
+    merged[key] = lines[key].reset_index(drop=True)
+    known = pd.MultiIndex.from_arrays([keyed["order_id"], keyed["line_id"]])
+    orphan = ~pd.MultiIndex.from_arrays([attach["order_id"], attach["line_id"]]).isin(known)
     return merged, ratings.loc[orphan].reset_index(drop=True)
+
+
+def _no_lines(tz: str) -> pd.DataFrame:
+    empty = pd.DataFrame({c: pd.Series([], dtype="string[pyarrow]")
+                          for c in REQUIRED_TRADES + ("line_id",)})
+    lines, _ = validate(empty, tz, REQUIRED_TRADES)
+    return lines.assign(_file=pd.Series([], dtype=object), _fileno=pd.Series([], dtype=np.int64),
+                        _row=pd.Series([], dtype=np.int64))
 
 
 def encode_ids(frame: pd.DataFrame) -> pd.DataFrame:
@@ -272,19 +326,21 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
     expanded = set()
     for inp in details:
         frame = _fill_from_orders(inp, orders)
-        expanded |= set(frame["order_id"].dropna().astype(str).str.strip())
+        expanded |= set(frame["order_id"].dropna())
         good, rej = _validated(inp, frame, tz, REQUIRED_TRADES)
         parts.append(good)
         rejects.append(rej)
     for inp in orders:
         frame = inp.mapped.frame
         if expanded:  # orders whose lines came from an item report are those lines now
-            ids = frame["order_id"].astype("string[pyarrow]").str.strip()
+            ids, _ = clean_ids(frame["order_id"])
             frame = frame.loc[~ids.isin(expanded).fillna(False).to_numpy(bool)]
             inp.raw.rows = inp.raw.rows[~ids.isin(expanded).fillna(False).to_numpy(bool)]
         good, rej = _validated(inp, frame.reset_index(drop=True), tz, REQUIRED_TRADES)
         parts.append(good)
         rejects.append(rej)
+    if not parts:  # ratings alone: no trade line, so every rating is an orphan
+        parts = [_no_lines(tz)]
     lines = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
     lines = encode_ids(lines)
     lines = _reject_duplicates(lines, ["shop_id", "order_id", "line_id"], rejects)

@@ -102,11 +102,15 @@ def map_columns(frame: pd.DataFrame, name: str) -> Mapped:
     have = list(frame.columns)
     picked, headers = {}, {}
     for column, aliases in platform.columns.items():
-        for alias in aliases:
-            if alias in have and alias not in headers.values():
-                picked[column] = frame[alias]
-                headers[column] = alias
-                break
+        found = [a for a in aliases if a in have and a not in headers.values()]
+        if not found:
+            continue
+        picked[column], headers[column] = frame[found[0]], found[0]
+        for alias in found[1:]:  # an empty cell falls back to the next accepted header
+            value = picked[column]
+            blank = value.isna() | (value.astype("string[pyarrow]").str.strip() == "")
+            if blank.any():
+                picked[column] = value.where(~blank.fillna(True), frame[alias])
     # A file already in canonical names keeps them whatever the platform.
     for column in have:
         if column in platforms()["canonical"].columns and column not in picked:

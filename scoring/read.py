@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +25,7 @@ class RawFile:
     path: str
     frame: pd.DataFrame
     rows: np.ndarray  # the 1-based row number of each frame row, as a user would count it
-    ragged: pd.DataFrame  # columns row, value: rows with the wrong number of cells
+    ragged: pd.DataFrame  # row, value, reason: rows unreadable as such (ragged_row, bad_bytes)
     kind: str  # "csv", "parquet" or "xlsx"
     encoding: str | None = None  # the text encoding a CSV was read with
 
@@ -48,65 +51,150 @@ def _read_csv(path: Path, encoding: str | None = None) -> RawFile:
         raise InputFileError(path, f"the file cannot be read ({exc.strerror or exc})") from None
     if not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise InputFileError(path, "the file is empty; expected a header row naming the columns")
-    encoding = encoding or detect_encoding(head)
     if b"\x00" in head[:4096]:
         raise InputFileError(path, "not a text CSV file (it holds NUL bytes: is it a "
                              "spreadsheet or a compressed file? .xlsx and .parquet are read "
                              "by their extension)")
+    forced = encoding is not None
+    encoding = encoding or detect_encoding(head)
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise InputFileError(path, f"unknown encoding {encoding!r}; fix --encoding "
+                             "(e.g. utf-8 or gb18030)") from None
+    names = _header_names(head, encoding)
+    try:
+        frame, rows, ragged = _parse_csv(path, encoding, names)
+    except (UnicodeDecodeError, _Undecodable, pa.ArrowInvalid) as exc:
+        undecodable = isinstance(exc, (UnicodeDecodeError, _Undecodable)) or "UTF8" in str(exc) \
+            or "decode" in str(exc).lower()
+        if not undecodable:
+            raise InputFileError(path, f"not a readable CSV file ({_first_line(exc)})") from None
+        if forced:
+            raise InputFileError(path, f"the file is not {encoding} text; fix --encoding "
+                                 "(e.g. gb18030 or utf-8), or leave it out to detect") from None
+        # A few bytes that are not valid text (a cut download, a stray byte): read them as
+        # U+FFFD and go on; the rows they are in are rejected or show the damage.
+        text = path.read_bytes().decode(_python_encoding(encoding), errors="replace")
+        frame, rows, ragged = _parse_csv(io.BytesIO(text.encode("utf-8")), "utf-8", names)
+        frame, rows, ragged = _reject_replaced(frame, rows, ragged)
+    if len(frame) and _has_multiline_cells(frame):
+        rows, ragged = _editor_lines(path, encoding, rows, ragged)
+    # Blank lines (every cell empty) carry nothing: they are not rows.
+    blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.zeros(0, bool)
+    if blank.any():
+        frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
+    return RawFile(str(path), frame, rows, ragged, "csv", encoding)
+
+
+def _python_encoding(encoding: str) -> str:
+    return "utf-8-sig" if _arrow_encoding(encoding) == "utf8" else encoding
+
+
+def _header_names(head: bytes, encoding: str) -> list[str]:
+    """The header row's names, parsed the way the CSV reader will see them."""
+    text = head.decode(_python_encoding(encoding), errors="replace")
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        return []
+
+
+class _Undecodable(Exception):
+    """Bytes the encoding cannot decode were met while reading."""
+
+
+def _parse_csv(source, encoding: str, names: list[str]):
+    """(frame of text columns, record number of each row, ragged rows) of one CSV source."""
     ragged = []
 
     def on_ragged(row):
-        ragged.append((row.number, (row.text or "")[:200]))
+        ragged.append((row.number, (row.text or "")[:200], "ragged_row"))
         return "skip"
 
+    # pyarrow reports a ragged row it cannot decode as an "unraisable" error: catch it.
+    undecodable = []
+    previous, sys.unraisablehook = sys.unraisablehook, undecodable.append
     try:
-        # Every column is read as text (ids stay strings); typing happens in validate.
+        # Every column is read as text (ids stay strings); typing happens in validate. One
+        # thread and empty lines kept: the reader then numbers every row, so a rejected row
+        # can be named by the line a user sees in an editor.
         table = pacsv.read_csv(
-            path,
-            # One thread, empty lines kept: the reader then numbers every line, so a
-            # rejected row can be named by the line a user sees in an editor.
+            source,
             read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=False,
                                            encoding=_arrow_encoding(encoding)),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_ragged,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types=_all_text(path, encoding), strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, LookupError) as exc:
-        hint = "" if not isinstance(exc, (UnicodeDecodeError, LookupError)) and "UTF8" not in \
-            str(exc) else f"; it is not {encoding}: pass --encoding (e.g. gb18030 or utf-8)"
-        raise InputFileError(path, f"not a readable CSV file ({_first_line(exc)}){hint}") \
-            from None
-    frame = table.to_pandas(types_mapper=_text_mapper)
-    skipped = {number for number, _ in ragged if number is not None}
+                column_types={name: pa.string() for name in names}, strings_can_be_null=True,
+                null_values=[""], quoted_strings_can_be_null=True))
+        frame = table.to_pandas(types_mapper=_text_mapper)
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        if undecodable:
+            raise _Undecodable() from None
+        raise
+    finally:
+        sys.unraisablehook = previous
+    if undecodable:
+        raise _Undecodable()
+    skipped = {number for number, _, _ in ragged if number is not None}
     rows = np.arange(2, 2 + len(frame) + len(skipped), dtype=np.int64)
     if skipped:
         rows = rows[~np.isin(rows, list(skipped))]
-    rows = rows[: len(frame)]
-    # Blank lines (every cell empty) carry nothing: they are not rows.
-    blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.zeros(0, bool)
-    if blank.any():
-        frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
-    ragged_frame = pd.DataFrame(ragged, columns=["row", "value"])
-    return RawFile(str(path), frame, rows, ragged_frame, "csv", encoding)
+    return frame, rows[: len(frame)], pd.DataFrame(ragged, columns=["row", "value", "reason"])
+
+
+def _reject_replaced(frame: pd.DataFrame, rows: np.ndarray, ragged: pd.DataFrame):
+    """Rows holding bytes that were not text (now U+FFFD) are rejected as bad_bytes."""
+    bad = np.zeros(len(frame), dtype=bool)
+    for col in frame.columns:
+        if pd.api.types.is_string_dtype(frame[col]):
+            bad |= frame[col].str.contains("\ufffd", regex=False).fillna(False).to_numpy(bool)
+    ragged = ragged.assign(reason=np.where(ragged["value"].astype(str).str.contains("\ufffd"),
+                                           "bad_bytes", ragged["reason"])) if len(ragged) \
+        else ragged
+    if not bad.any():
+        return frame, rows, ragged
+    damaged = frame.loc[bad]
+    text = damaged.astype(object).fillna("").astype(str).agg(",".join, axis=1)
+    extra = pd.DataFrame({"row": rows[bad], "value": text.str.slice(0, 200).to_numpy(),
+                          "reason": "bad_bytes"})
+    ragged = pd.concat([ragged, extra], ignore_index=True) if len(ragged) else extra
+    return frame.loc[~bad].reset_index(drop=True), rows[~bad], ragged
+
+
+def _has_multiline_cells(frame: pd.DataFrame) -> bool:
+    for col in frame.columns:
+        values = frame[col]
+        if pd.api.types.is_string_dtype(values) and values.str.contains("\n", regex=False).any():
+            return True
+    return False
+
+
+def _editor_lines(path: Path, encoding: str, rows: np.ndarray, ragged: pd.DataFrame):
+    """Record numbers turned into the line an editor shows, for files whose quoted cells span
+    several lines (review texts). Costs one more pass over the file, only for such files."""
+    starts, line = [], 1
+    with open(path, encoding=_python_encoding(encoding), errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        for _ in reader:
+            starts.append(line)
+            line = reader.line_num + 1
+    starts = np.asarray(starts, dtype=np.int64)
+
+    def to_line(record):
+        record = np.asarray(record, dtype=np.int64)
+        ok = (record >= 1) & (record <= len(starts))
+        return np.where(ok, starts[np.clip(record - 1, 0, max(len(starts) - 1, 0))], record)
+
+    ragged = ragged.assign(row=to_line(ragged["row"].fillna(0).to_numpy())) if len(ragged) \
+        else ragged
+    return to_line(rows), ragged
 
 
 def _arrow_encoding(encoding: str) -> str:
     return "utf8" if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig") \
         else encoding
-
-
-def _all_text(path: Path, encoding: str) -> dict:
-    """Column types mapping every header name to text, so ids are never parsed as numbers."""
-    try:
-        first = pacsv.open_csv(path, read_options=pacsv.ReadOptions(
-            block_size=1 << 16, encoding=_arrow_encoding(encoding)))
-        names = first.schema.names
-    except (pa.ArrowInvalid, StopIteration, UnicodeDecodeError, LookupError):
-        return {}
-    return {name: pa.string() for name in names}
 
 
 def _text_mapper(dtype):
@@ -126,7 +214,8 @@ def _read_parquet(path: Path) -> RawFile:
         raise InputFileError(path, f"not a readable Parquet file ({_first_line(exc)})") from None
     frame = table.to_pandas(types_mapper=_text_mapper)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return RawFile(str(path), frame, rows, pd.DataFrame(columns=["row", "value"]), "parquet")
+    return RawFile(str(path), frame, rows, pd.DataFrame(columns=["row", "value", "reason"]),
+                   "parquet")
 
 
 def _read_excel(path: Path, sheet: str | None) -> RawFile:
@@ -158,7 +247,8 @@ def _read_excel(path: Path, sheet: str | None) -> RawFile:
     rows = np.arange(2, len(frame) + 2, dtype=np.int64)
     blank = frame.isna().all(axis=1).to_numpy()
     frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
-    return RawFile(str(path), frame, rows, pd.DataFrame(columns=["row", "value"]), "xlsx")
+    return RawFile(str(path), frame, rows, pd.DataFrame(columns=["row", "value", "reason"]),
+                   "xlsx")
 
 
 def _cell_text(value):

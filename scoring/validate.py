@@ -62,36 +62,45 @@ _DAMAGED_ID = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
 _ZERO_DATE = r"^0000-00-00"
 
 
+_LO, _HI = np.datetime64("1678-01-01", "us"), np.datetime64("2261-12-31", "us")
+
+
+def _in_range(values) -> np.ndarray:
+    """Parsed times as datetime64[ns]; those datetime64[ns] cannot hold become NaT."""
+    arr = np.asarray(values, dtype="datetime64[us]")
+    arr = np.where((arr < _LO) | (arr > _HI), np.datetime64("NaT", "us"), arr)
+    return arr.astype("datetime64[ns]")
+
+
 def parse_times(series: pd.Series, tz: str):
     """Parse a column of timestamps into naive local wall-clock datetime64[ns].
 
     Values without an offset are local time already; values with one are converted.
     Returns (times, bad) where bad marks non-empty values that could not be parsed."""
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        out = series.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[ns]")
-        return out.reset_index(drop=True), np.zeros(len(series), dtype=bool)
+        out = series.dt.tz_convert(tz).dt.tz_localize(None)
+        return pd.Series(_in_range(out.to_numpy())), np.zeros(len(series), dtype=bool)
     if pd.api.types.is_datetime64_dtype(series):
-        return series.astype("datetime64[ns]").reset_index(drop=True), np.zeros(len(series), bool)
+        return pd.Series(_in_range(series.to_numpy())), np.zeros(len(series), bool)
     text = _text(series).reset_index(drop=True)
     text = text.where(~text.str.contains(_ZERO_DATE, regex=True).fillna(False))
     present = text.notna().to_numpy()
-    out = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    todo = present & out.isna().to_numpy()
-    if todo.any():
-        rest = text[todo]
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if present.any():
+        rest = text[present]
         has_offset = rest.str.contains(_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)
-        parsed = pd.Series(pd.NaT, index=rest.index, dtype="datetime64[ns]")
+        parsed = np.full(len(rest), np.datetime64("NaT"), dtype="datetime64[ns]")
         if has_offset.any():
             aware = pd.to_datetime(rest[has_offset], format="ISO8601", utc=True, errors="coerce")
-            parsed[has_offset] = aware.dt.tz_convert(tz).dt.tz_localize(None)
+            local = aware.dt.tz_convert(tz).dt.tz_localize(None)
+            parsed[has_offset] = _in_range(local.to_numpy())
         if (~has_offset).any():
             naive = rest[~has_offset].str.replace("/", "-", regex=False)
-            parsed[~has_offset] = pd.to_datetime(naive, format="ISO8601", errors="coerce")
-        out = out.astype("datetime64[ns]")
-        out[todo] = parsed
-    out = out.astype("datetime64[ns]")
-    bad = present & out.isna().to_numpy()
-    return out, bad
+            parsed[~has_offset] = _in_range(pd.to_datetime(naive, format="ISO8601",
+                                                           errors="coerce").to_numpy())
+        out[present] = parsed
+    bad = present & np.isnat(out)
+    return pd.Series(out), bad
 
 
 def _arrow(series: pd.Series) -> pa.Array:
@@ -174,7 +183,7 @@ def clean_ids(series: pd.Series):
                                                                  replacement=""))
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
     damaged = np.zeros(len(arr), dtype=bool)
-    if pc.any(pc.or_(pc.match_substring(arr, "E+"), pc.match_substring(arr, "e+"))).as_py():
+    if pc.any(pc.or_(pc.match_substring(arr, "E"), pc.match_substring(arr, "e"))).as_py():
         damaged = pc.fill_null(pc.match_substring_regex(arr, _DAMAGED_ID), False).to_numpy(
             zero_copy_only=False)
     return pd.Series(arr.to_pandas(types_mapper=_text_type)), damaged
@@ -191,6 +200,15 @@ def parse_times_fast(series: pd.Series, tz: str):
         return parse_times(series, tz)
     arr = _arrow(series)
     fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    for fmt in ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M"):  # export habits
+        if fast.null_count <= arr.null_count:
+            break
+        fast = pc.coalesce(fast, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
+    seconds = fast.cast(pa.int64())
+    # datetime64[ns] spans the years 1678..2261; a date beyond (9999-12-31) is no real date.
+    outside = pc.fill_null(pc.or_(pc.less(seconds, -9_200_000_000),
+                                  pc.greater(seconds, 9_200_000_000)), False)
+    fast = pc.if_else(outside, pa.scalar(None, fast.type), fast)
     out = fast.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
     present = pc.fill_null(pc.greater(pc.utf8_length(arr), 0), False).to_numpy(
         zero_copy_only=False)
