@@ -256,6 +256,23 @@ def sample(
         err.print(f"wrote {path}", markup=False)
 
 
+def _register_commands():
+    """Commands that live in modules of their own: every module of this package with a
+    `register(app)` function adds its commands (cli/explain.py, cli/whatif.py, ...)."""
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
+        if info.name in ("app", "render", "status", "__main__"):
+            continue
+        module = importlib.import_module(f"{__package__}.{info.name}")
+        if hasattr(module, "register"):
+            module.register(app)
+
+
+_register_commands()
+
+
 def main():
     """The console script: usage errors become one sentence and exit 2, like every error."""
     try:
