@@ -82,7 +82,8 @@ def anchored_windows(group: np.ndarray, times: np.ndarray, span) -> np.ndarray:
     span = np.int64(np.timedelta64(span, "ns").astype(np.int64))
     # Rank the times so that (group, rank) fits one int64 key, then find for each row the
     # first row of its group at or after its time + span.
-    uniq = np.unique(t)
+    ts = np.sort(t)
+    uniq = ts[np.concatenate(([True], ts[1:] != ts[:-1]))] if len(ts) else ts
     rank = np.searchsorted(uniq, t)
     target = np.searchsorted(uniq, t + span)
     width = np.int64(len(uniq) + 1)
