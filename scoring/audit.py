@@ -37,7 +37,7 @@ def local_as_of(as_of: datetime, profile: Profile) -> np.datetime64:
     """as_of as naive local wall-clock time, the clock every rule runs on."""
     if as_of.tzinfo is not None:
         as_of = as_of.astimezone(profile.tz).replace(tzinfo=None)
-    return np.datetime64(as_of.replace(microsecond=as_of.microsecond), "ns")
+    return np.datetime64(as_of, "ns")
 
 
 def decide(data: Dataset, profile: Profile, as_of: np.datetime64) -> Decisions:
