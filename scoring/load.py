@@ -15,9 +15,10 @@ import pyarrow.compute as pc
 from . import platforms as plat
 from .columns import DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
 from .errors import InputFileError, MissingColumnsError
-from .read import RawFile, read_file
+from .read import RawFile, partition_value, read_file
 from .stages import stage
 from .validate import clean_ids, validate
+from .windows import codes
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 INPUT_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
@@ -129,6 +130,11 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
         raw = read_file(path, encoding=encoding, sheet=sheet)
     name = platform if platform != "auto" else (plat.detect(raw.frame.columns) or "canonical")
     mapped = plat.map_columns(raw.frame, name)
+    shop = partition_value(path)  # a hive-partitioned dataset: shop_id=VALUE/part-*.parquet
+    if shop is not None and "shop_id" not in mapped.frame.columns:
+        mapped.frame["shop_id"] = pd.Series(shop, index=mapped.frame.index,
+                                             dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+        mapped.headers["shop_id"] = f"shop_id={shop} (from the path)"
     return _Input(number, raw, mapped, _role(mapped.frame.columns))
 
 
@@ -197,83 +203,116 @@ def _reject_duplicates(good: pd.DataFrame, key: list, rejects: list) -> pd.DataF
                    "duplicate", rejects)
 
 
-def _merge_roles(ratings: pd.DataFrame, key: list) -> pd.DataFrame:
-    """A buyer's row and the seller's row of one line (rating exports with `role`) become one."""
-    buyer_only = ratings["seller_credit"].isna() & ratings["credit"].notna()
-    seller_only = ratings["credit"].isna() & ratings["seller_credit"].notna()
-    if not (buyer_only.any() and seller_only.any()):
+def _merge_roles(ratings: pd.DataFrame) -> pd.DataFrame:
+    """A buyer's row and the seller's row of one line (rating exports with `role`) become one:
+    among ratings of the same line, a seller-only row lends its seller rating to the buyer's."""
+    pos = ratings["_pos"].to_numpy()
+    matched = pos >= 0
+    counts = np.bincount(pos[matched]) if matched.any() else np.zeros(0, dtype=np.int64)
+    shared = matched.copy()
+    shared[matched] = counts[pos[matched]] > 1
+    seller_only = (ratings["credit"].isna() & ratings["seller_credit"].notna()).to_numpy()
+    donors = np.flatnonzero(shared & seller_only)
+    if not donors.size:
         return ratings
-    seller = ratings.loc[seller_only].drop_duplicates(key)
-    rest = ratings.loc[~seller_only]
-    has_buyer = pd.MultiIndex.from_frame(seller[key]).isin(pd.MultiIndex.from_frame(rest[key]))
-    joined = seller.loc[has_buyer, key + ["seller_credit", "seller_rated_at"]].rename(
-        columns={"seller_credit": "seller_credit_s", "seller_rated_at": "seller_rated_at_s"})
-    rest = rest.merge(joined, on=key, how="left", sort=False)
+    takers = np.flatnonzero(shared & ~seller_only)
+    donor_of = pd.Series(donors, index=pos[donors])
+    donor_of = donor_of[~donor_of.index.duplicated()]
+    has = np.isin(pos[takers], donor_of.index.to_numpy())
+    takers = takers[has]
+    given = donor_of.loc[pos[takers]].to_numpy()
+    ratings = ratings.copy()
     for col in ("seller_credit", "seller_rated_at"):
-        rest[col] = rest[col].where(rest[col].notna(), rest[col + "_s"])
-    rest = rest.drop(columns=["seller_credit_s", "seller_rated_at_s"])
-    return pd.concat([rest, seller.loc[~has_buyer]], ignore_index=True)
+        values = ratings[col].copy()
+        fill = values.iloc[takers].isna().to_numpy()
+        values.iloc[takers[fill]] = ratings[col].iloc[given[fill]].to_numpy()
+        ratings[col] = values
+    used = np.zeros(len(ratings), dtype=bool)
+    used[np.unique(given)] = True
+    return ratings.loc[~used].reset_index(drop=True)
+
+
+def code_in(values, column: pd.Series) -> np.ndarray:
+    """The code each value has among a categorical column's categories, or -1."""
+    cats = pa.array(np.asarray(column.cat.categories, dtype=object), type=pa.large_string())
+    given = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
+    found = pc.index_in(given, value_set=cats)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _line_positions(lines: pd.DataFrame, order_ids, line_ids) -> np.ndarray:
+    """The row of `lines` that holds each (order_id, line_id) pair, or -1."""
+    oc = code_in(order_ids, lines["order_id"])
+    lc = code_in(line_ids, lines["line_id"])
+    width = np.int64(len(lines["line_id"].cat.categories) + 1)
+    keys = oc.astype(np.int64) * width + lc
+    keys[(oc < 0) | (lc < 0)] = -1
+    line_keys = codes(lines["order_id"]) * width + codes(lines["line_id"])
+    pos = pd.Index(line_keys).get_indexer(keys)
+    pos[keys < 0] = -1
+    return pos
 
 
 def _resolve_lines(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list) -> pd.DataFrame:
-    """Give each rating the line_id of its trade line: the one it names when that line exists;
-    else the only line of its order; else its order's line of the same item; else, for an
-    order of several lines, it is ambiguous (rejected). A rating of an unknown order keeps
-    what it has and becomes an orphan."""
-    order = lines["order_id"].astype(object)
-    line = lines["line_id"].astype(object)
-    known = pd.MultiIndex.from_arrays([order, line])
-    if "line_id" not in ratings:
-        ratings["line_id"] = pd.Series(pd.NA, index=ratings.index, dtype=object)
-    named = pd.MultiIndex.from_arrays([ratings["order_id"].astype(object),
-                                       ratings["line_id"].astype(object)]).isin(known)
-    if named.all():
-        return ratings
-    per_order = pd.DataFrame({"order_id": order, "line_id": line}).groupby(
-        "order_id", sort=False)["line_id"].agg(["first", "size"])
-    todo = ratings.loc[~named, ["order_id"]].join(per_order, on="order_id")
-    size = todo["size"].fillna(0).to_numpy()
-    line_of = ratings["line_id"].astype(object).to_numpy(copy=True)
-    pos = np.flatnonzero(~named)
-    single = size == 1
-    line_of[pos[single]] = todo["first"].to_numpy()[single]
-    several = size > 1
-    if several.any() and "item_id" in ratings:
-        guess = (ratings["order_id"].astype(object).to_numpy()[pos] + "-"
-                 + ratings["item_id"].astype(object).fillna("").to_numpy()[pos])
-        hit = several & pd.MultiIndex.from_arrays(
-            [ratings["order_id"].astype(object).to_numpy()[pos], guess]).isin(known)
-        line_of[pos[hit]] = guess[hit]
-        several &= ~hit
-    unknown = size == 0
-    line_of[pos[unknown]] = pd.Series(line_of[pos[unknown]]).fillna(
-        pd.Series(ratings["order_id"].astype(object).to_numpy()[pos[unknown]])).to_numpy()
-    ratings = ratings.assign(line_id=line_of)
-    bad = np.zeros(len(ratings), dtype=bool)
-    bad[pos[several]] = True
-    return _reject(ratings, bad, "line_id", "ambiguous_line", rejects)
+    """Give each rating the line_id of its trade line (and its row there, `_pos`): the line it
+    names when that line exists; else the only line of its order; else its order's line of
+    the same item; else, for an order of several lines, it is ambiguous (rejected). A rating
+    of an unknown order keeps what it has and becomes an orphan (`_pos` -1)."""
+    order_of = ratings["order_id"].astype(object).to_numpy()
+    line_of = (ratings["line_id"].astype(object).to_numpy(copy=True) if "line_id" in ratings
+               else np.full(len(ratings), None, dtype=object))
+    pos = _line_positions(lines, order_of, line_of)
+    todo = np.flatnonzero(pos < 0)
+    several = np.zeros(len(ratings), dtype=bool)
+    if todo.size:
+        line_codes = codes(lines["order_id"])
+        per_order = np.bincount(line_codes[line_codes >= 0],
+                                minlength=len(lines["order_id"].cat.categories))
+        first_row = np.full(len(per_order), -1, dtype=np.int64)
+        uniq, first = np.unique(line_codes[::-1], return_index=True)
+        first_row[uniq[uniq >= 0]] = (len(line_codes) - 1 - first)[uniq >= 0]
+        oc = code_in(order_of[todo], lines["order_id"])
+        size = np.zeros(len(todo), dtype=np.int64)
+        size[oc >= 0] = per_order[oc[oc >= 0]]
+        single = todo[size == 1]
+        pos[single] = first_row[oc[size == 1]]
+        line_of[single] = lines["line_id"].to_numpy()[pos[single]]
+        many = todo[size > 1]
+        if many.size and "item_id" in ratings:
+            guess = order_of[many] + "-" + ratings["item_id"].astype(object).fillna("").to_numpy()[many]
+            hit = _line_positions(lines, order_of[many], guess)
+            pos[many[hit >= 0]] = hit[hit >= 0]
+            line_of[many[hit >= 0]] = guess[hit >= 0]
+            many = many[hit < 0]
+        several[many] = True
+        unknown = todo[size == 0]
+        line_of[unknown] = np.where(pd.isna(line_of[unknown]), order_of[unknown],
+                                    line_of[unknown])
+    ratings = ratings.assign(line_id=line_of, _pos=pos)
+    return _reject(ratings, several, "line_id", "ambiguous_line", rejects)
 
 
 def _join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list):
     """Attach rating columns to their trade lines; return (lines, orphan rating rows)."""
     key = ["order_id", "line_id"]
     ratings = _resolve_lines(lines, ratings, rejects)
-    ratings = _merge_roles(ratings, key)
+    ratings = _merge_roles(ratings)
     ratings = _reject_duplicates(ratings, key, rejects)
-    cols = [c for c in RATING_COLUMNS if c in ratings]
-    attach = ratings[key + cols].rename(columns={c: c + "_r" for c in cols})
-    attach[key] = attach[key].astype(object)
-    keyed = lines.assign(order_id=lines["order_id"].astype(object),
-                         line_id=lines["line_id"].astype(object))
-    merged = keyed.merge(attach, on=key, how="left", indicator=True, sort=False)
-    matched = merged["_merge"].eq("both").to_numpy()
-    for c in cols:
-        merged[c] = merged[c + "_r"].where(matched, merged[c])
-    merged = merged.drop(columns=[c + "_r" for c in cols] + ["_merge"])
-    merged[key] = lines[key].reset_index(drop=True)
-    known = pd.MultiIndex.from_arrays([keyed["order_id"], keyed["line_id"]])
-    orphan = ~pd.MultiIndex.from_arrays([attach["order_id"], attach["line_id"]]).isin(known)
-    return merged, ratings.loc[orphan].reset_index(drop=True)
+    pos = ratings["_pos"].to_numpy(dtype=np.int64)
+    found = pos >= 0
+    target, source = pos[found], np.flatnonzero(found)
+    lines = lines.copy()
+    for col in (c for c in RATING_COLUMNS if c in ratings):
+        given = ratings[col]
+        if isinstance(given.dtype, pd.CategoricalDtype):
+            merged = lines[col].cat.codes.to_numpy(copy=True)
+            merged[target] = given.cat.codes.to_numpy()[source]
+            lines[col] = pd.Categorical.from_codes(merged, categories=given.cat.categories)
+        else:
+            merged = lines[col].to_numpy(copy=True)
+            merged[target] = given.to_numpy()[source]
+            lines[col] = merged
+    return lines, ratings.loc[~found].drop(columns=["_pos"]).reset_index(drop=True)
 
 
 def _no_lines(tz: str) -> pd.DataFrame:

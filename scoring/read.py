@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -166,8 +167,10 @@ def _reject_replaced(frame: pd.DataFrame, rows: np.ndarray, ragged: pd.DataFrame
 def _has_multiline_cells(frame: pd.DataFrame) -> bool:
     for col in frame.columns:
         values = frame[col]
-        if pd.api.types.is_string_dtype(values) and values.str.contains("\n", regex=False).any():
-            return True
+        if pd.api.types.is_string_dtype(values):
+            arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+            if pc.any(pc.match_substring(arr, "\n")).as_py():
+                return True
     return False
 
 
@@ -281,3 +284,16 @@ def read_file(path, encoding: str | None = None, sheet: str | None = None) -> Ra
     if not all(keep):  # trailing empty header cells: columns with no name carry nothing
         raw.frame = raw.frame.loc[:, keep]
     return raw
+
+
+def partition_value(path, key: str = "shop_id") -> str | None:
+    """The value of a hive-style `KEY=VALUE` directory in a file's path (the deepest one,
+    URL-decoded as pyarrow and Spark write it); None when there is none."""
+    from urllib.parse import unquote
+
+    for part in reversed(Path(path).parent.parts):
+        name, sep, value = part.partition("=")
+        if sep and name == key:
+            value = unquote(value)
+            return value if value and value != "__HIVE_DEFAULT_PARTITION__" else None
+    return None
