@@ -147,7 +147,7 @@ def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | Non
     """Score every shop of the data as of `as_of` and hold each against the checks."""
     industry = industry or {}
     checks = list(checks) if checks is not None else checks_mod.default_checks(
-        profile.seller_items, profile.default_min)
+        profile.seller_items, profile.default_min, profile.default_warn)
     when = local_as_of(as_of, profile)
     decisions = decide(data, profile, when)
     with stage("summary"):

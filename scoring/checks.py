@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,11 +19,13 @@ class Check:
     metric: str
     min: float | None = None
     max: float | None = None
+    warn: float | None = None  # early warning: a value within `warn` of a bound passes as WARN
 
 
-def default_checks(seller_items, bar: float) -> list[Check]:
-    """The campaign entry bar: every seller DSR item at least `bar`."""
-    return [Check(f"dsr.{item} >= {bar:g}", f"dsr.{item}.score", min=bar) for item in seller_items]
+def default_checks(seller_items, bar: float, warn: float | None = None) -> list[Check]:
+    """The campaign entry bar: every seller DSR item at least `bar` (WARN within `warn` of it)."""
+    return [Check(f"dsr.{item} >= {bar:g}", f"dsr.{item}.score", min=bar, warn=warn)
+            for item in seller_items]
 
 
 def _number(value, where: str, path: str):
@@ -54,11 +57,14 @@ def load_checks(path) -> list[Check]:
         hi = _number(spec.get("max"), f"checks.{name}.max", str(path))
         if lo is None and hi is None:
             raise ChecksFileError(f"checks file {path}: [checks.{name}] needs min and/or max")
-        unknown = set(spec) - {"metric", "min", "max"}
+        warn = _number(spec.get("warn"), f"checks.{name}.warn", str(path))
+        if warn is not None and warn < 0:
+            raise ChecksFileError(f"checks file {path}: checks.{name}.warn must not be negative")
+        unknown = set(spec) - {"metric", "min", "max", "warn"}
         if unknown:
             raise ChecksFileError(f"checks file {path}: [checks.{name}] has unknown keys "
                                   f"{', '.join(sorted(unknown))}")
-        out.append(Check(name, spec["metric"], lo, hi))
+        out.append(Check(name, spec["metric"], lo, hi, warn))
     return out
 
 
@@ -92,8 +98,8 @@ def five_star_needed(total: int, count: int, bound: float) -> int | None:
     if count and total / count >= bound:
         return 0
     exact = Fraction(str(bound))
-    if exact >= 5:  # only an all-5 history reaches 5, and adding 5s cannot change that
-        return None
+    if exact >= 5:  # only an all-5 history reaches 5: a first 5 does, adding 5s to others never
+        return 1 if count == 0 else None
     n = max(0 if count else 1, math.ceil((exact * count - total) / (5 - exact)))
     while (total + 5 * n) / (count + n) < bound:  # float agreement with the check itself
         n += 1
@@ -105,7 +111,7 @@ def evaluate(check: Check, metrics: dict) -> CheckResult:
     if value is _MISSING or value is None:
         reason = "no ratings" if value is None else "metric not in the result"
         return CheckResult(check.name, check.metric, check.min, check.max, None, False,
-                           None, None, reason)
+                           None, None, reason, "fail", check.warn)
     value = float(value) if not isinstance(value, int) else value
     margins = []
     if check.min is not None:
@@ -119,5 +125,20 @@ def evaluate(check: Check, metrics: dict) -> CheckResult:
     if check.min is not None and len(parts) == 3 and parts[0] == "dsr" and parts[2] == "score":
         item = metrics["dsr"][parts[1]]
         needed = five_star_needed(item["sum"], item["count"], check.min)
+    status = "fail" if not passed else "warn" if in_warning_band(check, value) else "pass"
     return CheckResult(check.name, check.metric, check.min, check.max, value, bool(passed),
-                       margin, needed, None)
+                       margin, needed, None, status, check.warn)
+
+
+def _shift(bound: float, by: float) -> float:
+    """bound + by, computed on the decimals as written (4.7 + 0.03 is 4.73, not 4.7299...)."""
+    return float(Decimal(repr(float(bound))) + Decimal(repr(float(by))))
+
+
+def in_warning_band(check: Check, value) -> bool:
+    """Whether a passing value lies in [min, min + warn) or (max - warn, max]."""
+    if not check.warn:
+        return False
+    low = check.min is not None and value < _shift(check.min, check.warn)
+    high = check.max is not None and value > _shift(check.max, -check.warn)
+    return bool(low or high)

@@ -7,7 +7,16 @@ import pandas as pd
 
 from .columns import CREDITS
 from .profile import Profile
-from .windows import anchored_windows, capped_running_total, codes, combine_codes, is_value, sort_order
+from .windows import (
+    anchored_windows,
+    capped_running_total,
+    codes,
+    combine_codes,
+    group_cumsum,
+    group_starts,
+    is_value,
+    sort_order,
+)
 
 COUNTED = "counted"
 UNRATED = "unrated"
@@ -19,7 +28,11 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
 
     Columns: points (+1/0/-1, or -9 without rating), at (the rating's date), is_default,
     fate (`counted`, `unrated` or an exclusion reason code), anomaly (reason or None),
-    replaced_by (row of the rating counted in its place for same_item_14d, else -1)."""
+    replaced_by (row of the rating counted in its place for same_item_14d, else -1),
+    window_opened_by (row of the line whose trade opened the rating's 14-day same-item window,
+    for every rating that reached that rule, else -1), month_total (nullable Int64: the running
+    point total of the rating's (shop, buyer, month of creation) just before it, for every
+    rating that reached the monthly cap, else missing)."""
     n = len(lines)
     points = np.full(n, -9, dtype=np.int8)
     for word, value in CREDITS.items():
@@ -86,6 +99,7 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
 
     # Same (shop, buyer, item) within the anchored 14-day windows: one of each kind.
     replaced_by = np.full(n, -1, dtype=np.int64)
+    opened_by = np.full(n, -1, dtype=np.int64)
     idx = np.flatnonzero(alive)
     if idx.size:
         group = combine_codes(*(codes(lines[c])[idx] for c in ("shop_id", "buyer_id", "item_id")))
@@ -97,18 +111,22 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
         dup = first_pos > 0
         rows = idx[order]
         first_row = pd.Series(rows).groupby([win, kinds["kind"].to_numpy()]).transform("first")
+        opened_by[rows] = rows[np.maximum.accumulate(np.where(group_starts(win), np.arange(len(win)), 0))]
         fate[rows[dup]] = "same_item_14d"
         replaced_by[rows[dup]] = first_row.to_numpy()[dup]
         alive[rows[dup]] = False
 
     # Monthly cap: per (shop, buyer, month of creation), a running total kept within -cap..cap.
+    month_total = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     idx = np.flatnonzero(alive)
     if idx.size:
         month = created[idx].astype("datetime64[M]").astype(np.int64)
         group = combine_codes(codes(lines["shop_id"])[idx], codes(lines["buyer_id"])[idx], month)
         order = sort_order(group, created[idx], idx, lines["order_id"], lines["line_id"])
-        keep = capped_running_total(group[order], points[idx][order].astype(np.int64),
-                                    profile.monthly_cap_points)
+        ordered_points = points[idx][order].astype(np.int64)
+        keep = capped_running_total(group[order], ordered_points, profile.monthly_cap_points)
+        kept = np.where(keep, ordered_points, 0)
+        month_total[idx[order]] = group_cumsum(group[order], kept) - kept  # total before each
         capped = idx[order][~keep]
         fate[capped] = "monthly_cap"
         alive[capped] = False
@@ -116,4 +134,5 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
     fate[alive] = COUNTED
     return pd.DataFrame({"points": points, "at": at, "is_default": is_default,
                          "fate": pd.Series(fate, dtype=object),
-                         "anomaly": pd.Series(anomaly, dtype=object), "replaced_by": replaced_by})
+                         "anomaly": pd.Series(anomaly, dtype=object), "replaced_by": replaced_by,
+                         "window_opened_by": opened_by, "month_total": month_total})

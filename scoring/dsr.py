@@ -26,7 +26,10 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
 
     Columns: shop_id, order_id, buyer_id, line (row of the line whose scores are used),
     completed_at (the order's success time), at (dsr_rated_at), dsr_<item> for each item,
-    fate (`counted` or an exclusion reason), conflict (bool)."""
+    fate (`counted` or an exclusion reason), conflict (bool), month_rank (1-based place of an
+    eligible order among its (shop, buyer, month of success) orders, else 0), month_first
+    (for a `dsr_monthly_cap` order: the order_ids, as a tuple, that took the month's places;
+    else None)."""
     items = [f"dsr_{i}" for i in profile.dsr_items]
     values = lines[items].to_numpy(dtype="float64") if items else np.zeros((len(lines), 0))
     has_dsr = ~np.isnan(values).all(axis=1) if items else np.zeros(len(lines), bool)
@@ -86,6 +89,8 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
     out.loc[fate == "after_as_of", "conflict"] = False
 
     # First three a month, by the month the order became successful.
+    month_rank = np.zeros(len(out), dtype=np.int64)
+    month_first = np.full(len(out), None, dtype=object)
     eligible = np.flatnonzero(fate == COUNTED)
     if eligible.size:
         month = done_at[eligible].astype("datetime64[M]").astype(np.int64)
@@ -95,11 +100,22 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
         g = group[order]
         first_row = np.maximum.accumulate(np.where(group_starts(g), np.arange(len(g)), 0))
         rank = np.arange(len(g)) - first_row
-        fate[eligible[order][rank >= profile.dsr_monthly_first_orders]] = "dsr_monthly_cap"
+        places = profile.dsr_monthly_first_orders
+        month_rank[eligible[order]] = rank + 1
+        fate[eligible[order][rank >= places]] = "dsr_monthly_cap"
+        ranked_ids = out["order_id"].to_numpy(dtype=object)[eligible[order]]
+        taken = {}
+        for pos in np.flatnonzero(rank >= places).tolist():
+            start = int(first_row[pos])
+            if start not in taken:
+                taken[start] = tuple(str(o) for o in ranked_ids[start:start + places])
+            month_first[eligible[order][pos]] = taken[start]
 
     start = as_of - profile.dsr_window_days * DAY
     exclude(~((start < dsr_at) & (dsr_at <= as_of)), "outside_dsr_window")
     out["fate"] = fate
+    out["month_rank"] = month_rank
+    out["month_first"] = pd.Series(month_first, dtype=object)
     return out
 
 
@@ -112,4 +128,6 @@ def _empty(items) -> pd.DataFrame:
         cols[col] = pd.Series([], dtype="float64")
     cols["conflict"] = pd.Series([], dtype=bool)
     cols["fate"] = pd.Series([], dtype=object)
+    cols["month_rank"] = pd.Series([], dtype=np.int64)
+    cols["month_first"] = pd.Series([], dtype=object)
     return pd.DataFrame(cols)

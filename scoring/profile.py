@@ -38,6 +38,7 @@ class Profile:
     dsr_monthly_first_orders: int
     dsr_window_days: int
     default_min: float
+    default_warn: float | None
     levels: tuple
     text: str
 
@@ -108,6 +109,9 @@ def parse_profile(text: str, source: str) -> Profile:
     if first <= 0 or window <= 0:
         raise ProfileError(f"profile {source}: dsr.monthly_first_orders and dsr.window_days must be positive")
     default_min = float(_need(checks, "default_min", number, "checks.", source))
+    warn = checks.get("warn")
+    if warn is not None and (isinstance(warn, bool) or not isinstance(warn, number) or warn < 0):
+        raise ProfileError(f"profile {source}: checks.warn must be a number >= 0, not {warn!r}")
     raw_levels = _need(doc, "levels", list, "", source)
     levels = []
     for i, entry in enumerate(raw_levels, start=1):
@@ -120,7 +124,9 @@ def parse_profile(text: str, source: str) -> Profile:
     return Profile(name=name, source=source, timezone=tzname, low_amount_yuan=low,
                    periods_days=dict(periods), dsr_items=items, seller_items=seller,
                    dsr_monthly_first_orders=first, dsr_window_days=window,
-                   default_min=default_min, levels=tuple(levels), text=text, **days)
+                   default_min=default_min,
+                   default_warn=None if warn is None else float(warn), levels=tuple(levels),
+                   text=text, **days)
 
 
 def load_profile(name_or_path: str | None = None) -> Profile:

@@ -98,11 +98,15 @@ class CheckResult:
     margin: float | None
     five_star_needed: int | None
     reason: str | None
+    status: str = ""  # "pass", "warn" (passed, but inside the warning band) or "fail"
+    warn: float | None = None  # the warning band's width, if the check has one
 
     def to_dict(self) -> dict:
+        status = self.status or ("pass" if self.passed else "fail")
         return {"name": self.name, "metric": self.metric, "min": self.min, "max": self.max,
-                "value": self.value, "passed": self.passed, "margin": self.margin,
-                "five_star_needed": self.five_star_needed, "reason": self.reason}
+                "warn": self.warn, "value": self.value, "passed": self.passed, "status": status,
+                "margin": self.margin, "five_star_needed": self.five_star_needed,
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,447 @@
+"""Why did this rating (not) count? The engine's own decision record, put into words.
+
+Pure: reads the Decisions that `audit()` returned (the same record the audit's figures are
+summed from) and never decides anything again. For every selected trade line it names the
+fate of its rating (`counted`, `unrated` or the reason code of RULES.md), the rule behind it,
+and, where another rating took the place of this one, that rating: the earlier rating of the
+same 14-day same-item window (`replaced_by`), the month's running total before the rating
+(`month_total`), the orders that took the month's three DSR places (`month_first`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from .audit import Decisions, local_as_of
+from .profile import Profile
+from .windows import is_value
+
+SCHEMA_VERSION = 1
+COUNTED, UNRATED = "counted", "unrated"
+WORDS = {1: "positive", 0: "neutral", -1: "negative"}
+
+# The rule each fate code stands for, in the words of RULES.md.
+RULES = {
+    COUNTED: "counted",
+    UNRATED: "no rating",
+    "after_as_of": "nothing after as_of exists",
+    "not_success": "only successful trades can be rated (RULES.md 1)",
+    "not_escrow": "only escrow (支付宝) payments can be rated (RULES.md 1)",
+    "refunded": "a refunded line cannot be rated (RULES.md 1)",
+    "outside_rating_window": "the rating window after success (RULES.md 1)",
+    "orphan": "a rating needs its trade line (RULES.md 1)",
+    "deleted": "revisions: a deleted rating (RULES.md 2)",
+    "low_amount": "tiny trades, 1 yuan or less (RULES.md 2)",
+    "same_item_14d": "same item within 14 days (14天同商品, RULES.md 2)",
+    "monthly_cap": "monthly cap of the points per buyer (每月6分, RULES.md 2)",
+    "dsr_monthly_cap": "first three DSR-scored orders a month (每月前三次, RULES.md 3)",
+    "outside_dsr_window": "the DSR window (RULES.md 3)",
+}
+
+
+def _t(value) -> str:
+    """A naive local time in words: 2026-05-16 09:00 (seconds only when there are some)."""
+    if value is None or pd.isna(value):
+        return "-"
+    ts = pd.Timestamp(value)
+    return ts.strftime("%Y-%m-%d %H:%M:%S" if ts.second or ts.microsecond else "%Y-%m-%d %H:%M")
+
+
+def _span(start, end) -> str:
+    """The time from start to end in words: '16 days', '15 days 00:00:01'."""
+    delta = pd.Timestamp(end) - pd.Timestamp(start)
+    sign = "-" if delta < pd.Timedelta(0) else ""
+    delta = abs(delta)
+    days, rest = delta.days, delta - pd.Timedelta(days=delta.days)
+    text = f"{days} day{'s' if days != 1 else ''}"
+    if rest:
+        secs = int(rest.total_seconds())
+        text += f" {secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+    return sign + text
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _month(value) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m")
+
+
+def _signed(n) -> str:
+    return f"{int(n):+d}" if n else "0"
+
+
+class _Explainer:
+    def __init__(self, decisions: Decisions, profile: Profile, as_of: np.datetime64):
+        self.d, self.p, self.as_of = decisions, profile, as_of
+        self.lines, self.credit = decisions.lines, decisions.credit
+        self._cols: dict[str, np.ndarray] = {}
+
+    def col(self, frame: str, name: str) -> np.ndarray:
+        """A column of the lines or of the credit record as an array (cached)."""
+        key = f"{frame}.{name}"
+        if key not in self._cols:
+            table = self.lines if frame == "lines" else self.credit
+            if name not in table:
+                self._cols[key] = np.full(len(table), None, dtype=object)
+            elif table[name].dtype.kind == "M":
+                self._cols[key] = table[name].to_numpy("datetime64[ns]")
+            else:
+                self._cols[key] = table[name].to_numpy(dtype=object)
+        return self._cols[key]
+
+    # --- facts -----------------------------------------------------------------------------
+    def iso(self, value):
+        """A naive local time as ISO 8601 with the profile's offset (None if missing)."""
+        if value is None or pd.isna(value):
+            return None
+        ts = pd.Timestamp(value)
+        try:
+            return ts.tz_localize(self.p.tz).isoformat()
+        except (ValueError, TypeError):  # a wall-clock time the zone skips or repeats
+            return ts.isoformat()
+
+    def line(self, row: int) -> dict:
+        """The input facts of one trade line, as plain Python values."""
+        out = {}
+        for col in ("shop_id", "order_id", "line_id", "buyer_id", "item_id", "status", "credit",
+                    "revised_to", "seller_credit"):
+            value = self.col("lines", col)[row]
+            out[col] = None if value is None or pd.isna(value) else str(value)
+        for col in ("created_at", "completed_at", "rated_at", "revised_at", "seller_rated_at"):
+            value = self.col("lines", col)[row]
+            out[col] = None if value is None or pd.isna(value) else pd.Timestamp(value)
+        escrow, refunded = self.col("lines", "escrow")[row], self.col("lines", "refunded")[row]
+        out["escrow"] = True if escrow is None else bool(escrow)
+        out["refunded"] = False if refunded is None else bool(refunded)
+        amount = self.col("lines", "amount")[row]
+        out["amount"] = None if amount is None or pd.isna(amount) else float(amount)
+        return out
+
+    def ref(self, row: int) -> dict | None:
+        if row is None or row < 0:
+            return None
+        f = self.line(row)
+        return {"order_id": f["order_id"], "line_id": f["line_id"],
+                "created_at": self.iso(f["created_at"]), "fate": str(self.col("credit", "fate")[row])}
+
+    # --- credit ----------------------------------------------------------------------------
+    def credit_record(self, row: int, stand_for: list[int]) -> dict:
+        f = self.line(row)
+        dec = {c: self.col("credit", c)[row] for c in ("fate", "points", "is_default", "at",
+                                                        "anomaly", "replaced_by",
+                                                        "window_opened_by", "month_total")}
+        fate = str(dec["fate"])
+        points = int(dec["points"])
+        is_default = bool(dec["is_default"])
+        rated = points != -9
+        replaced = -1 if dec["replaced_by"] is None else int(dec["replaced_by"])
+        opened = -1 if dec["window_opened_by"] is None else int(dec["window_opened_by"])
+        total = dec["month_total"]
+        total = None if total is None or pd.isna(total) else int(total)
+        rec = {"shop_id": f["shop_id"], "order_id": f["order_id"], "line_id": f["line_id"],
+               "buyer_id": f["buyer_id"], "item_id": f["item_id"],
+               "created_at": self.iso(f["created_at"]), "completed_at": self.iso(f["completed_at"]),
+               "rating": "positive" if is_default else f["credit"] if rated else None,
+               "counts_as": WORDS.get(points) if rated else None,
+               "points": points if rated else None, "default": is_default,
+               "rated_at": self.iso(dec["at"]) if rated else None,
+               "fate": fate, "counted": fate == COUNTED, "rule": RULES.get(fate, fate),
+               "why": self.credit_why(f, fate, points, is_default, replaced, opened, total,
+                                      stand_for),
+               "replaced_by": self.ref(replaced), "window_opened_by": self.ref(opened),
+               "month_total_before": total, "stands_for": [self.ref(r) for r in stand_for],
+               "anomaly": None if dec["anomaly"] is None or pd.isna(dec["anomaly"])
+               else str(dec["anomaly"])}
+        rec["anomaly_why"] = self.anomaly_why(f, rec["anomaly"]) if rec["anomaly"] else None
+        return rec
+
+    def credit_why(self, f, fate, points, is_default, replaced, opened, total, stand_for) -> str:
+        p, word = self.p, WORDS.get(points, "rating")
+        given = f["credit"] or word
+        if fate == COUNTED:
+            if is_default:
+                due = f["seller_rated_at"] + pd.Timedelta(days=p.default_positive_days)
+                text = (f"counted: default positive due {_t(due)} (seller rated positive "
+                        f"{p.default_positive_days} days earlier, the buyer did not rate)")
+            elif f["revised_at"] is not None and given != "positive" and points == 1:
+                text = (f"counted: the {given} rated {_t(f['rated_at'])} was revised to positive on "
+                        f"{_t(f['revised_at'])} (within {p.revision_days} days): it counts +1")
+            else:
+                text = f"counted: {word} ({_signed(points)}) rated {_t(f['rated_at'])}"
+            if total is not None and points:
+                text += (f"; the running total of buyer {f['buyer_id']} in "
+                         f"{_month(f['created_at'])} goes from {_signed(total)} to "
+                         f"{_signed(total + points)}")
+            if stand_for:
+                others = [self.line(r) for r in stand_for]
+                orders = ", ".join(f"line {o['line_id']}" if o["order_id"] == f["order_id"]
+                                   else f"order {o['order_id']}" for o in others)
+                text += (f"; it is the one {word} of its 14-day window for item {f['item_id']}, "
+                         f"in place of {orders}")
+            return text
+        if fate == UNRATED:
+            return self.unrated_why(f)
+        if fate == "after_as_of":
+            if f["rated_at"] is not None and f["rated_at"] > self.as_of:
+                return (f"excluded: after_as_of — rated {_t(f['rated_at'])}, after as_of "
+                        f"{_t(self.as_of)}: nothing after the audit's moment exists yet")
+            return (f"excluded: after_as_of — the trade was created {_t(f['created_at'])}, after "
+                    f"as_of {_t(self.as_of)}")
+        if fate == "not_success":
+            return (f"excluded: not_success — the trade line's status is {f['status']}: only "
+                    "successful trades (交易成功) can be rated")
+        if fate == "not_escrow":
+            return ("excluded: not_escrow — the line was not paid through the platform's escrow "
+                    "(支付宝), so it cannot be rated")
+        if fate == "refunded":
+            return "excluded: refunded — the line was refunded, so it cannot be rated"
+        if fate == "outside_rating_window":
+            done, at = f["completed_at"], f["rated_at"]
+            if done is None:
+                return "excluded: outside_rating_window — the line has no completion time"
+            if at < done:
+                return (f"excluded: outside_rating_window — rated {_t(at)}, before the trade "
+                        f"became successful ({_t(done)})")
+            return (f"excluded: outside_rating_window — rated {_t(at)}, {_span(done, at)} after "
+                    f"the trade became successful ({_t(done)}); a rating counts only within "
+                    f"{p.rating_window_days} days of success")
+        if fate == "deleted":
+            return (f"excluded: deleted — the buyer deleted this {given} rating on "
+                    f"{_t(f['revised_at'])}, {_span(f['rated_at'], f['revised_at'])} after giving "
+                    f"it (allowed within {p.revision_days} days); the line counts as unrated, "
+                    "without a default positive")
+        if fate == "low_amount":
+            amount = "-" if f["amount"] is None else f"{f['amount']:.2f}"
+            return (f"excluded: low_amount — the line paid {amount} yuan, at most "
+                    f"{p.low_amount_yuan:.2f}: a trade that small scores no credit point")
+        if fate == "same_item_14d":
+            anchor, first = self.line(opened), self.line(replaced)
+            first_fate = str(self.col("credit", "fate")[replaced])
+            where = f"order {first['order_id']}" + (
+                f" line {first['line_id']}" if first["order_id"] == f["order_id"] else "")
+            text = (f"excluded: same_item_14d — buyer {f['buyer_id']} rated item {f['item_id']} "
+                    f"again within {p.same_item_window_days} days of the window opened by order "
+                    f"{anchor['order_id']} (created {_t(anchor['created_at'])}); ")
+            if first_fate == COUNTED:
+                return text + f"the {word} of {where} counts in its place"
+            return (text + f"the {word} of {where} was chosen in its place (and is itself "
+                    f"excluded: {first_fate})")
+        if fate == "monthly_cap":
+            cap = p.monthly_cap_points
+            before = "?" if total is None else _signed(total)
+            after = "?" if total is None else _signed(total + points)
+            return (f"excluded: monthly_cap — the running total of buyer {f['buyer_id']} in "
+                    f"{_month(f['created_at'])} (by trade creation) was already {before}; this "
+                    f"{word} would take it to {after}, beyond ±{cap}")
+        return f"excluded: {fate}"
+
+    def unrated_why(self, f) -> str:
+        p = self.p
+        head = "no rating: the buyer did not rate this line"
+        seller = f["seller_credit"]
+        if seller is None or f["seller_rated_at"] is None:
+            return head + " and the seller did not rate the buyer, so no default positive"
+        if seller != "positive":
+            return (head + f"; the seller rated the buyer {seller}, and only a seller positive "
+                    "brings a default positive")
+        due = f["seller_rated_at"] + pd.Timedelta(days=p.default_positive_days)
+        if due > self.as_of:
+            return (head + f"; its default positive falls due {_t(due)}, after as_of "
+                    f"{_t(self.as_of)}")
+        if f["created_at"] > self.as_of:
+            return head + "; the trade was created after as_of"
+        if f["status"] != "success":
+            return head + f"; the line cannot be rated (status {f['status']}), so no default"
+        if not f["escrow"]:
+            return head + "; the line was not paid through escrow, so no default positive"
+        if f["refunded"]:
+            return head + "; the line was refunded, so no default positive"
+        return head
+
+    def anomaly_why(self, f, code) -> str:
+        p = self.p
+        if code == "revision_of_positive":
+            return (f"anomaly: revision_of_positive — the revision to {f['revised_to']} on "
+                    f"{_t(f['revised_at'])} is ignored: a positive can never be revised or deleted")
+        if code == "revision_after_30_days":
+            return (f"anomaly: revision_after_30_days — revised on {_t(f['revised_at'])}, "
+                    f"{_span(f['rated_at'], f['revised_at'])} after the rating (more than "
+                    f"{p.revision_days} days): ignored, the original {f['credit']} is kept")
+        if code == "revision_before_rating":
+            return (f"anomaly: revision_before_rating — the revision ({_t(f['revised_at'])}) is "
+                    f"dated before the rating ({_t(f['rated_at'])}): ignored")
+        return f"anomaly: {code}"
+
+    # --- DSR -------------------------------------------------------------------------------
+    def dsr_record(self, pos: int, fates: dict) -> dict:
+        o = self.d.dsr.iloc[pos]
+        fate = str(o["fate"])
+        items = [i for i in self.p.dsr_items if f"dsr_{i}" in o]
+        scores = {i: (None if pd.isna(o[f"dsr_{i}"]) else int(o[f"dsr_{i}"])) for i in items}
+        rank = int(o.get("month_rank", 0))
+        first = o.get("month_first")
+        first = list(first) if isinstance(first, tuple) else None
+        line = self.line(int(o["line"]))
+        rec = {"shop_id": str(o["shop_id"]), "order_id": str(o["order_id"]),
+               "buyer_id": str(o["buyer_id"]), "line_id": line["line_id"],
+               "completed_at": self.iso(o["completed_at"]), "dsr_rated_at": self.iso(o["at"]),
+               "scores": scores, "fate": fate, "counted": fate == COUNTED,
+               "rule": RULES.get(fate, fate), "month_rank": rank or None,
+               "counted_instead": first, "conflict": bool(o["conflict"])}
+        rec["why"] = self.dsr_why(o, rec, fates)
+        rec["anomaly_why"] = (f"anomaly: dsr_conflict — lines of order {rec['order_id']} carry "
+                              f"different DSR scores; those of the earliest-rated line "
+                              f"{rec['line_id']} are used") if rec["conflict"] else None
+        return rec
+
+    def dsr_why(self, o, rec, fates) -> str:
+        p, fate = self.p, rec["fate"]
+        done, at = o["completed_at"], o["at"]
+        given = ", ".join(f"{k} {v}" for k, v in rec["scores"].items() if v is not None)
+        month = "-" if pd.isna(done) else _month(done)
+        if fate == COUNTED:
+            return (f"counted: {given}, given {_t(at)}; the {_ordinal(rec['month_rank'] or 0)} "
+                    f"DSR-scored order of buyer {rec['buyer_id']} completed in {month}, within "
+                    f"the last {p.dsr_window_days} days")
+        if fate == "after_as_of":
+            return (f"excluded: after_as_of — DSR given {_t(at)} (or the trade created) after "
+                    f"as_of {_t(self.as_of)}")
+        if fate == "not_success":
+            return "excluded: not_success — no line of the order is successful (交易成功)"
+        if fate == "not_escrow":
+            return "excluded: not_escrow — the order's successful lines were not paid through escrow"
+        if fate == "refunded":
+            return "excluded: refunded — every successful escrow line of the order was refunded"
+        if fate == "outside_rating_window":
+            if pd.isna(at) or pd.isna(done) or at < done:
+                return (f"excluded: outside_rating_window — DSR given {_t(at)}, not after the "
+                        f"order became successful ({_t(done)})")
+            return (f"excluded: outside_rating_window — DSR given {_t(at)}, {_span(done, at)} "
+                    f"after the order became successful ({_t(done)}); only within "
+                    f"{p.rating_window_days} days")
+        if fate == "dsr_monthly_cap":
+            first = rec["counted_instead"] or []
+            text = (f"excluded: dsr_monthly_cap — {_ordinal(rec['month_rank'] or 0)} DSR-scored "
+                    f"order of buyer {rec['buyer_id']} completed in {month}; ")
+            later = {o_id: fates.get((rec["shop_id"], o_id), COUNTED) for o_id in first}
+            if all(v == COUNTED for v in later.values()):
+                return text + "counted instead: orders " + ", ".join(first)
+            return (text + f"the month's {len(first)} places went to orders "
+                    + ", ".join(o_id if v == COUNTED else f"{o_id} (itself excluded later: {v})"
+                                for o_id, v in later.items()))
+        if fate == "outside_dsr_window":
+            start = self.as_of - np.timedelta64(p.dsr_window_days, "D")
+            return (f"excluded: outside_dsr_window — DSR given {_t(at)}, not within the "
+                    f"{p.dsr_window_days} days up to as_of (after {_t(start)})")
+        return f"excluded: {fate}"
+
+
+def _orphan_records(orphans: pd.DataFrame, as_of, kind: str) -> list[dict]:
+    col = f"{kind}_fate"
+    out, seen = [], set()
+    for r in orphans.loc[orphans[col].notna()].to_dict("records"):
+        key = (str(r["shop_id"]), str(r["order_id"]))
+        if kind == "dsr":  # an order counts once, however many of its rating rows are orphans
+            if key in seen:
+                continue
+            seen.add(key)
+        fate = str(r[col])
+        why = (f"excluded: orphan — no trade line of order {key[1]} in the data: a rating "
+               "needs its trade line") if fate == "orphan" else (
+            f"excluded: after_as_of — given after as_of {_t(as_of)} (and no trade line of "
+            f"order {key[1]} in the data)")
+        out.append({"shop_id": key[0], "order_id": key[1], "line_id": None, "buyer_id": None,
+                    "item_id": None, "fate": fate, "counted": False, "rule": RULES.get(fate, fate),
+                    "why": why, "anomaly": None, "anomaly_why": None})
+    return out
+
+
+def select_lines(lines: pd.DataFrame, order=None, buyer=None, item=None, shop=None) -> np.ndarray:
+    """Rows of the lines matching every given id (all rows when none is given)."""
+    mask = np.ones(len(lines), dtype=bool)
+    for col, value in (("order_id", order), ("buyer_id", buyer), ("item_id", item),
+                       ("shop_id", shop)):
+        if value is not None:
+            mask &= is_value(lines[col].astype(object), value)
+    return np.flatnonzero(mask)
+
+
+def explain(decisions: Decisions, profile: Profile, as_of: datetime | np.datetime64,
+            order: str | None = None, buyer: str | None = None, item: str | None = None,
+            shop: str | None = None) -> dict:
+    """The fate of every rating of the selected lines (and the DSR of their orders), in words.
+
+    The selection is the lines matching every id given (all lines when none is). Orphan
+    rating rows (no trade line) are included when explaining an order or everything."""
+    when = as_of if isinstance(as_of, np.datetime64) else local_as_of(as_of, profile)
+    ex = _Explainer(decisions, profile, when)
+    rows = select_lines(decisions.lines, order, buyer, item, shop)
+    chosen = set(rows.tolist())
+
+    credit = decisions.credit
+    stand_for: dict[int, list[int]] = {}
+    if "replaced_by" in credit:
+        rep = credit["replaced_by"].to_numpy()
+        for r in np.flatnonzero(rep >= 0).tolist():
+            if int(rep[r]) in chosen:
+                stand_for.setdefault(int(rep[r]), []).append(r)
+    credit_recs = [ex.credit_record(r, stand_for.get(r, [])) for r in rows.tolist()]
+    credit_recs.sort(key=lambda r: (r["shop_id"], r["created_at"] or "", r["order_id"], r["line_id"]))
+
+    dsr = decisions.dsr
+    fates = {(str(s), str(o)): str(f) for s, o, f in zip(dsr["shop_id"].astype(object),
+                                                         dsr["order_id"].astype(object),
+                                                         dsr["fate"], strict=True)}
+    picked = {(str(s), str(o)) for s, o in zip(
+        decisions.lines["shop_id"].astype(object).to_numpy()[rows],
+        decisions.lines["order_id"].astype(object).to_numpy()[rows], strict=True)}
+    dsr_pos = [i for i, key in enumerate(zip(dsr["shop_id"].astype(str), dsr["order_id"].astype(str),
+                                            strict=True)) if key in picked]
+    dsr_recs = [ex.dsr_record(i, fates) for i in dsr_pos]
+    dsr_recs.sort(key=lambda r: (r["shop_id"], r["completed_at"] or "", r["order_id"]))
+
+    if buyer is None and item is None:
+        orphans = decisions.orphans
+        keep = np.ones(len(orphans), dtype=bool)
+        if order is not None:
+            keep &= is_value(orphans["order_id"].astype(object), order)
+        if shop is not None:
+            keep &= is_value(orphans["shop_id"].astype(object), shop)
+        orphans = orphans.loc[keep]
+        credit_recs += _orphan_records(orphans, when, "credit")
+        dsr_recs += _orphan_records(orphans, when, "dsr")
+
+    aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
+    return {"schema_version": SCHEMA_VERSION, "as_of": aware, "profile": profile.name,
+            "selection": {"shop": shop, "order": order, "buyer": buyer, "item": item},
+            "credit": credit_recs, "dsr": dsr_recs,
+            "summary": summarize(credit_recs, dsr_recs)}
+
+
+def summarize(credit_recs: list[dict], dsr_recs: list[dict]) -> dict:
+    """The fates of the explained ratings, counted the way the audit's JSON counts them."""
+    counted = Counter(r["counts_as"] for r in credit_recs if r["counted"])
+    excluded = Counter(r["fate"] for r in credit_recs if r["fate"] not in (COUNTED, UNRATED))
+    anomalies = Counter(r["anomaly"] for r in credit_recs if r["anomaly"])
+    conflicts = sum(bool(r.get("conflict")) for r in dsr_recs)
+    if conflicts:
+        anomalies["dsr_conflict"] = conflicts
+    return {
+        "credit": {"positive": counted.get("positive", 0), "neutral": counted.get("neutral", 0),
+                   "negative": counted.get("negative", 0),
+                   "default_positive": sum(r["counted"] and r["default"] for r in credit_recs
+                                           if "default" in r),
+                   "excluded_by_reason": dict(sorted(excluded.items())),
+                   "unrated_lines": sum(r["fate"] == UNRATED for r in credit_recs)},
+        "dsr": {"counted": sum(r["counted"] for r in dsr_recs),
+                "excluded_by_reason": dict(sorted(Counter(r["fate"] for r in dsr_recs
+                                                          if not r["counted"]).items()))},
+        "anomalies_by_reason": dict(sorted(anomalies.items())),
+    }

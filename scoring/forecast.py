@@ -1,0 +1,137 @@
+"""Forecast (issue 5): each DSR item's mean over the next days, as scores leave the window.
+
+A score given at t counts on day d (the moment as_of + d days) while
+`as_of_d - window < t <= as_of_d` (RULES.md section 3). Nothing after as_of exists, so the
+scores that count on a later day are those counted now, less those that have left, plus any
+new ones. Two scenarios:
+
+- `no_new_scores`: nobody scores the shop again;
+- `recent_pace`: new scores arrive at the daily rate and star mix of the last `recent_days`
+  days (expected values, so counts may be fractional). The new scores of day k are given at
+  as_of + k days: on day d those of days max(1, d - window + 1)..d count, min(d, window) days.
+
+A check `item >= bar` fails on a day whose mean is below the bar or undefined (no scores).
+Everything is vectorised: one sort and one cumulative sum per item, one searchsorted over
+the days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .dsr import COUNTED
+from .windows import is_value
+
+DAY = np.timedelta64(1, "D")
+SCENARIOS = ("no_new_scores", "recent_pace")
+
+
+@dataclass(frozen=True)
+class Projection:
+    """One item under one scenario, for days 0 (as_of) .. N."""
+
+    count: np.ndarray  # float64, len N + 1
+    total: np.ndarray  # float64, len N + 1
+    first_fail_day: int | None  # first day the check fails (0: it fails already)
+    first_pass_day: int | None  # first day the check passes (0: it passes already)
+
+    @property
+    def score(self) -> np.ndarray:
+        """The mean per day; NaN on a day with no scores."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.count > 0, self.total / np.where(self.count > 0, self.count, 1),
+                            np.nan)
+
+
+@dataclass(frozen=True)
+class ItemForecast:
+    item: str
+    checked: bool  # a seller item, held against the bar
+    recent_count: int  # counted scores of the last recent_days days
+    recent_total: int
+    recent_days: int
+    projections: dict  # scenario -> Projection
+
+    @property
+    def daily_count(self) -> float:
+        return self.recent_count / self.recent_days
+
+    @property
+    def daily_total(self) -> float:
+        return self.recent_total / self.recent_days
+
+
+@dataclass(frozen=True)
+class ShopForecast:
+    shop_id: str
+    items: dict  # item -> ItemForecast
+
+
+def first_day(mask: np.ndarray) -> int | None:
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if hits.size else None
+
+
+def project(at, stars, as_of, days: int, window_days: int, recent_days: int = 30,
+            bar: float | None = None) -> tuple[dict, int, int]:
+    """Project one item: `at` (datetime64) and `stars` of its counted scores, all within
+    (as_of - window, as_of]. Returns ({scenario: Projection}, recent_count, recent_total)."""
+    at = np.asarray(at, dtype="datetime64[ns]")
+    stars = np.asarray(stars, dtype=np.int64)
+    as_of = np.datetime64(as_of, "ns")
+    order = np.argsort(at, kind="stable")
+    at, stars = at[order], stars[order]
+    cum = np.concatenate(([0], np.cumsum(stars)))
+    n = at.size
+    d = np.arange(days + 1)
+    window = window_days * DAY
+    # Still counted on day d: given after as_of + d days - window.
+    left = np.searchsorted(at, as_of + d * DAY - window, side="right")
+    base_count = (n - left).astype(np.float64)
+    base_total = (cum[n] - cum[left]).astype(np.float64)
+    recent = int(np.searchsorted(at, as_of - recent_days * DAY, side="right"))
+    recent_count, recent_total = n - recent, int(cum[n] - cum[recent])
+    arrived = np.minimum(d, window_days).astype(np.float64)  # days of new scores still counted
+    pace_count = base_count + arrived * (recent_count / recent_days)
+    pace_total = base_total + arrived * (recent_total / recent_days)
+    out = {}
+    for name, count, total in (("no_new_scores", base_count, base_total),
+                               ("recent_pace", pace_count, pace_total)):
+        if bar is None:
+            out[name] = Projection(count, total, None, None)
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            passes = (count > 0) & (total / np.where(count > 0, count, 1) >= bar)
+        out[name] = Projection(count, total, first_day(~passes), first_day(passes))
+    return out, recent_count, recent_total
+
+
+def forecast(dsr: pd.DataFrame, profile, as_of: np.datetime64, days: int = 30,
+             bar: float | None = None, shops=None, recent_days: int = 30) -> list[ShopForecast]:
+    """Forecast every shop of the audit's DSR decisions (`Decisions.dsr`), as of the local
+    `as_of` (audit.local_as_of). `bar` defaults to the profile's (4.7); checks are held on the
+    seller items only."""
+    if days < 0 or recent_days <= 0 or recent_days > profile.dsr_window_days:
+        raise ValueError("days >= 0 and 0 < recent_days <= the DSR window")
+    bar = profile.default_min if bar is None else bar
+    counted = dsr.loc[(dsr["fate"] == COUNTED).to_numpy()]
+    if shops is None:
+        shops = sorted(set(counted["shop_id"].dropna()))
+    out = []
+    for sid in shops:
+        mine = counted.loc[is_value(counted["shop_id"], sid)]
+        at_all = mine["at"].to_numpy("datetime64[ns]")
+        items = {}
+        for name in profile.dsr_items:
+            col = f"dsr_{name}"
+            values = mine[col].to_numpy(dtype="float64") if col in mine else np.zeros(0)
+            has = ~np.isnan(values)
+            checked = name in profile.seller_items
+            proj, rc, rt = project(at_all[has], values[has].astype(np.int64), as_of, days,
+                                   profile.dsr_window_days, recent_days,
+                                   bar if checked else None)
+            items[name] = ItemForecast(name, checked, rc, rt, recent_days, proj)
+        out.append(ShopForecast(str(sid), items))
+    return out
