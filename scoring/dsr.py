@@ -103,13 +103,15 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
         places = profile.dsr_monthly_first_orders
         month_rank[eligible[order]] = rank + 1
         fate[eligible[order][rank >= places]] = "dsr_monthly_cap"
-        ranked_ids = out["order_id"].to_numpy(dtype=object)[eligible[order]]
+        ranked_rows = eligible[order]
+        capped = np.flatnonzero(rank >= places)
         taken = {}
-        for pos in np.flatnonzero(rank >= places).tolist():
+        for pos in capped.tolist():  # only the capped orders: a few per thousand
             start = int(first_row[pos])
             if start not in taken:
-                taken[start] = tuple(str(o) for o in ranked_ids[start:start + places])
-            month_first[eligible[order][pos]] = taken[start]
+                taken[start] = tuple(str(o) for o in out["order_id"].iloc[
+                    ranked_rows[start:start + places]])
+            month_first[ranked_rows[pos]] = taken[start]
 
     start = as_of - profile.dsr_window_days * DAY
     exclude(~((start < dsr_at) & (dsr_at <= as_of)), "outside_dsr_window")
