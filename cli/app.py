@@ -32,7 +32,9 @@ try:  # Typer >= 0.29 carries its own copy of Click
 except ImportError:  # pragma: no cover - a Typer on top of Click
     from click.exceptions import UsageError
 
-from .render import audit_markdown, audit_renderable, validation_renderable
+from .progress import stage_progress
+from .progress import wanted as progress_wanted
+from .render import audit_markdown, audit_shops_renderable, validation_renderable
 from .status import EXIT_HELP, ExitStatus
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -147,6 +149,21 @@ def audit(
     timings: Annotated[bool, typer.Option(help="Print the seconds spent in each stage (read, "
                                           "prepare, credit, dsr, summary, render) as one JSON "
                                           "line on stderr.")] = False,
+    detail: Annotated[bool, typer.Option(help="With more than 5 shops, show every shop's "
+                                         "tables too, not only the summary and the failing "
+                                         "checks.")] = False,
+    engine: Annotated[str, typer.Option(help="local, or dask: one task per shop of a "
+                                        "hive-partitioned dataset (DIR/shop_id=…/*.parquet) "
+                                        "on a Dask cluster.")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="With --engine dask: the scheduler's "
+                                                  "address, e.g. tcp://host:8786 (default: a "
+                                                  "local cluster of 2 workers).")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress display on stderr for big "
+                                        "inputs.")] = False,
+    history: Annotated[Path | None, typer.Option(help="Store this audit's figures per shop and "
+                                                 "as_of in this SQLite file (the same as_of "
+                                                 "again replaces them); shopscore trend shows "
+                                                 "them.")] = None,
     debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
 ):
     """Audit credit score, level, positive rate and DSR, and check them against campaign bars."""
@@ -155,18 +172,42 @@ def audit(
         when = parse_as_of(as_of, prof.tz)
         figures = parse_industry(industry, prof.dsr_items)
         chosen = None
+        warn = prof.default_warn  # the profile's `[checks] warn` band for the default checks
         if checks is not None:
             chosen = load_checks(checks)
             if min_ is not None:
-                chosen = default_checks(prof.seller_items, min_) + chosen
+                chosen = default_checks(prof.seller_items, min_, warn) + chosen
         elif min_ is not None:
-            chosen = default_checks(prof.seller_items, min_)
-        data = load(trades, prof.timezone, ratings, platform=_platform(platform),
-                    encoding=encoding, sheet=sheet)
-        _report_rejects(data, rejects, strict)
-        result, _ = run_audit(data, prof, when, figures, chosen, shop)
+            chosen = default_checks(prof.seller_items, min_, warn)
+        elif warn is not None:
+            chosen = default_checks(prof.seller_items, prof.default_min, warn)
+        if engine not in ("local", "dask") or (scheduler and engine != "dask"):
+            raise OptionError(f"--engine {engine!r}: expected local or dask" if engine != "local"
+                              else "--scheduler needs --engine dask")
+        with stage_progress(progress_wanted(trades, quiet), err, trades,
+                            extra_files=ratings is not None) as shown:
+            if engine == "dask":
+                from shopscore.scoring.distributed import audit_distributed
+
+                if ratings is not None:
+                    raise OptionError("--ratings cannot be used with --engine dask: give the "
+                                      "ratings as columns of the partitioned trade files")
+                data, result = audit_distributed(
+                    trades, prof, when, figures, chosen, shop, scheduler=scheduler,
+                    platform=_platform(platform), encoding=encoding, sheet=sheet,
+                    on_done=shown.tasks)
+                _report_rejects(data, rejects, strict)
+            else:
+                data = load(trades, prof.timezone, ratings, platform=_platform(platform),
+                            encoding=encoding, sheet=sheet)
+                _report_rejects(data, rejects, strict)
+                result, _ = run_audit(data, prof, when, figures, chosen, shop)
         if shop is not None and not result.shops:
             raise OptionError(f"--shop {shop!r}: no such shop in the data")
+        if history is not None:
+            from shopscore.scoring.history import record
+
+            record(history, result)
     with stage("render"):
         if fmt is Format.json:
             sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2,
@@ -174,7 +215,7 @@ def audit(
         elif fmt is Format.markdown:
             sys.stdout.write(audit_markdown(result) + "\n")
         else:
-            out.print(audit_renderable(result))
+            out.print(audit_shops_renderable(result, detail))
         sys.stdout.flush()
     if timings:
         sys.stderr.write(json.dumps({"timings": stage_timings()}) + "\n")

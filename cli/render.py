@@ -48,7 +48,29 @@ def _bound(check: dict) -> str:
         parts.append(f">= {check['min']:g}")
     if check["max"] is not None:
         parts.append(f"<= {check['max']:g}")
-    return " and ".join(parts)
+    text = " and ".join(parts)
+    if check.get("warn"):  # the early-warning band, e.g. ">= 4.7 (warn < 4.73)"
+        band = []
+        if check["min"] is not None:
+            band.append(f"< {check['min'] + check['warn']:g}")
+        if check["max"] is not None:
+            band.append(f"> {check['max'] - check['warn']:g}")
+        text += f" (warn {' or '.join(band)})"
+    return text
+
+
+def _status(check: dict) -> str:
+    """PASS, WARN (passed, inside the warning band) or FAIL."""
+    return check.get("status", "pass" if check["passed"] else "fail").upper()
+
+
+CHECK_STYLE = {"PASS": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}
+
+
+def _warnings(result: AuditResult) -> str:
+    """', N WARN' when passed checks sit inside their warning band, else ''."""
+    n = sum(c.status == "warn" for s in result.shops for c in s.checks)
+    return f", {n} WARN" if n else ""
 
 
 def _value(check: dict) -> str:
@@ -118,7 +140,7 @@ def shop_tables(shop: ShopResult) -> list:
                 *(("reason",) if with_reason else ())):
         checks.add_column(col, justify="left" if col in ("check", "reason") else "right")
     for ch in d["checks"]:
-        mark = Text("PASS", style="bold green") if ch["passed"] else Text("FAIL", style="bold red")
+        mark = Text(_status(ch), style=CHECK_STYLE[_status(ch)])
         checks.add_row(ch["name"], mark, _value(ch), _bound(ch), num(ch["margin"]),
                        "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"]),
                        *((ch["reason"] or "",) if with_reason else ()))
@@ -150,6 +172,8 @@ def audit_renderable(result: AuditResult) -> Group:
                 f"{len(result.shops)} shop(s), ", style="bold")
     head.append("all checks pass" if result.passed else "some checks FAIL",
                 style="bold green" if result.passed else "bold red")
+    if _warnings(result):
+        head.append(_warnings(result), style="bold yellow")
     parts = [head, inputs_table(result)]
     for shop in result.shops:
         parts += shop_tables(shop)
@@ -165,7 +189,8 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 def audit_markdown(result: AuditResult) -> str:
     """The audit as Markdown, fit for pasting into a team chat."""
     out = [f"**shopscore audit** as of {result.as_of} (profile {result.profile}): "
-           + ("all checks pass ✅" if result.passed else "some checks FAIL ❌"), ""]
+           + ("all checks pass ✅" if result.passed else "some checks FAIL ❌")
+           + (f"{_warnings(result)} ⚠️" if _warnings(result) else ""), ""]
     for shop in result.shops:
         d = shop.to_dict()
         c = d["credit"]
@@ -185,7 +210,8 @@ def audit_markdown(result: AuditResult) -> str:
         out.append("")
         out.append(_md_table(
             ["check", "result", "value", "bound", "margin", "5★ needed"],
-            [[ch["name"], "PASS" if ch["passed"] else "**FAIL**", _value(ch), _bound(ch),
+            [[ch["name"], {"FAIL": "**FAIL**", "WARN": "**WARN** ⚠️"}.get(_status(ch), _status(ch)),
+              _value(ch), _bound(ch),
               num(ch["margin"]),
               "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"])]
              for ch in d["checks"]]))
@@ -226,4 +252,74 @@ def validation_renderable(report: dict) -> Group:
                                   for e in info["examples"])
                 rej.add_row(reason, str(info["count"]), shown)
             parts.append(rej)
+    return Group(*parts)
+
+
+MANY_SHOPS = 5  # above this many shops, the table output is the summary and the failures
+
+
+def shops_summary_table(result: AuditResult) -> Table:
+    """One row per shop: credit score, level, positive rate, each seller DSR item, items below
+    industry, PASS/FAIL."""
+    first = result.shops[0].dsr if result.shops else None
+    items = list(first.seller_items) if first is not None else []
+    table = Table(box=box.SIMPLE_HEAVY, title=f"Shops ({len(result.shops)})", title_justify="left")
+    for col in ("shop", "credit score", "level", "positive rate", *items, "below industry",
+                "result"):
+        table.add_column(col, justify="left" if col in ("shop", "level") else "right")
+    for shop in result.shops:
+        c, ds = shop.credit, shop.dsr
+        level = f"{c.level_name} (#{c.level_index})" if c.level_name else "-"
+        mark = Text("PASS", style="bold green") if shop.passed else Text("FAIL", style="bold red")
+        table.add_row(shop.shop_id, str(c.score), level, percent(c.positive_rate),
+                      *(num(ds.items[i].score) if i in ds.items else "-" for i in items),
+                      str(ds.items_below_industry), mark)
+    return table
+
+
+def failing_checks_table(result: AuditResult) -> Table:
+    """Every failing check of every shop, one row each."""
+    failing = [(shop.shop_id, c.to_dict()) for shop in result.shops for c in shop.checks
+               if not c.passed]
+    with_reason = any(ch["reason"] for _, ch in failing)
+    table = Table(box=box.SIMPLE_HEAVY, title="Failing checks", title_justify="left")
+    for col in ("shop", "check", "value", "bound", "margin", "5★ needed",
+                *(("reason",) if with_reason else ())):
+        table.add_column(col, justify="left" if col in ("shop", "check", "reason") else "right")
+    for shop_id, ch in failing:
+        table.add_row(shop_id, ch["name"], _value(ch), _bound(ch), num(ch["margin"]),
+                      "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"]),
+                      *((ch["reason"] or "",) if with_reason else ()))
+    return table
+
+
+def _files_line(result: AuditResult) -> Text:
+    i = result.inputs
+    return Text(f"Inputs: {len(i['files'])} files, {i['rows_read']} rows read = "
+                f"{i['rows_read'] - i['rows_rejected']} used + {i['rows_rejected']} rejected"
+                + (" (" + ", ".join(f"{k} {v}" for k, v in i["rejected_by_reason"].items()) + ")"
+                   if i["rejected_by_reason"] else ""))
+
+
+def audit_shops_renderable(result: AuditResult, detail: bool = False) -> Group:
+    """The table output of an audit of any number of shops: one shop as audit_renderable;
+    several with a summary row per shop first; more than MANY_SHOPS with the summary and the
+    failing checks only, unless `detail`."""
+    if len(result.shops) <= 1:
+        return audit_renderable(result)
+    if detail or len(result.shops) <= MANY_SHOPS:
+        full = audit_renderable(result).renderables
+        return Group(*full[:2], shops_summary_table(result), *full[2:])
+    head = Text(f"shopscore audit as of {result.as_of} (profile {result.profile}): "
+                f"{len(result.shops)} shop(s), ", style="bold")
+    failed = sum(not s.passed for s in result.shops)
+    head.append("all checks pass" if result.passed else f"{failed} shop(s) FAIL",
+                style="bold green" if result.passed else "bold red")
+    many_files = len(result.inputs.get("files", ())) > 20
+    parts = [head, _files_line(result) if many_files else inputs_table(result),
+             shops_summary_table(result)]
+    if not result.passed:
+        parts.append(failing_checks_table(result))
+    parts.append(Text(f"per-shop tables left out for {len(result.shops)} shops: --detail shows "
+                      "them, --shop ID shows one shop", style="dim"))
     return Group(*parts)

@@ -1,0 +1,282 @@
+"""Benchmark `shopscore audit` end to end on generated data of several sizes.
+
+    python bench/run.py --sizes 100k,1m,10m
+
+For each size: generates the sample (several shops) into bench/data/SIZE/ (kept for the
+next run), runs `shopscore audit FILE --format json --timings` as a subprocess on the CSV
+and on the Parquet file, and measures wall time, the child's peak RSS (wait4), lines per
+second and the stage timings it prints on stderr; with duckdb installed, also times
+bench/duckdb_peer.py on the Parquet file and checks its credit figures against shopscore's.
+Results are kept in bench/results.json (a run replaces the rows of the sizes it measured)
+and written as Markdown to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+AS_OF = "2026-11-22T00:00:00+08:00"
+AS_OF_LOCAL = "2026-11-22 00:00:00"
+STAGES = ("read", "prepare", "credit", "dsr", "summary", "render")
+# The issue's targets: (size, format) -> (seconds, GiB or None)
+TARGETS = {("10m", "parquet"): (15.0, 4.0), ("1m", "csv"): (4.0, None)}
+CREDIT_KEYS = ("score", "positive", "neutral", "negative", "default_positive")
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def label(lines: int) -> str:
+    if lines % 1_000_000 == 0:
+        return f"{lines // 1_000_000}m"
+    if lines % 1_000 == 0:
+        return f"{lines // 1_000}k"
+    return str(lines)
+
+
+def generate(lines: int, shops: int, seed: int) -> tuple[Path, float]:
+    """The sample of `lines` lines, made once: (its directory, seconds it took, 0 if kept)."""
+    out = DATA / label(lines)
+    stamp = out / "done.json"
+    want = {"lines": lines, "shops": shops, "seed": seed}
+    if stamp.exists() and json.loads(stamp.read_text()) == want:
+        return out, 0.0
+    shutil.rmtree(out, ignore_errors=True)
+    from shopscore.scoring.sample import write_sample
+
+    start = time.perf_counter()
+    write_sample(out, lines=lines, seed=seed, shops=shops)
+    seconds = time.perf_counter() - start
+    for extra in ("sample_trades.csv", "sample_ratings.csv"):  # the split copy: not used here
+        (out / extra).unlink(missing_ok=True)
+    stamp.write_text(json.dumps(want))
+    return out, seconds
+
+
+def measure(cmd: list[str]) -> dict:
+    """Run a command; wall seconds, the child's peak RSS, exit code, stdout and stderr."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {"wall": wall, "rss_mib": usage.ru_maxrss / 1024, "exit": proc.returncode,
+                "stdout": out.read().decode("utf-8", "replace"),
+                "stderr": err.read().decode("utf-8", "replace")}
+
+
+def shopscore_cmd() -> list[str]:
+    exe = Path(sys.executable).parent / "shopscore"
+    return [str(exe)] if exe.exists() else [sys.executable, "-c",
+                                            "from shopscore.cli.app import main; main()"]
+
+
+def audit(path: Path, lines: int, fmt: str, repeat: int) -> tuple[dict, dict]:
+    cmd = shopscore_cmd() + ["audit", str(path), "--as-of", AS_OF, "--format", "json",
+                             "--timings"]
+    runs = [measure(cmd) for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["wall"])
+    if best["exit"] not in (0, 1):
+        raise SystemExit(f"bench: {' '.join(cmd)} exited {best['exit']}:\n{best['stderr']}")
+    result = json.loads(best["stdout"])
+    timing_lines = [ln for ln in best["stderr"].splitlines() if ln.startswith('{"timings"')]
+    stages = json.loads(timing_lines[-1])["timings"] if timing_lines else {}
+    row = {"size": label(lines), "lines": lines, "format": fmt, "engine": "shopscore",
+           "file_mib": path.stat().st_size / 2**20, "wall": best["wall"],
+           "rss_mib": max(r["rss_mib"] for r in runs), "lines_per_s": lines / best["wall"],
+           "stages": stages, "shops": len(result["shops"]),
+           "rows_read": result["inputs"]["rows_read"], "exit": best["exit"],
+           "runs": [round(r["wall"], 3) for r in runs]}
+    return row, result
+
+
+def peer(path: Path, lines: int, engine_result: dict, repeat: int) -> dict | None:
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return None
+    cmd = [sys.executable, str(HERE / "duckdb_peer.py"), str(path), "--as-of", AS_OF_LOCAL]
+    runs = [measure(cmd) for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["wall"])
+    if best["exit"] != 0:
+        raise SystemExit(f"bench: {' '.join(cmd)} exited {best['exit']}:\n{best['stderr']}")
+    got = json.loads(best["stdout"])
+    ours = {s["shop_id"]: s["credit"] for s in engine_result["shops"]}
+    same = [s["shop_id"] for s in got["shops"]] == list(ours) and all(
+        s[k] == ours[s["shop_id"]][k] for s in got["shops"] for k in CREDIT_KEYS)
+    return {"size": label(lines), "lines": lines, "format": "parquet", "engine": got["engine"],
+            "file_mib": path.stat().st_size / 2**20, "wall": best["wall"],
+            "rss_mib": max(r["rss_mib"] for r in runs), "lines_per_s": lines / best["wall"],
+            "stages": {"query": round(got["seconds"], 4)}, "shops": len(got["shops"]),
+            "credit_matches": same, "exit": best["exit"],
+            "runs": [round(r["wall"], 3) for r in runs]}
+
+
+def machine() -> dict:
+    mem = "?"
+    try:
+        for ln in Path("/proc/meminfo").read_text().splitlines():
+            if ln.startswith("MemTotal:"):
+                mem = f"{int(ln.split()[1]) / 2**20:.1f} GiB"
+    except OSError:
+        pass
+    cpu = platform.processor() or "?"
+    try:
+        for ln in Path("/proc/cpuinfo").read_text().splitlines():
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for name in ("shopscore", "pandas", "pyarrow", "numpy", "duckdb"):
+        try:
+            from importlib.metadata import version
+
+            versions[name] = version(name)
+        except Exception:  # noqa: BLE001 - not installed
+            continue
+    try:
+        rev = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        rev += " with uncommitted changes" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        rev = "?"
+    return {"nproc": os.cpu_count(), "memory": mem, "cpu": cpu, "commit": rev,
+            "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "python": platform.python_version(), "os": platform.platform(), "versions": versions}
+
+
+def fmt_stage(row: dict, name: str) -> str:
+    value = row["stages"].get(name)
+    return "-" if value is None else f"{value:.2f}"
+
+
+def markdown(doc: dict) -> str:
+    rows = sorted(doc["rows"], key=lambda r: (r["lines"], r["engine"] != "shopscore",
+                                              r["format"]))
+    m = doc["machine"]
+    out = ["# Benchmark results", "",
+           "Generated by `bench/run.py` (see bench/README.md); do not edit by hand.", "",
+           f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']} memory, Python "
+           f"{m['python']}, {m['os']}; commit {m.get('commit', '?')}; load average "
+           f"{m.get('load', '?')} when the run ended; "
+           + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".", "",
+           "Commands run (each size's rows come from the latest run that measured it):", ""]
+    out += [f"    {c}" for c in doc["commands"]]
+    out += ["", "Each audit is `shopscore audit FILE --as-of " + AS_OF + " --format json "
+            "--timings` run as a subprocess, end to end (interpreter start-up included); "
+            "wall is the best of the runs listed, peak RSS the child's maximum resident set "
+            "(wait4), stages the seconds printed by `--timings` (s). The data is the sample "
+            f"generator's, {doc['shops']} shops, seed {doc['seed']}.", ""]
+    header = ["lines", "format", "engine", "file MiB", "wall s", "peak RSS MiB", "lines/s",
+              *STAGES, "runs (s)"]
+    out.append("| " + " | ".join(header) + " |")
+    out.append("|" + "|".join("---:" if h not in ("format", "engine") else "---"
+                              for h in header) + "|")
+    for r in rows:
+        stages = [fmt_stage(r, s) for s in STAGES]
+        engine = r["engine"]
+        if "credit_matches" in r:
+            engine += f" (credit only; query {r['stages']['query']:.2f} s; "
+            engine += "same figures as shopscore)" if r["credit_matches"] else "DIFFERENT figures)"
+        out.append("| " + " | ".join([
+            f"{r['lines']:,}", r["format"], engine, f"{r['file_mib']:.0f}", f"{r['wall']:.2f}",
+            f"{r['rss_mib']:.0f}", f"{r['lines_per_s']:,.0f}", *stages,
+            ", ".join(f"{w:.2f}" for w in r["runs"])]) + " |")
+    out += ["", "## Targets (issue 4)", ""]
+    out.append("| target | measured | met |")
+    out.append("|---|---|---|")
+    for (size, fmt), (secs, gib) in TARGETS.items():
+        bound = f"{size} lines {fmt}: <= {secs:g} s" + (f" and <= {gib:g} GiB" if gib else "")
+        hit = [r for r in rows if r["size"] == size and r["format"] == fmt
+               and r["engine"] == "shopscore"]
+        if not hit:
+            out.append(f"| {bound} | not measured | - |")
+            continue
+        r = hit[0]
+        ok = r["wall"] <= secs and (gib is None or r["rss_mib"] <= gib * 1024)
+        out.append(f"| {bound} | {r['wall']:.2f} s, {r['rss_mib'] / 1024:.2f} GiB | "
+                   f"{'yes' if ok else 'no'} |")
+    sizes = {r["size"] for r in rows}
+    if "10m" not in sizes:
+        out += ["", "10M lines was not measured yet (it takes several minutes and 4+ GiB): "
+                "`python bench/run.py --sizes 10m` adds it."]
+    out.append("")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Benchmark shopscore audit end to end.")
+    parser.add_argument("--sizes", default="100k,1m", help="comma-separated line counts "
+                        "(100k, 1m, 10m, or plain numbers); default 100k,1m")
+    parser.add_argument("--formats", default="csv,parquet", help="csv,parquet")
+    parser.add_argument("--shops", type=int, default=8, help="shops in the data (default 8)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (best "
+                        "wall time is reported)")
+    parser.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB peer")
+    parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    store = HERE / "results.json"
+    doc = json.loads(store.read_text()) if store.exists() else {"rows": []}
+    if doc.get("shops") not in (None, args.shops) or doc.get("seed") not in (None, args.seed):
+        doc = {"rows": []}  # other data: start over
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    measured = []
+    for lines in sizes:
+        folder, gen_seconds = generate(lines, args.shops, args.seed)
+        if gen_seconds:
+            print(f"generated {label(lines)} lines in {gen_seconds:.1f} s", file=sys.stderr)
+        engine_result = None
+        for fmt in formats:
+            path = folder / ("sample_shop.csv" if fmt == "csv" else "sample_shop.parquet")
+            row, engine_result = audit(path, lines, fmt, args.repeat)
+            measured.append(row)
+            print(f"{label(lines):>5} {fmt:<8} {row['wall']:7.2f} s  {row['rss_mib']:7.0f} MiB  "
+                  f"{json.dumps(row['stages'])}", file=sys.stderr)
+        if not args.no_duckdb and engine_result is not None:
+            row = peer(folder / "sample_shop.parquet", lines, engine_result, args.repeat)
+            if row is not None:
+                measured.append(row)
+                print(f"{label(lines):>5} duckdb   {row['wall']:7.2f} s  "
+                      f"{row['rss_mib']:7.0f} MiB  matches: {row['credit_matches']}",
+                      file=sys.stderr)
+    done = {label(n) for n in sizes}
+    for row in measured:
+        row["command"] = command
+    doc["rows"] = [r for r in doc["rows"] if r["size"] not in done] + measured
+    doc["commands"] = list(dict.fromkeys(r["command"] for r in doc["rows"]))
+    doc.update(machine=machine(), shops=args.shops, seed=args.seed,
+               date=datetime.now().isoformat(timespec="seconds"))
+    store.write_text(json.dumps(doc, indent=2) + "\n")
+    args.results.write_text(markdown(doc))
+    print(f"wrote {args.results}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
