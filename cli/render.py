@@ -250,6 +250,8 @@ def validation_renderable(report: dict) -> Group:
                 shown = "; ".join(f"row {e['row']}" + (f" {e['column']}" if e["column"] else "")
                                   + (f" {e['value']!r}" if e["value"] is not None else "")
                                   for e in info["examples"])
+                if len(info.get("values", {})) > 1 or reason == "bad_status":
+                    shown += "; values: " + ", ".join(f"{v!r} x{n}" for v, n in info["values"].items())
                 rej.add_row(reason, str(info["count"]), shown)
             parts.append(rej)
     return Group(*parts)

@@ -15,8 +15,11 @@ def validation_report(data: Dataset, examples: int = 3) -> dict:
         mine = data.rejects.loc[data.rejects["file"] == account.path]
         by_reason = {}
         for reason, group in mine.groupby("reason", sort=True):
+            values = group["value"].dropna().astype(str).value_counts().head(10)
             by_reason[str(reason)] = {
                 "count": int(len(group)),
+                # the distinct bad values (an unknown status word, say) with how often each came
+                "values": {str(k): int(v) for k, v in values.items()},
                 "examples": [{"row": int(r["row"]) if r["row"] == r["row"] else None,
                               "column": None if pd.isna(r["column"]) else r["column"],
                               "value": None if pd.isna(r["value"]) else str(r["value"])}
