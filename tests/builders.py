@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -50,3 +51,19 @@ def run(rows, tmp_path: Path, as_of: str, **kwargs):
 def shop(doc, shop_id="shop1"):
     """The JSON of one shop of an audit result dict."""
     return next(s for s in doc["shops"] if s["shop_id"] == shop_id)
+
+
+def put(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    """Write `text` as the back office does: its encoding (utf-8-sig = with BOM), its newline."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+def ran(result) -> dict:
+    """The audit ran (exit 0 or 1, no escaped exception) and stdout is one JSON document."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception), result.stderr)
+    assert result.exit_code in (0, 1), (result.exit_code, result.stderr)
+    assert "Traceback" not in result.stderr
+    return json.loads(result.stdout)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import put, ran
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
@@ -23,18 +24,6 @@ WIDE = {"COLUMNS": "250", "LINES": "200", "NO_COLOR": "1", "FORCE_COLOR": None,
 
 def cli(*args, env=None):
     return CliRunner().invoke(app, [str(a) for a in args], env=env)
-
-
-def put(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
-    path.write_bytes(text.replace("\n", newline).encode(encoding))
-    return path
-
-
-def ran(result) -> dict:
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        repr(result.exception), result.stderr)
-    assert result.exit_code in (0, 1), (result.exit_code, result.stderr)
-    return json.loads(result.stdout)
 
 
 def audit(*files, more=()) -> dict:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import put, ran
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
@@ -52,22 +53,6 @@ AS_OF = "2026-11-22T00:00:00+08:00"
 
 def cli(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def put(path: Path, text: str, encoding: str, newline: str = "\n") -> Path:
-    """Write `text` as the back office does: its encoding (utf-8-sig = with BOM), its newline."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.replace("\n", newline).encode(encoding))
-    return path
-
-
-def ran(result) -> dict:
-    """The audit ran (exit 0 or 1, no escaped exception) and stdout is one JSON document."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        repr(result.exception), result.stderr)
-    assert result.exit_code in (0, 1), (result.exit_code, result.stderr)
-    assert "Traceback" not in result.stderr
-    return json.loads(result.stdout)
 
 
 def audit(*files, ratings=None, more=()) -> dict:
