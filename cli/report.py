@@ -1,0 +1,110 @@
+"""`shopscore report TRADES... --html FILE` (issue 5): the audit, star distributions, DSR trend
+and forecast as one self-contained HTML page (scoring/report_html.py draws it).
+
+cli/app.py registers this module's command (`register(app)`); cli.app is imported only inside
+the command, so importing this module first never meets a half-initialised cli.app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+EXIT_HELP = ("Exit codes: 0 the report was written and every check passed; 1 it was written and "
+             "a check failed; 2 could not run (bad usage, unreadable file, missing columns, "
+             "--strict and a rejected row, unwritable --html).")
+
+
+def report(
+    trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet, Excel); "
+                                                     "ratings as columns or in --ratings.")],
+    html_path: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
+    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The moment described (ISO 8601; "
+                                              "default: now).")] = None,
+    profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]
+    = "taobao",
+    industry: Annotated[str | None, typer.Option(help="Industry figures, e.g. description=4.78,"
+                                                 "service=4.80 (AVG[:BEST[:LOWEST]]).")] = None,
+    checks: Annotated[Path | None, typer.Option(help="TOML file of named checks; replaces the "
+                                                "default DSR checks.")] = None,
+    min_: Annotated[float | None, typer.Option("--min", help="Bar for the default checks and "
+                                               "the forecast (default from the profile, "
+                                               "4.7).")] = None,
+    shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
+    history: Annotated[Path | None, typer.Option(help="Draw the DSR and credit trends from this "
+                                                 "SQLite file (written by audit --history); "
+                                                 "default: the 180-day DSR mean of the last 90 "
+                                                 "days, recomputed from the data.")] = None,
+    days: Annotated[int, typer.Option(help="Days to forecast.", min=1, max=3650)] = 30,
+    platform: Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, pdd.")]
+    = "auto",
+    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index.")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")]
+    = None,
+    strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")] = False,
+    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+):
+    """Write the audit, star distributions, DSR trend and forecast as one HTML page.
+
+    Self-contained: inline CSS and SVG charts, no scripts, no network. Exits like audit."""
+    from shopscore.scoring.audit import audit as run_audit
+    from shopscore.scoring.audit import local_as_of
+    from shopscore.scoring.checks import default_checks, load_checks
+    from shopscore.scoring.errors import OptionError
+    from shopscore.scoring.forecast import forecast as run_forecast
+    from shopscore.scoring.industry import parse_industry
+    from shopscore.scoring.load import load
+    from shopscore.scoring.profile import load_profile
+    from shopscore.scoring.report_html import build_report
+
+    from .app import _platform, _report_rejects, err, parse_as_of, user_errors
+    from .status import ExitStatus
+
+    with user_errors(debug):
+        prof = load_profile(profile)
+        when = parse_as_of(as_of, prof.tz)
+        figures = parse_industry(industry, prof.dsr_items)
+        warn = prof.default_warn
+        chosen = None
+        if checks is not None:
+            chosen = load_checks(checks)
+            if min_ is not None:
+                chosen = default_checks(prof.seller_items, min_, warn) + chosen
+        elif min_ is not None:
+            chosen = default_checks(prof.seller_items, min_, warn)
+        elif warn is not None:
+            chosen = default_checks(prof.seller_items, prof.default_min, warn)
+        trend_doc = None
+        if history is not None:
+            from shopscore.scoring import history as history_mod
+
+            if not history.is_file():
+                raise OptionError(f"--history {history}: no such file")
+            trend_doc = history_mod.trend(history_mod.read(history))
+        data = load(trades, prof.timezone, ratings, platform=_platform(platform), encoding=encoding,
+                    sheet=sheet)
+        _report_rejects(data, rejects, strict)
+        result, decisions = run_audit(data, prof, when, figures, chosen, shop)
+        if shop is not None and not result.shops:
+            raise OptionError(f"--shop {shop!r}: no such shop in the data")
+        bar = prof.default_min if min_ is None else min_
+        local = local_as_of(when, prof)
+        found = run_forecast(decisions.dsr, prof, local, days, bar,
+                             [s.shop_id for s in result.shops])
+        page = build_report(result, prof, decisions.dsr, local, found, days, bar, trend_doc,
+                            start=when.astimezone(prof.tz))
+        try:
+            html_path.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise OptionError(f"--html {html_path}: cannot be written "
+                              f"({exc.strerror or exc})") from None
+    err.print(f"wrote {html_path}", markup=False)
+    raise typer.Exit(ExitStatus.OK if result.passed else ExitStatus.CHECK_FAILED)
+
+
+def register(app: typer.Typer):
+    """Add `report` to the shopscore app."""
+    app.command("report", epilog=EXIT_HELP)(report)

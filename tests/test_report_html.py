@@ -1,0 +1,155 @@
+"""The HTML report (issue 5): `shopscore report TRADES... --html FILE` writes one self-contained
+page (inline CSS, inline SVG charts, no scripts, no network) with the audit's tables, the star
+distributions, the DSR trend and the forecast; and a headless Chromium renders it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shopscore.cli.app import app  # first: cli.app registers cli/report.py
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "sample_shop.csv"
+AS_OF = "2026-11-22T00:00:00+08:00"
+# The sample's DSR means (README: the audit of the sample as of AS_OF).
+MEANS = {"description": "4.77015", "service": "4.80484", "shipping": "4.79688",
+         "logistics": "4.75730"}
+# Per shop: 4 star distributions + 1 recomputed DSR trend + 2 forecast scenarios.
+CHARTS_PER_SHOP = 7
+CHART = re.compile(r'<svg class="chart"[^>]*>\s*<title>[^<]+</title>')
+
+
+def cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def report(tmp_path, *args, name="report.html"):
+    out = tmp_path / name
+    result = cli("report", *args, "--as-of", AS_OF, "--html", out)
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    result, out = report(tmp, SAMPLE)
+    assert result.exit_code == 0, (result.exit_code, result.stderr, repr(result.exception))
+    return result, out, out.read_text(encoding="utf-8")
+
+
+def test_report_writes_one_page_and_says_so_on_stderr_only(sample_report):
+    result, out, _ = sample_report
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"wrote {out}"
+
+
+def test_report_holds_the_audit_figures(sample_report):
+    page = sample_report[2]
+    assert "shop-01" in page
+    assert ">2288<" in page  # the credit score
+    assert "4 diamonds (#9)" in page and "98.01%" in page
+    for item, mean in MEANS.items():
+        assert item in page
+        assert f">{mean}<" in page, item
+    assert page.count('class="PASS"') >= 3  # the three default checks
+    # The forecast's figures (README: forecast, +30d with no new scores / at the recent pace).
+    assert "4.75709" in page and "4.76000" in page
+
+
+def test_one_chart_per_expected_figure(sample_report):
+    page = sample_report[2]
+    assert page.count("<svg") == CHARTS_PER_SHOP
+    assert len(CHART.findall(page)) == CHARTS_PER_SHOP
+    assert page.count("</svg>") == CHARTS_PER_SHOP
+
+
+def test_page_is_self_contained(sample_report):
+    page = sample_report[2]
+    assert "http://" not in page and "https://" not in page
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["'](?!#)""", page)  # only in-page links
+
+
+def test_user_strings_are_escaped(tmp_path):
+    evil = tmp_path / "evil.csv"
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    evil.write_text("\n".join([lines[0]] + [line.replace("shop-01", "<b>x</b>&co", 1)
+                                            for line in lines[1:]]) + "\n", encoding="utf-8")
+    result, out = report(tmp_path, evil)
+    assert result.exit_code == 0, (result.stderr, repr(result.exception))
+    page = out.read_text(encoding="utf-8")
+    assert "<b>x</b>" not in page
+    assert "&lt;b&gt;x&lt;/b&gt;&amp;co" in page
+    assert len(CHART.findall(page)) == CHARTS_PER_SHOP
+
+
+def test_history_draws_dsr_and_credit_trends(tmp_path):
+    db = tmp_path / "history.db"
+    for day in ("2026-11-20", "2026-11-21"):
+        done = cli("audit", SAMPLE, "--as-of", f"{day}T00:00:00+08:00", "--history", db,
+                   "--format", "json")
+        assert done.exit_code == 0, done.stderr
+    result, out = report(tmp_path, SAMPLE, "--history", db)
+    assert result.exit_code == 0, (result.stderr, repr(result.exception))
+    page = out.read_text(encoding="utf-8")
+    # 4 star distributions + DSR and credit trends + 2 forecast scenarios
+    assert len(CHART.findall(page)) == CHARTS_PER_SHOP + 1
+    assert "4.77094" in page and ">2285<" in page  # README: the trend of 2026-11-21
+
+
+def test_exit_codes_like_audit(tmp_path):
+    failed, out = report(tmp_path, SAMPLE, "--min", "4.78")  # description 4.77015 < 4.78
+    assert failed.exit_code == 1, (failed.stderr, repr(failed.exception))
+    assert 'class="FAIL"' in out.read_text(encoding="utf-8")
+    missing, _ = report(tmp_path, tmp_path / "nope.csv", name="x.html")
+    assert missing.exit_code == 2
+    assert missing.stderr.startswith("shopscore: error:")
+    unknown, _ = report(tmp_path, SAMPLE, "--shop", "nobody", name="y.html")
+    assert unknown.exit_code == 2 and "nobody" in unknown.stderr
+
+
+# --- in a real browser ---------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--enable-logging=stderr", "--v=0"]
+
+
+def chromium(tmp_path, *args):
+    profile = tmp_path / "chromium-profile"
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "
+                                             "chromium); the browser test needs it")
+def test_report_renders_in_headless_chromium(sample_report, tmp_path):
+    page = sample_report[1].resolve()
+    dumped = chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    dom = dumped.stdout
+    charts = re.findall(r'<svg[^>]*class="chart"', dom)
+    assert len(charts) == CHARTS_PER_SHOP, dom[:500]
+    assert "shop-01" in dom and ">2288<" in dom
+    for mean in MEANS.values():
+        assert mean in dom
+    # Page console messages look like `[...:INFO:CONSOLE:1] "boom", source: file://...` (or
+    # CONSOLE(1) in older builds); the page has no scripts, so any of them is an error.
+    console = [line for line in dumped.stderr.splitlines()
+               if "Uncaught" in line or re.search(r"CONSOLE[(:]\d+", line)]
+    assert not console, console
+
+    shot = tmp_path / "report.png"
+    taken = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1200,3000", page.as_uri())
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    assert shot.is_file()
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 50_000  # a blank 1200x3000 page is a few kB; the report is far more
+    assert "Uncaught" not in taken.stderr
