@@ -17,7 +17,7 @@ from rich.console import Console
 
 from shopscore import __version__
 from shopscore.scoring.audit import audit as run_audit
-from shopscore.scoring.checks import default_checks, load_checks
+from shopscore.scoring.checks import choose_checks
 from shopscore.scoring.errors import OptionError, RejectedRowsError, ShopscoreError
 from shopscore.scoring.industry import parse_industry
 from shopscore.scoring.load import load
@@ -171,16 +171,7 @@ def audit(
         prof = load_profile(profile)
         when = parse_as_of(as_of, prof.tz)
         figures = parse_industry(industry, prof.dsr_items)
-        chosen = None
-        warn = prof.default_warn  # the profile's `[checks] warn` band for the default checks
-        if checks is not None:
-            chosen = load_checks(checks)
-            if min_ is not None:
-                chosen = default_checks(prof.seller_items, min_, warn) + chosen
-        elif min_ is not None:
-            chosen = default_checks(prof.seller_items, min_, warn)
-        elif warn is not None:
-            chosen = default_checks(prof.seller_items, prof.default_min, warn)
+        chosen = choose_checks(prof, checks, min_)
         if engine not in ("local", "dask") or (scheduler and engine != "dask"):
             raise OptionError(f"--engine {engine!r}: expected local or dask" if engine != "local"
                               else "--scheduler needs --engine dask")
@@ -198,9 +189,8 @@ def audit(
                     on_done=shown.tasks)
                 _report_rejects(data, rejects, strict)
             else:
-                data = load(trades, prof.timezone, ratings, platform=_platform(platform),
-                            encoding=encoding, sheet=sheet)
-                _report_rejects(data, rejects, strict)
+                data = load_inputs(trades, prof, ratings, platform, encoding, sheet, rejects,
+                                   strict)
                 result, _ = run_audit(data, prof, when, figures, chosen, shop)
         if shop is not None and not result.shops:
             raise OptionError(f"--shop {shop!r}: no such shop in the data")
@@ -220,6 +210,14 @@ def audit(
     if timings:
         sys.stderr.write(json.dumps({"timings": stage_timings()}) + "\n")
     raise typer.Exit(ExitStatus.OK if result.passed else ExitStatus.CHECK_FAILED)
+
+
+def load_inputs(files, prof, ratings, platform, encoding, sheet, rejects=None, strict=False):
+    """Load the input files the way every command does, and report (or refuse) rejected rows."""
+    data = load(files, prof.timezone, ratings, platform=_platform(platform), encoding=encoding,
+                sheet=sheet)
+    _report_rejects(data, rejects, strict)
+    return data
 
 
 def _platform(name: str) -> str:
@@ -247,9 +245,7 @@ def validate(
     """Say what each file was recognised as and which rows were rejected, without scoring."""
     with user_errors(debug):
         prof = load_profile("taobao")
-        data = load(files, prof.timezone, ratings, platform=_platform(platform),
-                    encoding=encoding, sheet=sheet)
-        _report_rejects(data, rejects, strict=False)
+        data = load_inputs(files, prof, ratings, platform, encoding, sheet, rejects)
     report = validation_report(data, examples)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")

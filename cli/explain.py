@@ -115,10 +115,9 @@ def register(app: typer.Typer):
         from shopscore.scoring.audit import audit as run_audit
         from shopscore.scoring.errors import OptionError
         from shopscore.scoring.explain import explain as explain_lines
-        from shopscore.scoring.load import load
         from shopscore.scoring.profile import load_profile
 
-        from .app import _platform, _report_rejects, out, parse_as_of, user_errors
+        from .app import load_inputs, out, parse_as_of, user_errors
         from .status import ExitStatus
 
         with user_errors(debug):
@@ -127,9 +126,7 @@ def register(app: typer.Typer):
                                   "ratings to explain")
             prof = load_profile(profile)
             when = parse_as_of(as_of, prof.tz)
-            data = load(trades, prof.timezone, ratings, platform=_platform(platform),
-                        encoding=encoding, sheet=sheet)
-            _report_rejects(data, None, strict)
+            data = load_inputs(trades, prof, ratings, platform, encoding, sheet, None, strict)
             _, decisions = run_audit(data, prof, when, None, [], shop)
             doc = explain_lines(decisions, prof, when, order=order, buyer=buyer, item=item,
                                 shop=shop)

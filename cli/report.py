@@ -52,31 +52,21 @@ def report(
     Self-contained: inline CSS and SVG charts, no scripts, no network. Exits like audit."""
     from shopscore.scoring.audit import audit as run_audit
     from shopscore.scoring.audit import local_as_of
-    from shopscore.scoring.checks import default_checks, load_checks
+    from shopscore.scoring.checks import choose_checks
     from shopscore.scoring.errors import OptionError
     from shopscore.scoring.forecast import forecast as run_forecast
     from shopscore.scoring.industry import parse_industry
-    from shopscore.scoring.load import load
     from shopscore.scoring.profile import load_profile
     from shopscore.scoring.report_html import build_report
 
-    from .app import _platform, _report_rejects, err, parse_as_of, user_errors
+    from .app import err, load_inputs, parse_as_of, user_errors
     from .status import ExitStatus
 
     with user_errors(debug):
         prof = load_profile(profile)
         when = parse_as_of(as_of, prof.tz)
         figures = parse_industry(industry, prof.dsr_items)
-        warn = prof.default_warn
-        chosen = None
-        if checks is not None:
-            chosen = load_checks(checks)
-            if min_ is not None:
-                chosen = default_checks(prof.seller_items, min_, warn) + chosen
-        elif min_ is not None:
-            chosen = default_checks(prof.seller_items, min_, warn)
-        elif warn is not None:
-            chosen = default_checks(prof.seller_items, prof.default_min, warn)
+        chosen = choose_checks(prof, checks, min_)
         trend_doc = None
         if history is not None:
             from shopscore.scoring import history as history_mod
@@ -84,9 +74,7 @@ def report(
             if not history.is_file():
                 raise OptionError(f"--history {history}: no such file")
             trend_doc = history_mod.trend(history_mod.read(history))
-        data = load(trades, prof.timezone, ratings, platform=_platform(platform), encoding=encoding,
-                    sheet=sheet)
-        _report_rejects(data, rejects, strict)
+        data = load_inputs(trades, prof, ratings, platform, encoding, sheet, rejects, strict)
         result, decisions = run_audit(data, prof, when, figures, chosen, shop)
         if shop is not None and not result.shops:
             raise OptionError(f"--shop {shop!r}: no such shop in the data")

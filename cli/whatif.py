@@ -49,17 +49,14 @@ def _audit(trades, ratings, as_of, profile, industry, shop, platform, encoding, 
     """Load and audit as `shopscore audit` does; (profile, as_of, figures, result, decisions)."""
     from shopscore.scoring.audit import audit
     from shopscore.scoring.industry import parse_industry
-    from shopscore.scoring.load import load
     from shopscore.scoring.profile import load_profile
 
-    from .app import _platform, _report_rejects, parse_as_of
+    from .app import load_inputs, parse_as_of
 
     prof = load_profile(profile)
     when = parse_as_of(as_of, prof.tz)
     figures = parse_industry(industry, prof.dsr_items)
-    data = load(trades, prof.timezone, ratings, platform=_platform(platform), encoding=encoding,
-                sheet=sheet)
-    _report_rejects(data, rejects, strict)
+    data = load_inputs(trades, prof, ratings, platform, encoding, sheet, rejects, strict)
     result, decisions = audit(data, prof, when, figures, [], shop)
     if shop is not None and not result.shops:
         raise OptionError(f"--shop {shop!r}: no such shop in the data")

@@ -28,6 +28,18 @@ def default_checks(seller_items, bar: float, warn: float | None = None) -> list[
             for item in seller_items]
 
 
+def choose_checks(profile, checks_file=None, bar: float | None = None) -> list[Check]:
+    """The checks an audit runs: the file's named checks (--checks) replace the default DSR
+    checks; a bar (--min) sets the default checks' bar, and with a file adds them to its checks.
+    The profile's warning band goes to the default checks."""
+    defaults = default_checks(profile.seller_items, profile.default_min if bar is None else bar,
+                              profile.default_warn)
+    if checks_file is None:
+        return defaults
+    named = load_checks(checks_file)
+    return defaults + named if bar is not None else named
+
+
 def _number(value, where: str, path: str):
     if value is None:
         return None
