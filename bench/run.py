@@ -53,7 +53,8 @@ def generate(lines: int, shops: int, seed: int) -> tuple[Path, float]:
     """The sample of `lines` lines, made once: (its directory, seconds it took, 0 if kept)."""
     out = DATA / label(lines)
     stamp = out / "done.json"
-    want = {"lines": lines, "shops": shops, "seed": seed}
+    # "parquet": the generator's Parquet layout; a file written by an older one is remade.
+    want = {"lines": lines, "shops": shops, "seed": seed, "parquet": "typed"}
     if stamp.exists() and json.loads(stamp.read_text()) == want:
         return out, 0.0
     shutil.rmtree(out, ignore_errors=True)

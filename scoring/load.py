@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import ids
 from . import platforms as plat
 from .columns import DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
 from .errors import InputFileError, MissingColumnsError
@@ -127,7 +128,8 @@ def _missing_columns_error(path: str, missing, found, platform: str) -> MissingC
 
 def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
     with stage("read"):
-        raw = read_file(path, encoding=encoding, sheet=sheet)
+        known = plat.known_headers()
+        raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__)
     name = platform if platform != "auto" else (plat.detect(raw.frame.columns) or "canonical")
     mapped = plat.map_columns(raw.frame, name)
     shop = partition_value(path)  # a hive-partitioned dataset: shop_id=VALUE/part-*.parquet
@@ -146,14 +148,14 @@ def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
     """Complete per-line rows (an item report) with their order's columns (the order report).
     Order-level amounts and refunds are not copied: a line's own say wins."""
     frame = details.mapped.frame.copy()
-    frame["order_id"], _ = clean_ids(frame["order_id"])
+    frame["order_id"] = _id_text(frame["order_id"])
     pool = pd.concat([o.mapped.frame for o in orders], ignore_index=True)
     need = [c for c in ORDER_LEVEL if c in pool.columns and c not in frame.columns]
     # An order's refund is its line's when the order has one line only.
     single = [c for c in ("refunded",) if c in pool.columns and c not in frame.columns]
     if not need and not single:
         return frame
-    pool["order_id"], _ = clean_ids(pool["order_id"])
+    pool["order_id"] = _id_text(pool["order_id"])
     pool = pool.dropna(subset=["order_id"]).drop_duplicates("order_id").set_index("order_id")
     filled = pool[need + single].reindex(frame["order_id"])
     filled.index = frame.index
@@ -169,24 +171,50 @@ def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
     raw = inp.raw
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise _missing_columns_error(raw.path, missing, list(raw.frame.columns),
+        raise _missing_columns_error(raw.path, missing, raw.headers,
                                      inp.mapped.platform)
     clean, rej = validate(frame, tz, required)
-    clean["_file"] = raw.path
-    clean["_fileno"] = inp.number
+    clean["_file"] = pd.Categorical.from_codes(np.zeros(len(clean), dtype=np.int8), [raw.path])
+    clean["_fileno"] = np.int32(inp.number)
     clean["_row"] = raw.rows
     if "line_id" not in frame.columns and "item_id" in clean:
-        clean["line_id"] = clean["order_id"] + "-" + clean["item_id"]
+        clean["line_id"] = _joined(clean["order_id"], clean["item_id"])
     rejected = rej.rejected
+    reason, column, value = rej.listing()
     rejects = pd.DataFrame({"file": raw.path, "fileno": inp.number, "row": raw.rows[rejected],
-                            "column": rej.column[rejected], "value": rej.value[rejected],
-                            "reason": rej.reason[rejected]})
+                            "column": column, "value": value, "reason": reason})
     if len(raw.ragged):
         rejects = pd.concat([rejects, pd.DataFrame(
             {"file": raw.path, "fileno": inp.number, "row": raw.ragged["row"], "column": None,
              "value": raw.ragged["value"], "reason": raw.ragged["reason"]})],
             ignore_index=True)
-    return clean.loc[~rejected].reset_index(drop=True), rejects
+    if rejected.any():
+        clean = clean.loc[~rejected].reset_index(drop=True)
+    return clean, rejects
+
+
+def _id_text(series: pd.Series) -> pd.Series:
+    """Cleaned ids as plain text (for joining two reports on them)."""
+    coded, _ = clean_ids(series)
+    return coded.astype(pd.StringDtype("pyarrow", na_value=np.nan))
+
+
+def _joined(order: pd.Series, item: pd.Series) -> pd.Series:
+    """`order_id-item_id`, the line id of a line that has none (CONTRACT.md)."""
+    text = pc.binary_join_element_wise(_arrow_text(order), _arrow_text(item),
+                                       pa.scalar("-", pa.large_string()))
+    return pd.Series(pd.array(text, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+                     index=order.index)
+
+
+def _arrow_text(series: pd.Series) -> pa.Array:
+    """An id column (categorical or text) as one large_string array, without Python strings."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = _arrow_text(pd.Series(series.cat.categories))
+        codes = pa.array(series.cat.codes.to_numpy(), mask=series.cat.codes.to_numpy() < 0)
+        return pc.take(cats, codes)
+    arr = pa.array(series, type=pa.large_string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _reject(rows: pd.DataFrame, mask, column, reason, rejects: list) -> pd.DataFrame:
@@ -234,7 +262,7 @@ def _merge_roles(ratings: pd.DataFrame) -> pd.DataFrame:
 
 def code_in(values, column: pd.Series) -> np.ndarray:
     """The code each value has among a categorical column's categories, or -1."""
-    cats = pa.array(np.asarray(column.cat.categories, dtype=object), type=pa.large_string())
+    cats = _arrow_text(pd.Series(column.cat.categories))
     given = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
     found = pc.index_in(given, value_set=cats)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -328,12 +356,7 @@ def encode_ids(frame: pd.DataFrame) -> pd.DataFrame:
     dictionary encoding: every rule groups by codes, never by strings."""
     for col in ID_COLUMNS:
         if col in frame and not isinstance(frame[col].dtype, pd.CategoricalDtype):
-            arr = pa.array(frame[col], type=pa.large_string(), from_pandas=True)
-            enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray)
-                                       else arr)
-            frame[col] = pd.Categorical.from_codes(
-                enc.indices.fill_null(-1).to_numpy(zero_copy_only=False),
-                categories=pd.Index(enc.dictionary.to_pylist(), dtype=object), validate=False)
+            frame[col] = ids.encode(frame[col])[0]
     return frame
 
 
@@ -358,7 +381,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
     if details and not orders:
         missing = [c for c in REQUIRED_TRADES if c not in details[0].mapped.frame.columns]
         raise _missing_columns_error(details[0].raw.path, missing,
-                                     list(details[0].raw.frame.columns),
+                                     details[0].raw.headers,
                                      details[0].mapped.platform)
 
     parts, rejects = [], []

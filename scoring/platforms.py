@@ -62,6 +62,19 @@ def platforms() -> dict:
     return out
 
 
+@lru_cache(maxsize=1)
+def known_headers() -> frozenset:
+    """Every header some platform reads: its aliases, detecting headers and canonical names.
+    Other columns of a file carry nothing the audit uses, so they need not be read."""
+    out = set(CANONICAL) | set(DERIVED)
+    for platform in platforms().values():
+        for aliases in platform.columns.values():
+            out.update(aliases)
+        for group in platform.detect:
+            out.update(group)
+    return frozenset(out)
+
+
 def names() -> list[str]:
     return list(platforms())
 
@@ -136,8 +149,10 @@ def _translate(series: pd.Series, words: dict) -> pd.Series:
     arr = pa.array(series, type=pa.large_string(), from_pandas=True)
     enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
     lower = {k.lower(): v for k, v in words.items()}
-    table = [None if w is None else lower.get(w.strip().lower(), w.strip())
-             for w in enc.dictionary.to_pylist()]
+    found = enc.dictionary.to_pylist()
+    table = [None if w is None else lower.get(w.strip().lower(), w.strip()) for w in found]
+    if table == found:  # every word canonical already
+        return series
     mapped = pc.take(pa.array(table, type=pa.large_string()), enc.indices)
     return pd.Series(mapped.to_pandas(types_mapper=_text_type), index=series.index)
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -29,6 +28,11 @@ class RawFile:
     ragged: pd.DataFrame  # row, value, reason: rows unreadable as such (ragged_row, bad_bytes)
     kind: str  # "csv", "parquet" or "xlsx"
     encoding: str | None = None  # the text encoding a CSV was read with
+    headers: list | None = None  # every header of the file (the frame may hold fewer)
+
+    def __post_init__(self):
+        if self.headers is None:
+            self.headers = list(self.frame.columns)
 
 
 def detect_encoding(head: bytes) -> str:
@@ -44,7 +48,18 @@ def detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-def _read_csv(path: Path, encoding: str | None = None) -> RawFile:
+def _clean_header(name) -> str:
+    return str(name).strip().lstrip("\ufeff").strip()
+
+
+def _wanted(names, keep) -> list | None:
+    """The columns to read: those whose (cleaned) header `keep` accepts; None: all."""
+    if keep is None:
+        return None
+    return [n for n in names if keep(_clean_header(n))]
+
+
+def _read_csv(path: Path, encoding: str | None = None, keep=None) -> RawFile:
     try:
         with open(path, "rb") as fh:
             head = fh.read(1 << 20)
@@ -64,8 +79,9 @@ def _read_csv(path: Path, encoding: str | None = None) -> RawFile:
         raise InputFileError(path, f"unknown encoding {encoding!r}; fix --encoding "
                              "(e.g. utf-8 or gb18030)") from None
     names = _header_names(head, encoding)
+    include = _wanted(names, keep)
     try:
-        frame, rows, ragged = _parse_csv(path, encoding, names)
+        frame, rows, ragged = _parse_csv(path, encoding, names, include)
     except (UnicodeDecodeError, _Undecodable, pa.ArrowInvalid) as exc:
         undecodable = isinstance(exc, (UnicodeDecodeError, _Undecodable)) or "UTF8" in str(exc) \
             or "decode" in str(exc).lower()
@@ -77,15 +93,18 @@ def _read_csv(path: Path, encoding: str | None = None) -> RawFile:
         # A few bytes that are not valid text (a cut download, a stray byte): read them as
         # U+FFFD and go on; the rows they are in are rejected or show the damage.
         text = path.read_bytes().decode(_python_encoding(encoding), errors="replace")
-        frame, rows, ragged = _parse_csv(io.BytesIO(text.encode("utf-8")), "utf-8", names)
+        frame, rows, ragged = _parse_csv(io.BytesIO(text.encode("utf-8")), "utf-8", names,
+                                         include)
         frame, rows, ragged = _reject_replaced(frame, rows, ragged)
-    if len(frame) and _has_multiline_cells(frame):
+    if len(frame) and _more_lines_than_rows(path, len(frame) + len(ragged)):
         rows, ragged = _editor_lines(path, encoding, rows, ragged)
-    # Blank lines (every cell empty) carry nothing: they are not rows.
+    # Blank lines (every cell read empty) carry nothing: they are not rows. (Columns no
+    # platform reads are not read, so a line filled only in those counts as blank.)
     blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.zeros(0, bool)
     if blank.any():
         frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
-    return RawFile(str(path), frame, rows, ragged, "csv", encoding)
+    return RawFile(str(path), frame, rows, ragged, "csv", encoding,
+                   [n for n in names if n] if include is not None else None)
 
 
 def _python_encoding(encoding: str) -> str:
@@ -105,8 +124,11 @@ class _Undecodable(Exception):
     """Bytes the encoding cannot decode were met while reading."""
 
 
-def _parse_csv(source, encoding: str, names: list[str]):
-    """(frame of text columns, record number of each row, ragged rows) of one CSV source."""
+def _parse_csv(source, encoding: str, names: list[str], include=None, threads: bool = True):
+    """(frame of text columns, record number of each row, ragged rows) of one CSV source.
+
+    Read with threads; the reader numbers rows only when it reads with one thread, so a file
+    with ragged rows is read again that way to name their lines."""
     ragged = []
 
     def on_ragged(row):
@@ -117,18 +139,19 @@ def _parse_csv(source, encoding: str, names: list[str]):
     undecodable = []
     previous, sys.unraisablehook = sys.unraisablehook, undecodable.append
     try:
-        # Every column is read as text (ids stay strings); typing happens in validate. One
-        # thread and empty lines kept: the reader then numbers every row, so a rejected row
-        # can be named by the line a user sees in an editor.
+        # Every column is read as text (ids stay strings); typing happens in validate. Empty
+        # lines are kept, so row k of the table is line k + 2 of the file, as an editor
+        # shows it.
         table = pacsv.read_csv(
             source,
-            read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=False,
+            read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=threads,
                                            encoding=_arrow_encoding(encoding)),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_ragged,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in names}, strings_can_be_null=True,
-                null_values=[""], quoted_strings_can_be_null=True))
+                null_values=[""], quoted_strings_can_be_null=True,
+                include_columns=include))
         frame = table.to_pandas(types_mapper=_text_mapper)
     except (pa.ArrowInvalid, UnicodeDecodeError):
         if undecodable:
@@ -138,6 +161,10 @@ def _parse_csv(source, encoding: str, names: list[str]):
         sys.unraisablehook = previous
     if undecodable:
         raise _Undecodable()
+    if threads and ragged:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        return _parse_csv(source, encoding, names, include, threads=False)
     skipped = {number for number, _, _ in ragged if number is not None}
     rows = np.arange(2, 2 + len(frame) + len(skipped), dtype=np.int64)
     if skipped:
@@ -164,25 +191,33 @@ def _reject_replaced(frame: pd.DataFrame, rows: np.ndarray, ragged: pd.DataFrame
     return frame.loc[~bad].reset_index(drop=True), rows[~bad], ragged
 
 
-def _has_multiline_cells(frame: pd.DataFrame) -> bool:
-    for col in frame.columns:
-        values = frame[col]
-        if pd.api.types.is_string_dtype(values):
-            arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-            if pc.any(pc.match_substring(arr, "\n")).as_py():
-                return True
-    return False
+def _more_lines_than_rows(path: Path, rows: int) -> bool:
+    """Whether the file has more line breaks than its header and rows need: then a quoted
+    cell spans lines (a review text, say), in a column read or not."""
+    breaks = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 24):
+            breaks += chunk.count(b"\n")
+    return breaks > rows + 1
 
 
 def _editor_lines(path: Path, encoding: str, rows: np.ndarray, ragged: pd.DataFrame):
     """Record numbers turned into the line an editor shows, for files whose quoted cells span
     several lines (review texts). Costs one more pass over the file, only for such files."""
     starts, line = [], 1
-    with open(path, encoding=_python_encoding(encoding), errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
-        for _ in reader:
-            starts.append(line)
-            line = reader.line_num + 1
+    limit = csv.field_size_limit()
+    try:
+        csv.field_size_limit(1 << 30)  # a cell as long as the file (pyarrow read it whole)
+        with open(path, encoding=_python_encoding(encoding), errors="replace",
+                  newline="") as fh:
+            reader = csv.reader(fh)
+            for _ in reader:
+                starts.append(line)
+                line = reader.line_num + 1
+    except csv.Error:  # a file pyarrow reads but Python's csv does not: keep record numbers
+        return rows, ragged
+    finally:
+        csv.field_size_limit(limit)
     starts = np.asarray(starts, dtype=np.int64)
 
     def to_line(record):
@@ -210,15 +245,18 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _read_parquet(path: Path) -> RawFile:
+def _read_parquet(path: Path, keep=None) -> RawFile:
     try:
-        table = pq.read_table(path)
+        names = pq.read_schema(path).names
+        include = _wanted(names, keep)
+        table = pq.read_table(path, columns=include)
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputFileError(path, f"not a readable Parquet file ({_first_line(exc)})") from None
-    frame = table.to_pandas(types_mapper=_text_mapper)
+    frame = table.to_pandas(types_mapper=_text_mapper, self_destruct=True)
+    del table
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
     return RawFile(str(path), frame, rows, pd.DataFrame(columns=["row", "value", "reason"]),
-                   "parquet")
+                   "parquet", headers=list(names))
 
 
 def _read_excel(path: Path, sheet: str | None) -> RawFile:
@@ -265,8 +303,10 @@ def _cell_text(value):
     return str(value)
 
 
-def read_file(path, encoding: str | None = None, sheet: str | None = None) -> RawFile:
-    """Read one CSV, Parquet or Excel file; header names are stripped of surrounding spaces."""
+def read_file(path, encoding: str | None = None, sheet: str | None = None,
+              keep=None) -> RawFile:
+    """Read one CSV, Parquet or Excel file; header names are stripped of surrounding spaces.
+    With `keep` (header -> bool), CSV and Parquet columns it refuses are not read."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(path, "no such file")
@@ -274,12 +314,13 @@ def read_file(path, encoding: str | None = None, sheet: str | None = None) -> Ra
         raise InputFileError(path, "this is a directory, not a file")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        raw = _read_parquet(path)
+        raw = _read_parquet(path, keep)
     elif suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         raw = _read_excel(path, sheet)
     else:
-        raw = _read_csv(path, encoding)
-    raw.frame.columns = [str(c).strip().lstrip("\ufeff").strip() for c in raw.frame.columns]
+        raw = _read_csv(path, encoding, keep)
+    raw.frame.columns = [_clean_header(c) for c in raw.frame.columns]
+    raw.headers = [_clean_header(c) for c in raw.headers]
     keep = [bool(c) and not c.startswith("Unnamed") for c in raw.frame.columns]
     if not all(keep):  # trailing empty header cells: columns with no name carry nothing
         raw.frame = raw.frame.loc[:, keep]

@@ -408,6 +408,28 @@ def _ratings(table: pa.Table) -> pa.Table:
     return table.select(RATING_COLUMNS).filter(pc.or_(pc.or_(present[0], present[1]), present[2]))
 
 
+# The Parquet sample is typed as a warehouse writes it: times as timestamps (local wall
+# clock, no offset), flags as booleans, amounts as numbers, stars as small integers.
+_TIME_COLUMNS = ("created_at", "completed_at", "rated_at", "revised_at", "seller_rated_at",
+                 "dsr_rated_at")
+PARQUET_TYPES = {**{c: pa.timestamp("s") for c in _TIME_COLUMNS},
+                 "escrow": pa.bool_(), "refunded": pa.bool_(), "amount": pa.float64(),
+                 **{c: pa.int8() for c in DSR_ITEMS}}
+
+
+def _typed(table: pa.Table) -> pa.Table:
+    """The text table with the columns of PARQUET_TYPES typed."""
+    cols = []
+    for name in table.column_names:
+        col, kind = table[name], PARQUET_TYPES.get(name)
+        if kind == pa.timestamp("s"):
+            col = pc.strptime(col, format="%Y-%m-%d %H:%M:%S", unit="s")
+        elif kind is not None:
+            col = col.cast(kind)
+        cols.append(col)
+    return pa.table(cols, names=table.column_names)
+
+
 def _chunks(lines: int):
     return [(lo, min(lines, lo + CHUNK)) for lo in range(0, lines, CHUNK)]
 
@@ -430,7 +452,8 @@ def write_sample(out_dir, lines: int = 3000, seed: int = 7, shops: int = 1,
     schema = pa.schema([(name, pa.string()) for name in COLUMNS])
     options = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
     with (pacsv.CSVWriter(paths[0], schema, write_options=options) as shop_csv,
-          pq.ParquetWriter(paths[1], schema) as shop_parquet,
+          pq.ParquetWriter(paths[1], pa.schema([(c, PARQUET_TYPES.get(c, pa.string()))
+                                                for c in COLUMNS])) as shop_parquet,
           pacsv.CSVWriter(paths[2], pa.schema([schema.field(c) for c in TRADE_COLUMNS]),
                           write_options=options) as trades_csv,
           pacsv.CSVWriter(paths[3], pa.schema([schema.field(c) for c in RATING_COLUMNS]),
@@ -444,7 +467,7 @@ def write_sample(out_dir, lines: int = 3000, seed: int = 7, shops: int = 1,
             for job in pending:
                 job.result()
             pending = [pool.submit(shop_csv.write_table, table),
-                       pool.submit(shop_parquet.write_table, table),
+                       pool.submit(lambda t: shop_parquet.write_table(_typed(t)), table),
                        pool.submit(lambda t: trades_csv.write_table(t.select(TRADE_COLUMNS)), table),
                        pool.submit(lambda t: ratings_csv.write_table(_ratings(t)), table)]
         for job in pending:

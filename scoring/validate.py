@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import ids
 from .columns import (
     BOOL_COLUMNS,
     CREDITS,
@@ -24,26 +25,39 @@ _OFFSET = r"(?:[zZ]|[+-]\d\d:?\d\d)$"
 
 
 class Rejector:
-    """Collects the first reason each row is rejected for, with the column and the bad value."""
+    """Collects the first reason each row is rejected for, with the column and the bad value.
+
+    Per row it keeps one small integer (which flag took the row); the bad values are looked
+    up only for the rejected rows, when the rejects are listed."""
 
     def __init__(self, n: int):
-        self.reason = np.full(n, None, dtype=object)
-        self.column = np.full(n, None, dtype=object)
-        self.value = np.full(n, None, dtype=object)
-        self.taken = np.zeros(n, dtype=bool)
+        self.taken = np.zeros(n, dtype=np.int16)  # 0: kept; k: rejected by flag k
+        self.flags = [None]  # (reason, column, values) of each flag that took rows
 
     def flag(self, mask, code: str, column: str | None, values=None):
-        mask = np.asarray(mask, dtype=bool) & ~self.taken
+        mask = np.asarray(mask, dtype=bool) & (self.taken == 0)
         if mask.any():
-            self.taken |= mask
-            self.reason[mask] = code
-            self.column[mask] = column
-            if values is not None:
-                self.value[mask] = np.asarray(values.astype(object), dtype=object)[mask]
+            self.flags.append((code, column, values))
+            self.taken[mask] = len(self.flags) - 1
 
     @property
     def rejected(self) -> np.ndarray:
-        return self.taken
+        return self.taken > 0
+
+    def listing(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(reason, column, value) of each rejected row, in row order."""
+        rows = np.flatnonzero(self.taken)
+        which = self.taken[rows]
+        reason = np.full(len(rows), None, dtype=object)
+        column = np.full(len(rows), None, dtype=object)
+        value = np.full(len(rows), None, dtype=object)
+        for k, (code, col, values) in enumerate(self.flags[1:], start=1):
+            hit = which == k
+            reason[hit], column[hit] = code, col
+            if values is not None:
+                value[hit] = np.asarray(pd.Series(values).iloc[rows[hit]].astype(object),
+                                        dtype=object)
+        return reason, column, value
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -58,7 +72,6 @@ def _text(series: pd.Series) -> pd.Series:
     return out.where(out != "")
 
 
-_DAMAGED_ID = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
 _ZERO_DATE = r"^0000-00-00"
 
 
@@ -117,24 +130,22 @@ def _arrow(series: pd.Series) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def lookup(series: pd.Series, translate):
+def lookup(series: pd.Series, translate, missing, dtype):
     """Translate a column of few distinct values through `translate(text) -> value`.
 
     Each distinct value is translated once (dictionary encoding), so this costs one pass over
     the rows whatever the vocabulary. Returns (values, present, bad): the translated values
-    (None where missing or bad), which rows had a value, which had one `translate` refused
-    (it returns INVALID)."""
+    as `dtype` (`missing` where the cell is empty or bad), which rows had a value, which had
+    one `translate` refused (it returns INVALID)."""
     enc = pc.dictionary_encode(_arrow(series))
-    words = enc.dictionary.to_pylist()
-    table = np.array([INVALID if w is None else translate(w.strip().strip("\t")) for w in words]
-                     + [None], dtype=object)
-    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    values = table[idx]
-    present = idx >= 0
-    stripped = np.array([bool((w or "").strip()) for w in words] + [False], dtype=bool)[idx]
-    bad = np.array([v is INVALID for v in table], dtype=bool)[idx] & stripped
-    values[bad | ~stripped] = None
-    return values, present & stripped, bad
+    words = [w.strip().strip("\t") if w is not None else "" for w in enc.dictionary.to_pylist()]
+    got = [translate(w) if w else INVALID for w in words]
+    invalid = np.array([g is INVALID for g in got] + [False], dtype=bool)
+    stripped = np.array([bool(w) for w in words] + [False], dtype=bool)
+    table = np.array([missing if g is INVALID else g for g in got] + [missing], dtype=dtype)
+    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    present, bad = stripped[idx], (invalid & stripped)[idx]
+    return table[idx], present, bad
 
 
 class _Invalid:
@@ -145,18 +156,16 @@ class _Invalid:
 INVALID = _Invalid()
 
 
-def categorical(values: np.ndarray, vocab) -> pd.Categorical:
-    """A Categorical over a fixed vocabulary from an object array of its words (or None)."""
-    codes = np.full(len(values), -1, dtype=np.int8)
-    for i, word in enumerate(vocab):
-        codes[values == word] = i
-    return pd.Categorical.from_codes(codes, categories=list(vocab), validate=False)
+def categorical(codes: np.ndarray, vocab) -> pd.Categorical:
+    """A Categorical over a fixed vocabulary from the vocabulary index of each row (-1: none)."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int8), categories=list(vocab),
+                                     validate=False)
 
 
-def _word(vocab):
+def _index_in(vocab):
     def translate(text: str):
         low = text.lower()
-        return low if low in vocab else INVALID
+        return vocab.index(low) if low in vocab else INVALID
     return translate
 
 
@@ -174,19 +183,10 @@ def _star(text: str):
 
 
 def clean_ids(series: pd.Series):
-    """Ids as text: stripped of spreadsheet wrappers; (ids, damaged) with damaged marking ids
-    a spreadsheet turned into scientific notation (1.23457E+18)."""
-    arr = pc.utf8_trim_whitespace(_arrow(series))
-    if pc.any(pc.or_(pc.starts_with(arr, "="), pc.starts_with(arr, "'"))).as_py():
-        arr = pc.replace_substring_regex(arr, pattern=r'^="(.*)"$', replacement=r"\1")
-        arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, pattern=r"^'",
-                                                                 replacement=""))
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
-    damaged = np.zeros(len(arr), dtype=bool)
-    if pc.any(pc.or_(pc.match_substring(arr, "E"), pc.match_substring(arr, "e"))).as_py():
-        damaged = pc.fill_null(pc.match_substring_regex(arr, _DAMAGED_ID), False).to_numpy(
-            zero_copy_only=False)
-    return pd.Series(arr.to_pandas(types_mapper=_text_type)), damaged
+    """Ids as a categorical of their text, stripped of spreadsheet wrappers; (ids, damaged)
+    with damaged marking ids a spreadsheet turned into scientific notation (1.23457E+18)."""
+    codes, damaged = ids.encode(series)
+    return pd.Series(codes), damaged
 
 
 def _text_type(dtype):
@@ -199,7 +199,10 @@ def parse_times_fast(series: pd.Series, tz: str):
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
         return parse_times(series, tz)
     arr = _arrow(series)
-    fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    try:  # ISO 8601 without an offset, every value: one cast
+        fast = arr.cast(pa.timestamp("s"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
     for fmt in ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M"):  # export habits
         if fast.null_count <= arr.null_count:
             break
@@ -234,16 +237,16 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
 
     for col in ID_COLUMNS:
         if col in have:
-            ids, damaged = clean_ids(frame[col])
-            out[col] = ids
+            coded, damaged = ids.encode(frame[col])
+            out[col] = coded
             rej.flag(damaged, "damaged_id", col, frame[col])
             if col in required or col in ("shop_id", "line_id"):
-                rej.flag(ids.isna().to_numpy(), "missing_id", col)
+                rej.flag(coded.codes < 0, "missing_id", col)
     if "shop_id" not in have:
-        out["shop_id"] = pd.Series(DEFAULT_SHOP, index=range(n), dtype="string[pyarrow]")
+        out["shop_id"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [DEFAULT_SHOP])
 
     if "status" in have:
-        status, present, bad = lookup(frame["status"], _word(STATUSES))
+        status, present, bad = lookup(frame["status"], _index_in(STATUSES), -1, np.int8)
         rej.flag(~present, "missing_value", "status")
         rej.flag(bad, "bad_status", "status", frame["status"])
         out["status"] = categorical(status, STATUSES)
@@ -258,16 +261,16 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
     if "created_at" in required:
         rej.flag(out["created_at"].isna().to_numpy(), "missing_value", "created_at")
     if "status" in out:
-        rej.flag((out["status"] == "success") & out["completed_at"].isna().to_numpy(),
-                 "missing_value", "completed_at")
+        rej.flag((out["status"].codes == STATUSES.index("success"))
+                 & out["completed_at"].isna().to_numpy(), "missing_value", "completed_at")
 
     for col, default in zip(BOOL_COLUMNS, (True, False), strict=True):
         if col in have and pd.api.types.is_bool_dtype(frame[col]):
             out[col] = frame[col].fillna(default).astype(bool).to_numpy()
         elif col in have:
-            values, present, bad = lookup(frame[col], _bool)
+            values, present, bad = lookup(frame[col], _bool, default, bool)
             rej.flag(bad, "bad_bool", col, frame[col])
-            out[col] = np.where(present & ~bad, values, default).astype(bool)
+            out[col] = values
         else:
             out[col] = np.full(n, default)
 
@@ -279,11 +282,11 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
                              ("seller_credit", CREDITS, "bad_credit"),
                              ("revised_to", REVISIONS, "bad_revision")):
         if col in have:
-            values, present, bad = lookup(frame[col], _word(vocab))
+            values, present, bad = lookup(frame[col], _index_in(tuple(vocab)), -1, np.int8)
             rej.flag(bad, code, col, frame[col])
             out[col] = categorical(values, vocab)
         else:
-            out[col] = categorical(np.full(n, None, dtype=object), vocab)
+            out[col] = categorical(np.full(n, -1, dtype=np.int8), vocab)
 
     for col in DSR_COLUMNS:
         if col in have and pd.api.types.is_numeric_dtype(frame[col]):
@@ -292,13 +295,13 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
             rej.flag(~np.isnan(num) & ~ok, "bad_dsr", col, frame[col])
             out[col] = np.where(ok, num, np.nan)
         elif col in have:
-            values, present, bad = lookup(frame[col], _star)
+            values, present, bad = lookup(frame[col], _star, np.nan, np.float64)
             rej.flag(bad, "bad_dsr", col, frame[col])
-            out[col] = np.where(present & ~bad, values, np.nan).astype("float64")
+            out[col] = values
         else:
             out[col] = np.full(n, np.nan)
 
-    out = pd.DataFrame(out)
+    out = pd.DataFrame(out, copy=False)
     has_credit = out["credit"].notna().to_numpy()
     rej.flag(has_credit & out["rated_at"].isna().to_numpy(), "missing_value", "rated_at")
     rej.flag(out["seller_credit"].notna().to_numpy() & out["seller_rated_at"].isna().to_numpy(),

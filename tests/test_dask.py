@@ -93,6 +93,7 @@ def test_rejected_rows_are_summed_over_tasks(tmp_path, cluster):
     frame = pq.read_table(tmp_path / "flat" / "sample_shop.parquet").to_pandas()
     for shop, part in frame.groupby("shop_id"):
         part = part.drop(columns="shop_id").copy()
+        part["created_at"] = part["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S")  # as text
         part.iloc[0, part.columns.get_loc("created_at")] = "not a date"
         out = tmp_path / "data" / f"shop_id={shop}"
         out.mkdir(parents=True)

@@ -80,10 +80,20 @@ def test_same_arguments_same_bytes(tmp_path):
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(one, two, strict=True))
 
 
-def test_parquet_keeps_every_column_as_text(default_sample):
+def test_parquet_is_typed_but_keeps_ids_and_words_as_text(default_sample):
     schema = pq.read_schema(default_sample["parquet"])
     assert schema.names == list(COLUMNS)
-    assert all(field.type == pa.string() for field in schema)
+    for field in schema:
+        if field.name.endswith("_at"):
+            assert pa.types.is_timestamp(field.type) and field.type.tz is None, field
+        elif field.name.startswith("dsr_"):
+            assert field.type == pa.int8(), field
+        elif field.name in ("escrow", "refunded"):
+            assert field.type == pa.bool_(), field
+        elif field.name == "amount":
+            assert field.type == pa.float64(), field
+        else:  # ids, statuses and credit words
+            assert field.type == pa.string(), field
 
 
 def test_csv_and_parquet_audit_alike(default_sample):

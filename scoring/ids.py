@@ -1,0 +1,142 @@
+"""Id columns as integer codes: every rule groups by codes, never by strings.
+
+Ids are text (CONTRACT.md: never parse them as numbers) and stay text in every output. To
+code them fast, ids that are a number written plainly (`3012000000876561521`), or a fixed
+prefix and such a number (`tb983634972`), are coded through that number: it stands for the
+text one to one, and integers sort and group far faster than strings. Any other id column
+is dictionary-encoded by pyarrow, and only its distinct values are cleaned of the wrappers
+spreadsheets add (`="…"`, a leading `'`, spaces, tabs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# An id a spreadsheet turned into scientific notation (1.23457E+18): the digits are lost.
+DAMAGED_ID = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
+_POWERS = 10 ** np.arange(19, dtype=np.int64)
+
+
+def _text(column) -> pa.Array:
+    """One string array of a column (pandas Series, Arrow array or chunked array)."""
+    if isinstance(column, pd.Series):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        try:
+            column = pa.array(column, type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            column = pa.array([None if pd.isna(v) else str(v) for v in column],
+                              type=pa.large_string())
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.large_string())
+    return column
+
+
+def _prefix(arr: pa.Array) -> str | None:
+    """The letters before the number of the first id (`tb` of `tb983634972`, or nothing),
+    if it is such an id; a wrapper (a tab, `'`, `="`) is no prefix: those ids get cleaned."""
+    first = arr.drop_null()[:1].to_pylist()
+    if not first:
+        return None
+    head = first[0].rstrip("0123456789")
+    plain = all(ch.isascii() and (ch.isalpha() or ch in "_-") for ch in head)
+    return head if plain and len(head) < len(first[0]) and len(head) <= 8 else None
+
+
+def _number_codes(arr: pa.Array):
+    """(codes, categories) when every id is one prefix and a plainly written number, else None.
+
+    "Plainly written": digits only, no sign, no leading zero, at most 19 digits (int64), so the
+    number gives back the very text. Ids sort by that number; nothing depends on their
+    order beyond being the same on every run."""
+    prefix = _prefix(arr)
+    if prefix is None:
+        return None
+    if prefix:
+        if not pc.all(pc.starts_with(arr, prefix)).as_py():
+            return None
+        arr = pc.utf8_slice_codeunits(arr, len(prefix))
+    try:
+        numbers = pc.cast(arr, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    length = pc.binary_length(arr).fill_null(0).to_numpy(zero_copy_only=False)
+    present = numbers.is_valid().to_numpy(zero_copy_only=False)
+    value = numbers.fill_null(0).to_numpy(zero_copy_only=False)
+    if not present.all():
+        length, value = length[present], value[present]
+    if ((length < 1) | (length > 19) | (value < 0)).any():
+        return None
+    # The number's own text has exactly `length` digits: 10**(length-1) <= value < 10**length.
+    low = np.where(length > 1, _POWERS[np.clip(length - 1, 0, 18)], 0)
+    high_ok = (length == 19) | (value < _POWERS[np.clip(length, 0, 18)])
+    if not ((value >= low) & high_ok).all():  # "007", "+7", " 7": not the number's own text
+        return None
+    uniq, inverse = dense_codes(value)
+    codes = np.full(len(present), -1, dtype=np.int64)
+    codes[present] = inverse
+    text = pa.array(uniq).cast(pa.large_string())
+    if prefix:
+        text = pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), text,
+                                           pa.scalar("", pa.large_string()))
+    return codes, text
+
+
+def dense_codes(values: np.ndarray):
+    """(distinct values in ascending order, the code of each value among them) by one stable
+    argsort, which is quick on the nearly sorted ids of an export."""
+    perm = np.argsort(values, kind="stable")
+    ordered = values[perm]
+    new = np.ones(len(values), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    codes = np.empty(len(values), dtype=np.int64)
+    codes[perm] = np.cumsum(new) - 1
+    return ordered[new], codes
+
+
+def _clean(words: pa.Array) -> pa.Array:
+    """Distinct ids stripped of spreadsheet wrappers; empty becomes missing."""
+    words = pc.utf8_trim_whitespace(words)
+    if pc.any(pc.or_(pc.starts_with(words, "="), pc.starts_with(words, "'"))).as_py():
+        words = pc.replace_substring_regex(words, pattern=r'^="(.*)"$', replacement=r"\1")
+        words = pc.utf8_trim_whitespace(
+            pc.replace_substring_regex(words, pattern=r"^'", replacement=""))
+    return pc.if_else(pc.equal(words, ""), pa.scalar(None, words.type), words)
+
+
+def _dictionary_codes(arr: pa.Array):
+    """(codes, categories, damaged per code) through pyarrow's dictionary encoding, the
+    distinct values cleaned (two spellings of one id after cleaning become one code)."""
+    enc = pc.dictionary_encode(arr)
+    indices = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    words = _clean(enc.dictionary.cast(pa.large_string()))
+    again = pc.dictionary_encode(words)
+    remap = again.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = np.where(indices >= 0, np.append(remap, -1)[indices], -1)
+    damaged = pc.fill_null(pc.match_substring_regex(again.dictionary, DAMAGED_ID),
+                           False).to_numpy(zero_copy_only=False)
+    return codes, again.dictionary, damaged
+
+
+def categorical(codes: np.ndarray, categories: pa.Array) -> pd.Categorical:
+    """A Categorical of codes over distinct text categories, built without hashing them again
+    (they are distinct by construction)."""
+    index = pd.Index(pd.array(categories, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    maker = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    dtype = maker(index, False) if maker is not None else pd.CategoricalDtype(index)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def encode(column) -> tuple[pd.Categorical, np.ndarray]:
+    """An id column as a Categorical of its cleaned text, and which rows hold a damaged id."""
+    arr = _text(column)
+    found = _number_codes(arr)
+    if found is not None:
+        codes, words = found
+        return categorical(codes, words), np.zeros(len(codes), dtype=bool)
+    codes, words, damaged = _dictionary_codes(arr)
+    return categorical(codes, words), np.append(damaged, False)[codes]
