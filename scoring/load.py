@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +104,12 @@ class _Input:
     raw: RawFile
     mapped: plat.Mapped
     role: str  # trades, details (lines that need an order report) or ratings
+    rows_read: int = 0
+
+    def release(self):
+        """Let go of the file's text columns once its rows are validated (memory)."""
+        self.raw.frame = self.raw.frame.iloc[0:0]
+        self.mapped = replace(self.mapped, frame=self.mapped.frame.iloc[0:0])
 
 
 def _role(columns) -> str:
@@ -137,7 +143,8 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
         mapped.frame["shop_id"] = pd.Series(shop, index=mapped.frame.index,
                                              dtype=pd.StringDtype("pyarrow", na_value=np.nan))
         mapped.headers["shop_id"] = f"shop_id={shop} (from the path)"
-    return _Input(number, raw, mapped, _role(mapped.frame.columns))
+    return _Input(number, raw, mapped, _role(mapped.frame.columns),
+                  len(raw.frame) + len(raw.ragged))
 
 
 # What an order report says of every line of its order (an item report's lines take these).
@@ -227,8 +234,20 @@ def _reject(rows: pd.DataFrame, mask, column, reason, rejects: list) -> pd.DataF
 
 
 def _reject_duplicates(good: pd.DataFrame, key: list, rejects: list) -> pd.DataFrame:
-    return _reject(good, good.duplicated(key, keep="first").to_numpy(), ",".join(key),
-                   "duplicate", rejects)
+    """Rows repeating an earlier row's key are rejected. Only rows whose last key column
+    (a coded line id) repeats can repeat a key: when line ids are unique, nothing to do."""
+    last = good[key[-1]]
+    if isinstance(last.dtype, pd.CategoricalDtype):
+        codes = last.cat.codes.to_numpy()
+        seen = np.bincount(codes[codes >= 0], minlength=len(last.cat.categories))
+        repeats = (codes < 0) | (seen[np.maximum(codes, 0)] > 1)
+        if not repeats.any():
+            return good
+        dup = np.zeros(len(good), dtype=bool)
+        dup[repeats] = good.loc[repeats, key].duplicated(keep="first").to_numpy()
+    else:
+        dup = good.duplicated(key, keep="first").to_numpy()
+    return _reject(good, dup, ",".join(key), "duplicate", rejects)
 
 
 def _merge_roles(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -401,6 +420,9 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
         good, rej = _validated(inp, frame.reset_index(drop=True), tz, REQUIRED_TRADES)
         parts.append(good)
         rejects.append(rej)
+        frame = None
+    for inp in details + orders:
+        inp.release()
     if not parts:  # ratings alone: no trade line, so every rating is an orphan
         parts = [_no_lines(tz)]
     lines = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
@@ -418,6 +440,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
                 good["shop_id"] = shops[0] if len(shops) == 1 else DEFAULT_SHOP
             rparts.append(good)
             rejects.append(rej)
+            inp.release()
         ratings = pd.concat(rparts, ignore_index=True) if len(rparts) > 1 else rparts[0]
         lines, orphans = _join_ratings(lines, ratings, rejects)
 
@@ -430,7 +453,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
     for inp in inputs:
         counts = per_file.loc[inp.number].to_dict() if inp.number in per_file.index.get_level_values(
             0) else {}
-        files.append(FileAccount(inp.raw.path, inp.role, len(inp.raw.frame) + len(inp.raw.ragged),
+        files.append(FileAccount(inp.raw.path, inp.role, inp.rows_read,
                                  int(sum(counts.values())),
                                  {str(k): int(v) for k, v in counts.items()},
                                  inp.mapped.platform, inp.raw.encoding, inp.mapped.headers))

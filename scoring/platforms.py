@@ -129,7 +129,7 @@ def map_columns(frame: pd.DataFrame, name: str) -> Mapped:
         if column in platforms()["canonical"].columns and column not in picked:
             picked[column] = frame[column]
             headers[column] = column
-    out = pd.DataFrame(picked, index=frame.index)
+    out = pd.DataFrame(picked, index=frame.index, copy=False)
     if "status" in out and platform.status:
         out["status"] = _translate(out["status"], {**_canonical_status(), **platform.status})
     for column in ("credit", "seller_credit"):
