@@ -249,10 +249,11 @@ def _read_parquet(path: Path, keep=None) -> RawFile:
     try:
         names = pq.read_schema(path).names
         include = _wanted(names, keep)
-        table = pq.read_table(path, columns=include)
+        table = pq.read_table(path, columns=include, pre_buffer=False)  # less memory
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputFileError(path, f"not a readable Parquet file ({_first_line(exc)})") from None
-    frame = table.to_pandas(types_mapper=_text_mapper, self_destruct=True)
+    # Arrow-backed columns: no conversion (validate reads the Arrow arrays).
+    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
     del table
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
     return RawFile(str(path), frame, rows, pd.DataFrame(columns=["row", "value", "reason"]),

@@ -95,6 +95,12 @@ def parse_times(series: pd.Series, tz: str):
         return pd.Series(_in_range(out.to_numpy())), np.zeros(len(series), dtype=bool)
     if pd.api.types.is_datetime64_dtype(series):
         return pd.Series(_in_range(series.to_numpy())), np.zeros(len(series), bool)
+    stamps = native(series)
+    if stamps is not None and pa.types.is_timestamp(stamps.type):  # a typed Parquet column
+        if stamps.type.tz is not None:
+            stamps = pc.local_timestamp(stamps.cast(pa.timestamp(stamps.type.unit, tz=tz)))
+        times = stamps.to_numpy(zero_copy_only=False)
+        return pd.Series(_in_range(times)), np.zeros(len(series), bool)
     text = _text(series).reset_index(drop=True)
     text = text.where(~text.str.contains(_ZERO_DATE, regex=True).fillna(False))
     present = text.notna().to_numpy()
@@ -116,8 +122,20 @@ def parse_times(series: pd.Series, tz: str):
     return pd.Series(out), bad
 
 
+def native(series: pd.Series) -> pa.Array | None:
+    """The Arrow array behind an Arrow-backed pandas column (no copy), else None."""
+    get = getattr(series.array, "__arrow_array__", None)
+    if get is None or isinstance(series.dtype, pd.CategoricalDtype):
+        return None
+    arr = get()
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def _arrow(series: pd.Series) -> pa.Array:
     """A column as one pyarrow string array (zero-copy for pyarrow-backed text)."""
+    arr = native(series)
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return arr.cast(pa.large_string())
     if pd.api.types.is_string_dtype(series) or series.dtype == object:
         try:
             arr = pa.array(series, type=pa.large_string(), from_pandas=True)
@@ -196,7 +214,9 @@ def _text_type(dtype):
 
 def parse_times_fast(series: pd.Series, tz: str):
     """Timestamps: the common `YYYY-MM-DD HH:MM:SS` parsed in bulk, the rest by parse_times."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series) \
+            or isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_timestamp(
+                series.dtype.pyarrow_dtype):
         return parse_times(series, tz)
     arr = _arrow(series)
     try:  # ISO 8601 without an offset, every value: one cast
