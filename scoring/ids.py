@@ -56,6 +56,7 @@ def _number_codes(arr: pa.Array):
     prefix = _prefix(arr)
     if prefix is None:
         return None
+    text = arr
     if prefix:
         if not pc.all(pc.starts_with(arr, prefix)).as_py():
             return None
@@ -67,8 +68,10 @@ def _number_codes(arr: pa.Array):
     length = pc.binary_length(arr).fill_null(0).to_numpy(zero_copy_only=False)
     present = numbers.is_valid().to_numpy(zero_copy_only=False)
     value = numbers.fill_null(0).to_numpy(zero_copy_only=False)
+    rows = None
     if not present.all():
-        length, value = length[present], value[present]
+        rows = np.flatnonzero(present)
+        length, value = length[rows], value[rows]
     if ((length < 1) | (length > 19) | (value < 0)).any():
         return None
     # The number's own text has exactly `length` digits: 10**(length-1) <= value < 10**length.
@@ -76,33 +79,39 @@ def _number_codes(arr: pa.Array):
     high_ok = (length == 19) | (value < _POWERS[np.clip(length, 0, 18)])
     if not ((value >= low) & high_ok).all():  # "007", "+7", " 7": not the number's own text
         return None
-    uniq, inverse = dense_codes(value)
+    inverse, first = dense_codes(value)
     codes = np.full(len(present), -1, dtype=np.int32)
-    codes[present] = inverse
-    text = pa.array(uniq).cast(pa.large_string())
-    if prefix:
-        text = pc.binary_join_element_wise(pa.scalar(prefix, pa.large_string()), text,
-                                           pa.scalar("", pa.large_string()))
-    return codes, text
+    if rows is None:
+        codes[:] = inverse
+    else:
+        codes[rows], first = inverse, rows[first]
+    # Each distinct id's text is the text of its first row (cheaper than printing numbers).
+    return codes, pc.take(text, pa.array(first)).cast(pa.large_string())
 
 
 def dense_codes(values: np.ndarray):
-    """(distinct values, the code of each value among them).
+    """(the code of each value, the row where each code first occurs), codes numbering the
+    distinct values.
 
     Ids an export lists in order (order ids grow with time) take one stable argsort, which
-    is quick on nearly sorted input; others (buyers, items) are hashed by pyarrow."""
+    is quick on nearly sorted input; others (buyers, items) are hashed by pyarrow, which
+    numbers values in order of appearance."""
     steps = len(values) - 1
     if steps > 0 and np.count_nonzero(values[1:] >= values[:-1]) < 0.9 * steps:
-        enc = pc.dictionary_encode(pa.array(values))
-        return (enc.dictionary.to_numpy(zero_copy_only=False),
-                enc.indices.to_numpy(zero_copy_only=False).astype(np.int32))
+        codes = pc.dictionary_encode(pa.array(values)).indices.to_numpy(
+            zero_copy_only=False).astype(np.int32)
+        rising = np.empty(len(codes), dtype=bool)
+        rising[0] = True
+        top = np.maximum.accumulate(codes)
+        np.greater(top[1:], top[:-1], out=rising[1:])
+        return codes, np.flatnonzero(rising)
     perm = np.argsort(values, kind="stable")
     ordered = values[perm]
     new = np.ones(len(values), dtype=bool)
     np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
     codes = np.empty(len(values), dtype=np.int32)
     codes[perm] = np.cumsum(new) - 1
-    return ordered[new], codes
+    return codes, perm[new]
 
 
 def _clean(words: pa.Array) -> pa.Array:
