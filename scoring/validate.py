@@ -85,22 +85,27 @@ def _in_range(values) -> np.ndarray:
     return arr.astype("datetime64[ns]")
 
 
+def _typed_times(values: np.ndarray):
+    """(times, bad) of a column typed as timestamps already: a time outside what the rules
+    can hold (9999-12-31) is bad, as it is in text."""
+    out = _in_range(values)
+    return pd.Series(out), np.isnat(out) & ~np.isnat(np.asarray(values))
+
+
 def parse_times(series: pd.Series, tz: str):
     """Parse a column of timestamps into naive local wall-clock datetime64[ns].
 
     Values without an offset are local time already; values with one are converted.
     Returns (times, bad) where bad marks non-empty values that could not be parsed."""
     if isinstance(series.dtype, pd.DatetimeTZDtype):
-        out = series.dt.tz_convert(tz).dt.tz_localize(None)
-        return pd.Series(_in_range(out.to_numpy())), np.zeros(len(series), dtype=bool)
+        return _typed_times(series.dt.tz_convert(tz).dt.tz_localize(None).to_numpy())
     if pd.api.types.is_datetime64_dtype(series):
-        return pd.Series(_in_range(series.to_numpy())), np.zeros(len(series), bool)
+        return _typed_times(series.to_numpy())
     stamps = native(series)
     if stamps is not None and pa.types.is_timestamp(stamps.type):  # a typed Parquet column
         if stamps.type.tz is not None:
             stamps = pc.local_timestamp(stamps.cast(pa.timestamp(stamps.type.unit, tz=tz)))
-        times = stamps.to_numpy(zero_copy_only=False)
-        return pd.Series(_in_range(times)), np.zeros(len(series), bool)
+        return _typed_times(stamps.to_numpy(zero_copy_only=False))
     text = _text(series).reset_index(drop=True)
     text = text.where(~text.str.contains(_ZERO_DATE, regex=True).fillna(False))
     present = text.notna().to_numpy()

@@ -545,3 +545,19 @@ def test_rows_read_used_rejected_in_json_and_tables(tmp_path, monkeypatch):
 def test_warning_counts_rows_of_the_file(bad):
     result = cli("audit", bad, "--as-of", AS_OF, "--format", "json")
     assert f"{bad}: 9 of 11 rows rejected" in result.stderr, result.stderr
+
+
+def test_typed_parquet_time_beyond_the_rules_range_is_bad_datetime(tmp_path):
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "typed.parquet"
+    stamps = [datetime.datetime(2026, 10, 1, 10), datetime.datetime(9999, 12, 31)]
+    pq.write_table(pa.table({"order_id": ["1", "2"], "buyer_id": ["b", "b"],
+                             "item_id": ["i", "j"], "status": ["open", "open"],
+                             "created_at": pa.array(stamps, pa.timestamp("ms"))}), path)
+    doc = validate(path)
+    assert doc["rows_read"] == 2
+    assert doc["rejected_by_reason"] == {"bad_datetime": 1}
