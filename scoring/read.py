@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .columns import DSR_COLUMNS, FALSE_WORDS, TIME_COLUMNS, TRUE_WORDS
 from .errors import InputFileError
 
 
@@ -124,12 +125,26 @@ class _Undecodable(Exception):
     """Bytes the encoding cannot decode were met while reading."""
 
 
-def _parse_csv(source, encoding: str, names: list[str], include=None, threads: bool = True):
-    """(frame of text columns, record number of each row, ragged rows) of one CSV source.
+# Canonical columns a CSV reader may type as it reads: far cheaper than text, then parsing.
+# One value it cannot read so (`0000-00-00`, `￥1,234.50`, `5.0`) and the file is read again
+# as text, where validate judges every cell.
+_TYPED = {**{c: pa.timestamp("s") for c in TIME_COLUMNS}, **{c: pa.int8() for c in DSR_COLUMNS},
+          "escrow": pa.bool_(), "refunded": pa.bool_(), "amount": pa.float64()}
+
+
+def _cased(words) -> list[str]:
+    return sorted({v for w in words for v in (w, w.upper(), w.title())})
+
+
+def _parse_csv(source, encoding: str, names: list[str], include=None, threads: bool = True,
+               typed: bool = True):
+    """(frame of the columns, record number of each row, ragged rows) of one CSV source.
 
     Read with threads; the reader numbers rows only when it reads with one thread, so a file
     with ragged rows is read again that way to name their lines."""
     ragged = []
+    types = {name: _TYPED.get(_clean_header(name), pa.string()) if typed else pa.string()
+             for name in names}
 
     def on_ragged(row):
         ragged.append((row.number, (row.text or "")[:200], "ragged_row"))
@@ -139,9 +154,9 @@ def _parse_csv(source, encoding: str, names: list[str], include=None, threads: b
     undecodable = []
     previous, sys.unraisablehook = sys.unraisablehook, undecodable.append
     try:
-        # Every column is read as text (ids stay strings); typing happens in validate. Empty
-        # lines are kept, so row k of the table is line k + 2 of the file, as an editor
-        # shows it.
+        # Ids and words are read as text (ids stay strings), canonical times, flags, stars
+        # and amounts typed when every value allows. Empty lines are kept, so row k of the
+        # table is line k + 2 of the file, as an editor shows it.
         table = pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=threads,
@@ -149,13 +164,18 @@ def _parse_csv(source, encoding: str, names: list[str], include=None, threads: b
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_ragged,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names}, strings_can_be_null=True,
+                column_types=types, strings_can_be_null=True,
                 null_values=[""], quoted_strings_can_be_null=True,
+                true_values=_cased(TRUE_WORDS), false_values=_cased(FALSE_WORDS),
                 include_columns=include))
         frame = table.to_pandas(types_mapper=_text_mapper)
-    except (pa.ArrowInvalid, UnicodeDecodeError):
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if undecodable:
             raise _Undecodable() from None
+        if typed and "conversion error" in str(exc).lower():
+            if hasattr(source, "seek"):
+                source.seek(0)
+            return _parse_csv(source, encoding, names, include, threads, typed=False)
         raise
     finally:
         sys.unraisablehook = previous
@@ -164,7 +184,7 @@ def _parse_csv(source, encoding: str, names: list[str], include=None, threads: b
     if threads and ragged:
         if hasattr(source, "seek"):
             source.seek(0)
-        return _parse_csv(source, encoding, names, include, threads=False)
+        return _parse_csv(source, encoding, names, include, threads=False, typed=typed)
     skipped = {number for number, _, _ in ragged if number is not None}
     rows = np.arange(2, 2 + len(frame) + len(skipped), dtype=np.int64)
     if skipped:
@@ -238,7 +258,7 @@ def _arrow_encoding(encoding: str) -> str:
 def _text_mapper(dtype):
     if dtype == pa.string() or dtype == pa.large_string():
         return pd.StringDtype("pyarrow", na_value=np.nan)
-    return None
+    return pd.ArrowDtype(dtype)  # typed columns stay Arrow arrays: validate reads them
 
 
 def _first_line(exc: Exception) -> str:

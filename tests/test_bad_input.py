@@ -561,3 +561,24 @@ def test_typed_parquet_time_beyond_the_rules_range_is_bad_datetime(tmp_path):
     doc = validate(path)
     assert doc["rows_read"] == 2
     assert doc["rejected_by_reason"] == {"bad_datetime": 1}
+
+
+def test_csv_read_typed_or_as_text_audits_alike(tmp_path):
+    # Canonical times, flags, stars and amounts are typed as the CSV is read; one value the
+    # reader cannot type (5.0 stars, Yes, ¥12, 0000-00-00) sends the file through the text
+    # path, which must give the very same figures.
+    from builders import line, write_csv
+
+    def rows(star="5", flag="true", amount="12.50", revised=""):
+        return [line("o1", rated="2026-03-05 10:00:00", credit="positive", escrow=flag,
+                     amount=amount, dsr_description=star, revised_at=revised),
+                line("o2", buyer="b2", rated="2026-03-06 10:00:00", credit="neutral",
+                     dsr_description="4", amount="3.00", revised_at="")]
+
+    plain = write_csv(rows(), tmp_path / "typed.csv")
+    want = audit(plain, more=("--as-of", "2026-03-20T00:00:00+08:00"))
+    for odd in (dict(star="5.0"), dict(flag="Yes"), dict(amount="¥12.50"),
+                dict(revised="0000-00-00 00:00:00")):
+        path = write_csv(rows(**odd), tmp_path / f"text-{len(odd)}-{list(odd)[0]}.csv")
+        got = audit(path, more=("--as-of", "2026-03-20T00:00:00+08:00"))
+        assert got["shops"] == want["shops"], odd
