@@ -19,18 +19,32 @@ DAMAGED_ID = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
 _POWERS = 10 ** np.arange(19, dtype=np.int64)
 
 
-def _text(column) -> pa.Array:
-    """One string array of a column (pandas Series, Arrow array or chunked array)."""
+def arrow_of(column) -> pa.Array:
+    """One Arrow array of a column (pandas Series, Arrow array or chunked array), without a
+    copy where the column is Arrow-backed; chunks of a dictionary column share one
+    dictionary."""
     if isinstance(column, pd.Series):
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            column = column.astype(object)
-        try:
-            column = pa.array(column, type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            column = pa.array([None if pd.isna(v) else str(v) for v in column],
-                              type=pa.large_string())
+        get = getattr(column.array, "__arrow_array__", None)
+        if get is not None and not isinstance(column.dtype, pd.CategoricalDtype):
+            column = get()
+        else:
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                column = column.astype(object)
+            try:
+                column = pa.array(column, type=pa.large_string(), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                column = pa.array([None if pd.isna(v) else str(v) for v in column],
+                                  type=pa.large_string())
     if isinstance(column, pa.ChunkedArray):
+        if pa.types.is_dictionary(column.type):
+            column = column.unify_dictionaries()
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column
+
+
+def _text(column) -> pa.Array:
+    """One string array of a column."""
+    column = arrow_of(column)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = column.cast(pa.large_string())
     return column
@@ -39,9 +53,10 @@ def _text(column) -> pa.Array:
 def _prefix(arr: pa.Array) -> str | None:
     """The letters before the number of the first id (`tb` of `tb983634972`, or nothing),
     if it is such an id; a wrapper (a tab, `'`, `="`) is no prefix: those ids get cleaned."""
-    first = arr.drop_null()[:1].to_pylist()
-    if not first:
+    at = pc.index(arr.is_valid(), True).as_py()
+    if at < 0:
         return None
+    first = [arr[at].as_py()]
     head = first[0].rstrip("0123456789")
     plain = all(ch.isascii() and (ch.isalpha() or ch in "_-") for ch in head)
     return head if plain and len(head) < len(first[0]) and len(head) <= 8 else None
@@ -127,7 +142,7 @@ def _clean(words: pa.Array) -> pa.Array:
 def _dictionary_codes(arr: pa.Array):
     """(codes, categories, damaged per code) through pyarrow's dictionary encoding, the
     distinct values cleaned (two spellings of one id after cleaning become one code)."""
-    enc = pc.dictionary_encode(arr)
+    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
     indices = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     words = _clean(enc.dictionary.cast(pa.large_string()))
     again = pc.dictionary_encode(words)
@@ -149,8 +164,12 @@ def categorical(codes: np.ndarray, categories: pa.Array) -> pd.Categorical:
 
 def encode(column) -> tuple[pd.Categorical, np.ndarray]:
     """An id column as a Categorical of its cleaned text, and which rows hold a damaged id."""
-    arr = _text(column)
-    found = _number_codes(arr)
+    arr = arrow_of(column)
+    if pa.types.is_dictionary(arr.type):  # read as a dictionary already (few distinct ids)
+        found = None
+    else:
+        arr = _text(arr)
+        found = _number_codes(arr)
     if found is not None:
         codes, words = found
         return categorical(codes, words), np.zeros(len(codes), dtype=bool)

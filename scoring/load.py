@@ -135,7 +135,8 @@ def _missing_columns_error(path: str, missing, found, platform: str) -> MissingC
 def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
     with stage("read"):
         known = plat.known_headers()
-        raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__)
+        raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__,
+                        dictionary=plat.headers_of(FEW_WORDS))
     name = platform if platform != "auto" else (plat.detect(raw.frame.columns) or "canonical")
     mapped = plat.map_columns(raw.frame, name)
     shop = partition_value(path)  # a hive-partitioned dataset: shop_id=VALUE/part-*.parquet
@@ -145,6 +146,10 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
         mapped.headers["shop_id"] = f"shop_id={shop} (from the path)"
     return _Input(number, raw, mapped, _role(mapped.frame.columns),
                   len(raw.frame) + len(raw.ragged))
+
+
+# Columns of few distinct words: a Parquet file's are read dictionary-encoded.
+FEW_WORDS = ("shop_id", "status", "credit", "seller_credit", "revised_to")
 
 
 # What an order report says of every line of its order (an item report's lines take these).

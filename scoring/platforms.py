@@ -62,6 +62,15 @@ def platforms() -> dict:
     return out
 
 
+def headers_of(columns) -> frozenset:
+    """Every header some platform reads into one of the given canonical columns."""
+    out = set(columns)
+    for platform in platforms().values():
+        for column in columns:
+            out.update(platform.columns.get(column, ()))
+    return frozenset(out)
+
+
 @lru_cache(maxsize=1)
 def known_headers() -> frozenset:
     """Every header some platform reads: its aliases, detecting headers and canonical names.
@@ -146,8 +155,11 @@ def _canonical_status() -> dict:
 def _translate(series: pd.Series, words: dict) -> pd.Series:
     """Map known words to canonical ones; unknown words stay as they are (and get rejected).
     Each distinct word is looked up once."""
-    arr = pa.array(series, type=pa.large_string(), from_pandas=True)
-    enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
+    from .ids import arrow_of
+
+    arr = arrow_of(series)
+    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(
+        arr if pa.types.is_large_string(arr.type) else arr.cast(pa.large_string()))
     lower = {k.lower(): v for k, v in words.items()}
     found = enc.dictionary.to_pylist()
     table = [None if w is None else lower.get(w.strip().lower(), w.strip()) for w in found]

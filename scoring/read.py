@@ -265,11 +265,14 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _read_parquet(path: Path, keep=None) -> RawFile:
+def _read_parquet(path: Path, keep=None, dictionary=frozenset()) -> RawFile:
     try:
         names = pq.read_schema(path).names
         include = _wanted(names, keep)
-        table = pq.read_table(path, columns=include, pre_buffer=False)  # less memory
+        words = [n for n in (include if include is not None else names)
+                 if _clean_header(n) in dictionary]
+        table = pq.read_table(path, columns=include, read_dictionary=words or None,
+                              pre_buffer=False)  # less memory
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputFileError(path, f"not a readable Parquet file ({_first_line(exc)})") from None
     # Arrow-backed columns: no conversion (validate reads the Arrow arrays).
@@ -325,9 +328,10 @@ def _cell_text(value):
 
 
 def read_file(path, encoding: str | None = None, sheet: str | None = None,
-              keep=None) -> RawFile:
+              keep=None, dictionary=frozenset()) -> RawFile:
     """Read one CSV, Parquet or Excel file; header names are stripped of surrounding spaces.
-    With `keep` (header -> bool), CSV and Parquet columns it refuses are not read."""
+    With `keep` (header -> bool), CSV and Parquet columns it refuses are not read; Parquet
+    columns named in `dictionary` (few distinct words) are read dictionary-encoded."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(path, "no such file")
@@ -335,7 +339,7 @@ def read_file(path, encoding: str | None = None, sheet: str | None = None,
         raise InputFileError(path, "this is a directory, not a file")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        raw = _read_parquet(path, keep)
+        raw = _read_parquet(path, keep, dictionary)
     elif suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         raw = _read_excel(path, sheet)
     else:

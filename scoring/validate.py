@@ -132,14 +132,14 @@ def native(series: pd.Series) -> pa.Array | None:
     get = getattr(series.array, "__arrow_array__", None)
     if get is None or isinstance(series.dtype, pd.CategoricalDtype):
         return None
-    arr = get()
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    return ids.arrow_of(series)
 
 
 def _arrow(series: pd.Series) -> pa.Array:
     """A column as one pyarrow string array (zero-copy for pyarrow-backed text)."""
     arr = native(series)
-    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+                            or pa.types.is_dictionary(arr.type)):
         return arr.cast(pa.large_string())
     if pd.api.types.is_string_dtype(series) or series.dtype == object:
         try:
@@ -160,7 +160,10 @@ def lookup(series: pd.Series, translate, missing, dtype):
     the rows whatever the vocabulary. Returns (values, present, bad): the translated values
     as `dtype` (`missing` where the cell is empty or bad), which rows had a value, which had
     one `translate` refused (it returns INVALID)."""
-    enc = pc.dictionary_encode(_arrow(series))
+    arr = ids.arrow_of(series)
+    if not pa.types.is_dictionary(arr.type):
+        arr = pc.dictionary_encode(_arrow(series))
+    enc = arr
     words = [w.strip().strip("\t") if w is not None else "" for w in enc.dictionary.to_pylist()]
     got = [translate(w) if w else INVALID for w in words]
     invalid = np.array([g is INVALID for g in got] + [False], dtype=bool)
