@@ -21,6 +21,7 @@ from shopscore.scoring.checks import choose_checks
 from shopscore.scoring.errors import OptionError, RejectedRowsError, ShopscoreError
 from shopscore.scoring.industry import parse_industry
 from shopscore.scoring.load import load
+from shopscore.scoring.memory import keep_freed_memory
 from shopscore.scoring.platforms import names as platform_names
 from shopscore.scoring.profile import load_profile
 from shopscore.scoring.report import validation_report
@@ -312,6 +313,7 @@ _register_commands()
 
 def main():
     """The console script: usage errors become one sentence and exit 2, like every error."""
+    keep_freed_memory()
     try:
         code = app(standalone_mode=False)
     except UsageError as exc:

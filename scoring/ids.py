@@ -16,7 +16,6 @@ import pyarrow.compute as pc
 
 # An id a spreadsheet turned into scientific notation (1.23457E+18): the digits are lost.
 DAMAGED_ID = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
-_POWERS = 10 ** np.arange(19, dtype=np.int64)
 
 
 def arrow_of(column) -> pa.Array:
@@ -80,28 +79,42 @@ def _number_codes(arr: pa.Array):
         numbers = pc.cast(arr, pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    length = pc.binary_length(arr).fill_null(0).to_numpy(zero_copy_only=False)
-    present = numbers.is_valid().to_numpy(zero_copy_only=False)
-    value = numbers.fill_null(0).to_numpy(zero_copy_only=False)
-    rows = None
-    if not present.all():
-        rows = np.flatnonzero(present)
-        length, value = length[rows], value[rows]
-    if ((length < 1) | (length > 19) | (value < 0)).any():
+    # The cast took digits with an optional sign; the number's own text has no sign and no
+    # leading zero ("007", "+7", "-0" are other ids than 7 and 0).
+    first_char, length = _first_bytes(arr)
+    if ((length > 1) & ((first_char < ord("1")) | (first_char > ord("9")))).any():
         return None
-    # The number's own text has exactly `length` digits: 10**(length-1) <= value < 10**length.
-    low = np.where(length > 1, _POWERS[np.clip(length - 1, 0, 18)], 0)
-    high_ok = (length == 19) | (value < _POWERS[np.clip(length, 0, 18)])
-    if not ((value >= low) & high_ok).all():  # "007", "+7", " 7": not the number's own text
+    present = None if numbers.null_count == 0 else numbers.is_valid().to_numpy(
+        zero_copy_only=False)
+    value = numbers.to_numpy(zero_copy_only=False) if present is None else \
+        numbers.fill_null(0).to_numpy(zero_copy_only=False)
+    rows = None if present is None else np.flatnonzero(present)
+    if rows is not None:
+        value = value[rows]
+    if (value < 0).any():
         return None
     inverse, first = dense_codes(value)
-    codes = np.full(len(present), -1, dtype=np.int32)
     if rows is None:
-        codes[:] = inverse
+        codes = inverse
     else:
+        codes = np.full(len(arr), -1, dtype=np.int32)
         codes[rows], first = inverse, rows[first]
     # Each distinct id's text is the text of its first row (cheaper than printing numbers).
+    if len(first) == len(text) and (first[1:] > first[:-1]).all():
+        return codes, text.cast(pa.large_string())  # every id once, in order: the column
     return codes, pc.take(text, pa.array(first)).cast(pa.large_string())
+
+
+def _first_bytes(arr: pa.Array):
+    """(first byte, length in bytes) of every string, read from the Arrow buffers (0 and 0
+    for a missing one)."""
+    offsets_type = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    _, offsets, data = arr.buffers()
+    offsets = np.frombuffer(offsets, dtype=offsets_type)[arr.offset:arr.offset + len(arr) + 1]
+    length = np.diff(offsets)
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(1, np.uint8)
+    first = np.where(length > 0, data[np.minimum(offsets[:-1], max(len(data) - 1, 0))], 0)
+    return first, length
 
 
 def dense_codes(values: np.ndarray):
@@ -120,6 +133,10 @@ def dense_codes(values: np.ndarray):
         top = np.maximum.accumulate(codes)
         np.greater(top[1:], top[:-1], out=rising[1:])
         return codes, np.flatnonzero(rising)
+    if steps > 0 and (values[1:] >= values[:-1]).all():  # in order already: no sort
+        new = np.ones(len(values), dtype=bool)
+        np.not_equal(values[1:], values[:-1], out=new[1:])
+        return (np.cumsum(new, dtype=np.int64) - 1).astype(np.int32), np.flatnonzero(new)
     perm = np.argsort(values, kind="stable")
     ordered = values[perm]
     new = np.ones(len(values), dtype=bool)
@@ -147,7 +164,10 @@ def _dictionary_codes(arr: pa.Array):
     words = _clean(enc.dictionary.cast(pa.large_string()))
     again = pc.dictionary_encode(words)
     remap = again.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    codes = np.where(indices >= 0, np.append(remap, -1)[indices], -1)
+    if (remap == np.arange(len(remap))).all():  # cleaning changed no id
+        codes = indices
+    else:
+        codes = np.where(indices >= 0, np.append(remap, -1)[indices], -1).astype(np.int32)
     damaged = pc.fill_null(pc.match_substring_regex(again.dictionary, DAMAGED_ID),
                            False).to_numpy(zero_copy_only=False)
     return codes, again.dictionary, damaged
@@ -174,4 +194,6 @@ def encode(column) -> tuple[pd.Categorical, np.ndarray]:
         codes, words = found
         return categorical(codes, words), np.zeros(len(codes), dtype=bool)
     codes, words, damaged = _dictionary_codes(arr)
+    if not damaged.any():
+        return categorical(codes, words), np.zeros(len(codes), dtype=bool)
     return categorical(codes, words), np.append(damaged, False)[codes]

@@ -85,9 +85,24 @@ def _in_range(values) -> np.ndarray:
     return arr.astype("datetime64[ns]")
 
 
-def _typed_times(values: np.ndarray):
-    """(times, bad) of a column typed as timestamps already: a time outside what the rules
-    can hold (9999-12-31) is bad, as it is in text."""
+_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def _typed_times(values):
+    """(times, bad) of a column typed as timestamps already (numpy, or a naive Arrow array):
+    a time outside what the rules can hold (9999-12-31) is bad, as it is in text."""
+    if isinstance(values, pa.Array):  # integer arithmetic on the raw units: few passes
+        unit = _NS[values.type.unit]
+        raw = values.view(pa.int64()) if values.null_count == 0 else values.cast(
+            pa.int64()).fill_null(np.iinfo(np.int64).min)
+        raw = raw.to_numpy(zero_copy_only=False)
+        missing = raw == np.iinfo(np.int64).min
+        bad = (raw < -9_200_000_000 * (1_000_000_000 // unit)) | (
+            raw > 9_200_000_000 * (1_000_000_000 // unit))
+        bad &= ~missing
+        out = raw * unit
+        out[missing | bad] = np.iinfo(np.int64).min  # NaT
+        return pd.Series(out.view("datetime64[ns]")), bad
     out = _in_range(values)
     return pd.Series(out), np.isnat(out) & ~np.isnat(np.asarray(values))
 
@@ -105,7 +120,7 @@ def parse_times(series: pd.Series, tz: str):
     if stamps is not None and pa.types.is_timestamp(stamps.type):  # a typed Parquet column
         if stamps.type.tz is not None:
             stamps = pc.local_timestamp(stamps.cast(pa.timestamp(stamps.type.unit, tz=tz)))
-        return _typed_times(stamps.to_numpy(zero_copy_only=False))
+        return _typed_times(stamps)
     text = _text(series).reset_index(drop=True)
     text = text.where(~text.str.contains(_ZERO_DATE, regex=True).fillna(False))
     present = text.notna().to_numpy()
@@ -318,8 +333,10 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
 
     for col in DSR_COLUMNS:
         if col in have and pd.api.types.is_numeric_dtype(frame[col]):
-            num = frame[col].astype("float64").to_numpy()
-            ok = np.isin(num, (1.0, 2.0, 3.0, 4.0, 5.0))
+            typed = native(frame[col])
+            num = typed.cast(pa.float64()).to_numpy(zero_copy_only=False) if typed is not None \
+                else frame[col].astype("float64").to_numpy()
+            ok = (num >= 1) & (num <= 5) & (num == np.floor(num))
             rej.flag(~np.isnan(num) & ~ok, "bad_dsr", col, frame[col])
             out[col] = np.where(ok, num, np.nan)
         elif col in have:

@@ -1,0 +1,27 @@
+"""Process memory tuning for large audits (glibc only; elsewhere nothing happens).
+
+An audit of millions of lines makes and drops many arrays of tens of megabytes. By default
+glibc maps each one fresh and unmaps it when freed, so every array pays page faults for
+memory the process just gave back. Raising the mmap and trim thresholds keeps freed blocks
+in the heap for the next array: the same peak, far fewer faults (about 2x on array-heavy
+steps, measured by bench/run.py)."""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc to reuse freed large blocks; True when it agreed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30)
+                    and libc.mallopt(_M_TRIM_THRESHOLD, 1 << 31))
+    except (OSError, AttributeError):  # not glibc (musl, say)
+        return False
