@@ -17,7 +17,7 @@ from .load import Dataset
 from .profile import Profile
 from .result import AuditResult, Credit, Dsr, DsrItem, ShopResult, Tally
 from .stages import stage
-from .windows import distinct, is_value
+from .windows import distinct
 
 DAY = np.timedelta64(1, "D")
 
@@ -67,79 +67,181 @@ def _orphan_fates(orphans: pd.DataFrame, profile: Profile, as_of) -> pd.DataFram
     })
 
 
-def _counts(values, skip=()) -> dict:
-    """Occurrences of each reason code (missing values and `skip` codes left out)."""
-    counts = pd.Series(np.asarray(values, dtype=object)).value_counts(dropna=True)
-    return {str(k): int(v) for k, v in counts.items() if k not in skip}
+def _coded(column) -> tuple[np.ndarray, list]:
+    """A column of reason codes as integer codes (-1: missing) and the name of each code."""
+    column = column if isinstance(column, pd.Series) else pd.Series(column)
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object).astype("category")
+    return column.cat.codes.to_numpy().astype(np.int64), [str(c) for c in column.cat.categories]
+
+
+def _is(code: np.ndarray, names: list, word: str) -> np.ndarray:
+    """Where a coded column (codes, names as from _coded) holds `word`."""
+    return code == names.index(word) if word in names else np.zeros(len(code), dtype=bool)
+
+
+def _per_shop(shop: np.ndarray, code: np.ndarray, width: int, shops: int, mask=None) -> np.ndarray:
+    """(shops, width) counts of the rows by shop position and code, both from 0; rows of no
+    listed shop (-1), with a code outside 0..width-1 or outside `mask` are left out."""
+    keep = (shop >= 0) & (code >= 0) & (code < width)
+    if mask is not None:
+        keep &= mask
+    flat = shop[keep] * width + code[keep]
+    return np.bincount(flat, minlength=shops * width).reshape(shops, width)
+
+
+def _reasons(table: np.ndarray, names: list, skip=()) -> list[dict]:
+    """Per shop (a row of table), {code: count} of the codes that occurred, less `skip`."""
+    return [{names[j]: int(row[j]) for j in np.flatnonzero(row) if names[j] not in skip}
+            for row in table]
+
+
+def _merged(*tables: dict) -> dict:
+    """Counts by reason code, summed over the tables (codes in sorted order)."""
+    out = {}
+    for table in tables:
+        for code, n in table.items():
+            out[code] = out.get(code, 0) + n
+    return dict(sorted(out.items()))
+
+
+def _shop_positions(column, shop_ids: list) -> np.ndarray:
+    """Each row's position in shop_ids (-1: missing, or a shop not listed)."""
+    listed = pd.Index(shop_ids, dtype=object)
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        of_category = np.append(listed.get_indexer(column.cat.categories.astype(object)), -1)
+        return of_category[column.cat.codes.to_numpy()]  # code -1 takes the appended -1
+    return listed.get_indexer(pd.Index(np.asarray(column, dtype=object), dtype=object))
+
+
+def _orphan_reasons(orphans: pd.DataFrame, shop: np.ndarray, shops: int):
+    """Per shop: the orphan rows' credit fates, their DSR fates (an order counted once, with
+    its first row's fate) and the number of orphan DSR orders."""
+    code, names = _coded(orphans["credit_fate"])
+    credit = _reasons(_per_shop(shop, code, len(names), shops), names)
+    scored = orphans["dsr_fate"].notna().to_numpy()
+    keys = pd.DataFrame({"shop": shop, "order": orphans["order_id"].to_numpy()})
+    first = np.zeros(len(orphans), dtype=bool)
+    first[scored] = ~keys.loc[scored].duplicated().to_numpy()
+    code, names = _coded(orphans["dsr_fate"])
+    table = _per_shop(shop, code, len(names), shops, first)
+    return credit, _reasons(table, names), table.sum(axis=1)
+
+
+def credit_summaries(decided, shop, shops: int, orphans, orphan_shop, profile: Profile,
+                     as_of) -> list[Credit]:
+    """The Credit of each of `shops` shops, in one pass: `shop` gives each credit record's
+    shop position (-1: none), `orphan_shop` each orphan row's."""
+    fate, names = _coded(decided["fate"])
+    points = decided["points"].to_numpy().astype(np.int64)
+    counted = _is(fate, names, COUNTED)
+    # The counted ratings by shop, kind (positive, neutral, negative: 0, 1, 2) and age: 1 +
+    # how many of the periods' starts (as_of - days) lie before the rating (0: no date).
+    mine = np.flatnonzero(counted & (shop >= 0) & (np.abs(points) <= 1))
+    starts = np.unique(np.array([as_of - days * DAY for days in profile.periods_days.values()],
+                                dtype="datetime64[ns]"))
+    at = decided["at"].to_numpy("datetime64[ns]")[mine]
+    age = np.where(np.isnat(at), 0, np.searchsorted(starts, at, side="left") + 1)
+    ages = len(starts) + 2
+    table = np.bincount((shop[mine] * 3 + 1 - points[mine]) * ages + age,
+                        minlength=shops * 3 * ages).reshape(shops, 3, ages)
+    periods = {label: table[:, :, np.searchsorted(starts, as_of - days * DAY) + 2:].sum(axis=2)
+               for label, days in profile.periods_days.items()}  # rated after its start
+    periods["older"] = table[:, :, 1]  # rated by the earliest start
+    total = periods["total"] = table.sum(axis=2)
+    defaults = np.bincount(shop[mine][decided["is_default"].to_numpy(dtype=bool)[mine]],
+                           minlength=shops)
+    fates = _per_shop(shop, fate, len(names), shops)
+    unrated = np.bincount(shop[_is(fate, names, "unrated") & (shop >= 0)], minlength=shops)
+    excluded = _reasons(fates, names, skip=(COUNTED, "unrated"))
+    orphaned = _orphan_reasons(orphans, orphan_shop, shops)[0]
+    out = []
+    for k in range(shops):
+        pos, neu, neg = (int(n) for n in total[k])
+        score, rated = pos - neg, pos + neu + neg
+        level = profile.level_of(score)
+        out.append(Credit(score=score, level_index=level.index if level else 0,
+                          level_name=level.name if level else None, positive=pos, neutral=neu,
+                          negative=neg, default_positive=int(defaults[k]),
+                          positive_rate=pos / rated if rated else None,
+                          periods={label: Tally(*(int(n) for n in tally[k]))
+                                   for label, tally in periods.items()},
+                          excluded_by_reason=_merged(excluded[k], orphaned[k]),
+                          unrated=int(unrated[k])))
+    return out
+
+
+def dsr_summaries(orders, shop, shops: int, orphans, orphan_shop, profile: Profile,
+                  industry: dict) -> list[Dsr]:
+    """The Dsr of each of `shops` shops, in one pass (positions as in credit_summaries)."""
+    fate, names = _coded(orders["fate"])
+    counted = _is(fate, names, COUNTED)
+    mine = shop >= 0
+    stars = {}  # item -> per shop: the number of counted scores, their sum, how many of 1..5
+    for name in profile.dsr_items:
+        col = f"dsr_{name}"
+        value = orders[col].to_numpy(dtype="float64") if col in orders else np.full(len(fate), np.nan)
+        given = np.flatnonzero(counted & mine & ~np.isnan(value))
+        where, value = shop[given], value[given].astype(np.int64)
+        stars[name] = (np.bincount(where, minlength=shops),
+                       np.bincount(where, weights=value, minlength=shops),
+                       _per_shop(where, value, 6, shops)[:, 1:6])
+    excluded = _reasons(_per_shop(shop, fate, len(names), shops), names, skip=(COUNTED,))
+    orders_in = np.bincount(shop[mine], minlength=shops)
+    _, orphaned, orphan_orders = _orphan_reasons(orphans, orphan_shop, shops)
+    out = []
+    for k in range(shops):
+        items, below = {}, 0
+        for name, (counts, totals, hists) in stars.items():
+            count, total, hist = int(counts[k]), int(totals[k]), hists[k]
+            shares = {str(j + 1): (int(hist[j]) / count if count else 0) for j in range(5)}
+            score = total / count if count else None
+            badge = (total * 10 // count) / 10 if count else None
+            ind = industry.get(name)
+            vs, basis, position = compare(score, ind)
+            if position == "below" and name in profile.seller_items:
+                below += 1
+            items[name] = DsrItem(score=score, count=count, total=total, shares=shares,
+                                  badge=badge, industry=ind.average if ind else None,
+                                  industry_best=ind.best if ind else None,
+                                  industry_lowest=ind.lowest if ind else None,
+                                  vs_industry=vs, vs_industry_basis=basis, position=position)
+        out.append(Dsr(window_days=profile.dsr_window_days, items=items,
+                       seller_items=profile.seller_items, items_below_industry=below,
+                       excluded_by_reason=_merged(excluded[k], orphaned[k]),
+                       orders=int(orders_in[k] + orphan_orders[k])))
+    return out
+
+
+def anomaly_summaries(decided, shop, shops: int, orders, order_shop) -> list[dict]:
+    """Each shop's anomalies by reason: the credit records' and the DSR conflicts."""
+    code, names = _coded(decided["anomaly"])
+    found = _reasons(_per_shop(shop, code, len(names), shops), names)
+    conflict = orders["conflict"].to_numpy(dtype=bool)
+    conflicts = np.bincount(order_shop[conflict & (order_shop >= 0)], minlength=shops)
+    return [_merged(found[k], {"dsr_conflict": int(conflicts[k])} if conflicts[k] else {})
+            for k in range(shops)]
+
+
+def _one_shop(frame) -> np.ndarray:
+    return np.zeros(len(frame), dtype=np.int64)
 
 
 def credit_summary(decided, orphans, profile: Profile, as_of) -> Credit:
-    fate = decided["fate"].to_numpy()
-    points = decided["points"].to_numpy()
-    counted = fate == COUNTED
-    at = decided["at"].to_numpy("datetime64[ns]")
-    pos, neu, neg = (int(np.sum(counted & (points == p))) for p in (1, 0, -1))
-
-    def tally(mask):
-        return Tally(*(int(np.sum(counted & mask & (points == p))) for p in (1, 0, -1)))
-
-    periods = {}
-    longest = max(profile.periods_days.values())
-    for label, days in profile.periods_days.items():
-        periods[label] = tally(at > as_of - days * DAY)
-    periods["older"] = tally(at <= as_of - longest * DAY)
-    periods["total"] = tally(np.ones(len(fate), dtype=bool))
-    excluded = _counts(fate, skip=(COUNTED, "unrated"))
-    for code, n in _counts(orphans["credit_fate"]).items():
-        excluded[code] = excluded.get(code, 0) + n
-    score = pos - neg
-    level = profile.level_of(score)
-    rated = pos + neu + neg
-    return Credit(score=score, level_index=level.index if level else 0,
-                  level_name=level.name if level else None, positive=pos, neutral=neu,
-                  negative=neg, default_positive=int(np.sum(counted & decided["is_default"])),
-                  positive_rate=pos / rated if rated else None, periods=periods,
-                  excluded_by_reason=excluded, unrated=int(np.sum(fate == "unrated")))
+    """The Credit of one shop's credit records and orphan rows."""
+    return credit_summaries(decided, _one_shop(decided), 1, orphans, _one_shop(orphans),
+                            profile, as_of)[0]
 
 
 def dsr_summary(orders, orphans, profile: Profile, industry: dict) -> Dsr:
-    fate = orders["fate"].to_numpy()
-    counted = fate == COUNTED
-    items = {}
-    below = 0
-    for name in profile.dsr_items:
-        col = f"dsr_{name}"
-        stars = orders[col].to_numpy()[counted] if col in orders else np.zeros(0)
-        stars = stars[~np.isnan(stars)].astype(np.int64)
-        count, total = int(stars.size), int(stars.sum())
-        hist = np.bincount(stars, minlength=6)[1:6] if count else np.zeros(5, dtype=np.int64)
-        shares = {str(k + 1): (int(hist[k]) / count if count else 0) for k in range(5)}
-        score = total / count if count else None
-        badge = (total * 10 // count) / 10 if count else None
-        ind = industry.get(name)
-        vs, basis, position = compare(score, ind)
-        if position == "below" and name in profile.seller_items:
-            below += 1
-        items[name] = DsrItem(score=score, count=count, total=total, shares=shares, badge=badge,
-                              industry=ind.average if ind else None,
-                              industry_best=ind.best if ind else None,
-                              industry_lowest=ind.lowest if ind else None,
-                              vs_industry=vs, vs_industry_basis=basis, position=position)
-    excluded = _counts(fate, skip=(COUNTED,))
-    orphan_orders = orphans.loc[orphans["dsr_fate"].notna()].drop_duplicates(["order_id"])
-    for code, n in _counts(orphan_orders["dsr_fate"]).items():
-        excluded[code] = excluded.get(code, 0) + n
-    return Dsr(window_days=profile.dsr_window_days, items=items,
-               seller_items=profile.seller_items, items_below_industry=below,
-               excluded_by_reason=excluded, orders=int(len(orders) + len(orphan_orders)))
+    """The Dsr of one shop's DSR orders and orphan rows."""
+    return dsr_summaries(orders, _one_shop(orders), 1, orphans, _one_shop(orphans), profile,
+                         industry)[0]
 
 
 def anomalies(decided, orders) -> dict:
-    out = _counts(decided["anomaly"])
-    conflicts = int(orders["conflict"].sum()) if len(orders) else 0
-    if conflicts:
-        out["dsr_conflict"] = conflicts
-    return out
+    """One shop's anomalies by reason."""
+    return anomaly_summaries(decided, _one_shop(decided), 1, orders, _one_shop(orders))[0]
 
 
 def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | None = None,
@@ -161,18 +263,22 @@ def _summarize(data, decisions, profile, when, industry, checks, shop) -> AuditR
         shop_ids = [DEFAULT_SHOP]  # nothing read: the one shop has no ratings, and checks say so
     if shop is not None:
         shop_ids = [s for s in shop_ids if s == shop]
+    # Every figure of every shop in one pass over the records, by each row's shop position.
+    count = len(shop_ids)
+    line_shop = _shop_positions(lines["shop_id"], shop_ids)
+    order_shop = _shop_positions(decisions.dsr["shop_id"], shop_ids)
+    orphan_shop = _shop_positions(decisions.orphans["shop_id"], shop_ids)
+    credits = credit_summaries(decisions.credit, line_shop, count, decisions.orphans,
+                               orphan_shop, profile, when)
+    dsrs = dsr_summaries(decisions.dsr, order_shop, count, decisions.orphans, orphan_shop,
+                         profile, industry)
+    found = anomaly_summaries(decisions.credit, line_shop, count, decisions.dsr, order_shop)
     shops = []
-    for sid in shop_ids:
-        mine = is_value(lines["shop_id"], sid)
-        omine = decisions.orphans.loc[is_value(decisions.orphans["shop_id"], sid)]
-        cred = decisions.credit.loc[mine]
-        orders = decisions.dsr.loc[is_value(decisions.dsr["shop_id"], sid)]
-        base = ShopResult(sid, credit_summary(cred, omine, profile, when),
-                          dsr_summary(orders, omine, profile, industry), anomalies(cred, orders))
-        metrics = base.metrics()
+    for sid, cred, dsr, anomaly in zip(shop_ids, credits, dsrs, found, strict=True):
+        metrics = ShopResult(sid, cred, dsr, anomaly).metrics()
         checks_mod.validate_metrics(checks, metrics)
         results = tuple(checks_mod.evaluate(c, metrics) for c in checks)
-        shops.append(ShopResult(sid, base.credit, base.dsr, base.anomalies_by_reason, results))
+        shops.append(ShopResult(sid, cred, dsr, anomaly, results))
     aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
     inputs = {"rows_read": data.rows_read, "rows_rejected": data.rows_rejected,
               "rejected_by_reason": data.rejected_by_reason,

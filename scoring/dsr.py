@@ -6,119 +6,165 @@ import numpy as np
 import pandas as pd
 
 from .profile import Profile
-from .windows import codes, combine_codes, group_starts, is_value, sort_order
+from .windows import (
+    appearance_codes,
+    codes,
+    combine_codes,
+    group_first,
+    is_value,
+    month_numbers,
+    sort_order,
+    text_keys,
+)
 
 COUNTED = "counted"
 DAY = np.timedelta64(1, "D")
 # How far an order's best line got through section 1; the reason is the first rule it fails.
 STAGE_REASONS = ("not_success", "not_escrow", "refunded")
+# The categories of the record's `fate` column (decided as small int codes).
+FATES = (COUNTED, "after_as_of", *STAGE_REASONS, "outside_rating_window", "dsr_monthly_cap",
+         "outside_dsr_window")
+F = {code: np.int8(i) for i, code in enumerate(FATES)}
+NO_TIME = np.iinfo(np.int64).max  # a missing time, while taking minima over int64 nanoseconds
 
 
 def _line_stage(lines: pd.DataFrame) -> np.ndarray:
     success = is_value(lines["status"], "success")
     escrow = lines["escrow"].to_numpy(dtype=bool)
     refunded = lines["refunded"].to_numpy(dtype=bool)
-    return np.where(~success, 0, np.where(~escrow, 1, np.where(refunded, 2, 3)))
+    return np.where(~success, 0, np.where(~escrow, 1, np.where(refunded, 2, 3))).astype(np.int8)
+
+
+def _earliest(number: np.ndarray, times: np.ndarray, count: int) -> np.ndarray:
+    """Per order number 0..count-1, the earliest of its lines' times (NaT when none has one);
+    `number` gives each line's order number."""
+    times = np.asarray(times, dtype="datetime64[ns]")
+    out = np.full(count, NO_TIME, dtype=np.int64)
+    np.minimum.at(out, number, np.where(np.isnat(times), NO_TIME, times.view(np.int64)))
+    out[out == NO_TIME] = np.datetime64("NaT", "ns").view(np.int64)
+    return out.view("datetime64[ns]")
 
 
 def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> pd.DataFrame:
     """One row per DSR-scored order: its scores (earliest-rated line's), dates and fate.
 
-    Columns: shop_id, order_id, buyer_id, line (row of the line whose scores are used),
-    completed_at (the order's success time), at (dsr_rated_at), dsr_<item> for each item,
-    fate (`counted` or an exclusion reason), conflict (bool), month_rank (1-based place of an
-    eligible order among its (shop, buyer, month of success) orders, else 0), month_first
-    (for a `dsr_monthly_cap` order: the order_ids, as a tuple, that took the month's places;
-    else None)."""
+    Rows in the order of each order's first line. Columns: shop_id, order_id, buyer_id, line
+    (row of the line whose scores are used), completed_at (the order's success time), at
+    (dsr_rated_at), dsr_<item> for each item, fate (categorical of FATES: `counted` or an
+    exclusion reason), conflict (bool), month_rank (1-based place of an eligible order among
+    its (shop, buyer, month of success) orders, else 0), month_first (for a `dsr_monthly_cap`
+    order: the order_ids, as a tuple, that took the month's places; else None)."""
     items = [f"dsr_{i}" for i in profile.dsr_items]
     values = lines[items].to_numpy(dtype="float64") if items else np.zeros((len(lines), 0))
     has_dsr = ~np.isnan(values).all(axis=1) if items else np.zeros(len(lines), bool)
     if not has_dsr.any():
         return _empty(items)
 
+    # Number the orders that carry DSR 0.. in the order of their first line, and take the
+    # order-level facts from all their lines.
     order_key = combine_codes(codes(lines["shop_id"]), codes(lines["order_id"]))
-    rows = np.flatnonzero(has_dsr)
-    # Order-level facts from all lines of the orders that carry DSR.
-    of_scored = np.flatnonzero(np.isin(order_key, order_key[rows]))
-    stage = _line_stage(lines)[of_scored]
+    of_scored = np.flatnonzero(np.isin(order_key, order_key[has_dsr]))
+    number = appearance_codes(order_key[of_scored])
+    count = int(number.max()) + 1
+    stage = np.zeros(count, dtype=np.int8)
+    line_stage = _line_stage(lines)[of_scored]
+    np.maximum.at(stage, number, line_stage)
     completed = lines["completed_at"].to_numpy("datetime64[ns]")[of_scored]
-    facts = pd.DataFrame({"key": order_key[of_scored], "stage": stage,
-                          "completed": np.where(stage >= 1, completed, np.datetime64("NaT")),
-                          "created": lines["created_at"].to_numpy("datetime64[ns]")[of_scored]})
-    per_order = facts.groupby("key", sort=False).agg(stage=("stage", "max"),
-                                                     completed=("completed", "min"),
-                                                     created=("created", "min"))
+    completed = _earliest(number, np.where(line_stage >= 1, completed, np.datetime64("NaT")),
+                          count)
+    created = _earliest(number, lines["created_at"].to_numpy("datetime64[ns]")[of_scored],
+                        count)
 
     # Each order's lines by dsr_rated_at (ties: line_id); the first is the one that counts.
+    scored = has_dsr[of_scored]
+    rows, number = of_scored[scored], number[scored]  # the lines that carry DSR
     at_all = lines["dsr_rated_at"].to_numpy("datetime64[ns]")
-    order = sort_order(order_key[rows], at_all[rows], rows, lines["line_id"])
-    rows = rows[order]
-    keys, at = order_key[rows], at_all[rows]
-    first = group_starts(keys)
-    vals = values[rows]
-    rep = np.maximum.accumulate(np.where(first, np.arange(len(rows)), 0))
+    chosen = _first_rated(number, at_all[rows], rows, lines["line_id"], count)
     # A conflict: another line of the order, rated by as_of, carries different scores.
-    same = (vals == vals[rep]) | (np.isnan(vals) & np.isnan(vals[rep]))
-    differs = ~same.all(axis=1) & (at <= as_of)
-    conflict = pd.Series(differs).groupby(keys).transform("any").to_numpy()[first]
+    several = np.bincount(number, minlength=count)[number] > 1
+    others, theirs = rows[several], number[several]
+    vals, rep = values[others], values[chosen[theirs]]
+    same = (vals == rep) | (np.isnan(vals) & np.isnan(rep))
+    differs = ~same.all(axis=1) & (at_all[others] <= as_of)
+    conflict = np.bincount(theirs[differs], minlength=count) > 0
 
-    chosen = rows[first]
-    out = pd.DataFrame({c: lines[c].iloc[chosen].reset_index(drop=True)
-                        for c in ("shop_id", "order_id", "buyer_id")})
-    out["line"] = chosen
-    out["at"] = at[first]
-    facts = per_order.loc[keys[first]]
-    out["completed_at"] = facts["completed"].to_numpy()
-    for j, col in enumerate(items):
-        out[col] = vals[first, j]
-    out["conflict"] = conflict
+    dsr_at, done_at = at_all[chosen], completed  # the orders are numbered in record order
+    scores = values[chosen]
+    out = pd.DataFrame({**{c: lines[c].iloc[chosen].reset_index(drop=True)
+                           for c in ("shop_id", "order_id", "buyer_id")},
+                        "line": chosen, "at": dsr_at, "completed_at": done_at,
+                        **{col: scores[:, j] for j, col in enumerate(items)}})
 
-    fate = np.full(len(out), COUNTED, dtype=object)
-    order_stage = facts["stage"].to_numpy()
-    done_at = out["completed_at"].to_numpy("datetime64[ns]")
-    dsr_at = out["at"].to_numpy("datetime64[ns]")
+    fate = np.full(len(out), F[COUNTED], dtype=np.int8)
 
     def exclude(mask, code):
-        fate[mask & (fate == COUNTED)] = code
+        fate[mask & (fate == F[COUNTED])] = F[code]
 
-    exclude((dsr_at > as_of) | (facts["created"].to_numpy() > as_of), "after_as_of")
+    exclude((dsr_at > as_of) | (created > as_of), "after_as_of")
     for level, code in enumerate(STAGE_REASONS):
-        exclude(order_stage == level, code)
+        exclude(stage == level, code)
     window = profile.rating_window_days * DAY
     exclude(~((done_at <= dsr_at) & (dsr_at <= done_at + window)), "outside_rating_window")
-    out.loc[fate == "after_as_of", "conflict"] = False
+    out["conflict"] = conflict & (fate != F["after_as_of"])
 
     # First three a month, by the month the order became successful.
     month_rank = np.zeros(len(out), dtype=np.int64)
     month_first = np.full(len(out), None, dtype=object)
-    eligible = np.flatnonzero(fate == COUNTED)
+    eligible = np.flatnonzero(fate == F[COUNTED])
     if eligible.size:
-        month = done_at[eligible].astype("datetime64[M]").astype(np.int64)
-        group = combine_codes(codes(out["shop_id"])[eligible], codes(out["buyer_id"])[eligible],
+        month = month_numbers(done_at[eligible])
+        group = combine_codes(codes(out["shop_id"], eligible), codes(out["buyer_id"], eligible),
                               month)
-        order = sort_order(group, done_at[eligible], eligible, out["order_id"])
-        g = group[order]
-        first_row = np.maximum.accumulate(np.where(group_starts(g), np.arange(len(g)), 0))
-        rank = np.arange(len(g)) - first_row
+        order, group, _ = sort_order(group, done_at[eligible], eligible, out["order_id"])
+        ranked = eligible[order]
+        first_row = group_first(group)
+        rank = np.arange(len(ranked)) - first_row
         places = profile.dsr_monthly_first_orders
-        month_rank[eligible[order]] = rank + 1
-        fate[eligible[order][rank >= places]] = "dsr_monthly_cap"
-        ranked_rows = eligible[order]
-        capped = np.flatnonzero(rank >= places)
-        taken = {}
-        for pos in capped.tolist():  # only the capped orders: a few per thousand
-            start = int(first_row[pos])
-            if start not in taken:
-                taken[start] = tuple(str(o) for o in out["order_id"].iloc[
-                    ranked_rows[start:start + places]])
-            month_first[ranked_rows[pos]] = taken[start]
+        month_rank[ranked] = rank + 1
+        capped = rank >= places
+        fate[ranked[capped]] = F["dsr_monthly_cap"]
+        month_first[ranked[capped]] = _month_places(out["order_id"], ranked, first_row[capped],
+                                                    places)
 
     start = as_of - profile.dsr_window_days * DAY
     exclude(~((start < dsr_at) & (dsr_at <= as_of)), "outside_dsr_window")
-    out["fate"] = fate
+    out["fate"] = pd.Categorical.from_codes(fate, FATES)
     out["month_rank"] = month_rank
     out["month_first"] = pd.Series(month_first, dtype=object)
     return out
+
+
+def _first_rated(number: np.ndarray, at: np.ndarray, rows: np.ndarray, line_id: pd.Series,
+                 count: int) -> np.ndarray:
+    """Per order number 0..count-1, the row of its line first by (at, text of line_id, row):
+    the earliest rated; lines rated at the same moment go by their line_id (text_keys).
+    `number`, `at` and `rows` describe the lines, one entry each."""
+    most = np.iinfo(np.int64).max
+
+    def least(of_rows, values):  # per order, the least of `values` over the rows selected
+        out = np.full(count, most, dtype=np.int64)
+        np.minimum.at(out, number[of_rows], values)
+        return out
+
+    at = at.astype(np.int64)  # NaT as the least integer: first, as in a sort of the integers
+    best = at == least(slice(None), at)[number]
+    tied = np.flatnonzero(best & (np.bincount(number[best], minlength=count)[number] > 1))
+    if tied.size:
+        rank = text_keys(line_id, rows[tied])
+        best[tied] = rank == least(tied, rank)[number[tied]]
+    return least(best, rows[best])
+
+
+def _month_places(order_ids: pd.Series, ranked: np.ndarray, starts: np.ndarray,
+                  places: int) -> np.ndarray:
+    """For each capped order (its group's first position in `ranked` given by `starts`), the
+    order_ids of the group's first `places` orders, as a tuple of strings (one per group)."""
+    groups, which = np.unique(starts, return_inverse=True)
+    taken = ranked[groups[:, None] + np.arange(places)]
+    ids = order_ids.iloc[taken.reshape(-1)].astype(str).to_numpy(dtype=object)
+    ids = ids.reshape(len(groups), places)
+    tuples = np.fromiter(map(tuple, ids), dtype=object, count=len(groups))
+    return tuples[which.reshape(-1)]
 
 
 def _empty(items) -> pd.DataFrame:
@@ -129,7 +175,7 @@ def _empty(items) -> pd.DataFrame:
     for col in items:
         cols[col] = pd.Series([], dtype="float64")
     cols["conflict"] = pd.Series([], dtype=bool)
-    cols["fate"] = pd.Series([], dtype=object)
+    cols["fate"] = pd.Categorical.from_codes(np.zeros(0, dtype=np.int8), FATES)
     cols["month_rank"] = pd.Series([], dtype=np.int64)
     cols["month_first"] = pd.Series([], dtype=object)
     return pd.DataFrame(cols)

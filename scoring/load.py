@@ -428,6 +428,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
         frame = None
     for inp in details + orders:
         inp.release()
+    pa.default_memory_pool().release_unused()  # the text columns' memory, back to the system
     if not parts:  # ratings alone: no trade line, so every rating is an orphan
         parts = [_no_lines(tz)]
     lines = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]

@@ -1,66 +1,229 @@
-"""Vectorised group helpers: combined group codes, the anchored windows and the capped total."""
+"""Vectorised group helpers: combined group codes, text-ordered sorts, the anchored windows
+and the capped running total."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+INT64_LIMIT = 2**62  # combined keys stay below this, with room to spare
 
 
-def codes(series) -> np.ndarray:
-    """Dense integer codes of an id column (missing values get a code of their own)."""
+def codes(series, rows=None) -> np.ndarray:
+    """Dense integer codes of an id column, of its `rows` when given (missing values get a
+    code of their own)."""
     if isinstance(series, pd.Series) and isinstance(series.dtype, pd.CategoricalDtype):
-        return series.cat.codes.to_numpy().astype(np.int64)
-    return pd.factorize(pd.Series(series), use_na_sentinel=False)[0].astype(np.int64)
+        found = series.cat.codes.to_numpy()
+        return (found if rows is None else found[rows]).astype(np.int64)
+    found = pd.factorize(pd.Series(series), use_na_sentinel=False)[0].astype(np.int64)
+    return found if rows is None else found[rows]
 
 
 def is_value(series: pd.Series, value) -> np.ndarray:
     """Where a (text or categorical) column equals value; missing is False."""
+    if isinstance(series.dtype, pd.CategoricalDtype):  # compare the categories, not the rows
+        found = np.flatnonzero(np.asarray(series.cat.categories == value, dtype=bool))
+        if not found.size:
+            return np.zeros(len(series), dtype=bool)
+        return series.cat.codes.to_numpy() == found[0]  # categories are distinct
     return (series == value).fillna(False).to_numpy(dtype=bool)
+
+
+def lookup(series: pd.Series, table: dict, default, dtype) -> np.ndarray:
+    """Each row's value in `table` (keyed by the column's values); `default` for a value not
+    in it and for missing ones. For a categorical, only the categories are looked up."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        found = [table.get(c, default) for c in series.cat.categories] + [default]
+        return np.asarray(found, dtype=dtype)[series.cat.codes.to_numpy()]  # -1: the default
+    return series.map(table).fillna(default).to_numpy(dtype=dtype)
 
 
 def distinct(series: pd.Series) -> set:
     """The distinct non-missing values of a column (cheap for categoricals)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        used = np.unique(series.cat.codes.to_numpy())
-        return set(series.cat.categories[used[used >= 0]])
+        found = series.cat.codes.to_numpy()
+        used = np.bincount(found[found >= 0], minlength=len(series.cat.categories))
+        return set(series.cat.categories[np.flatnonzero(used)])
     return set(series.dropna().unique())
 
 
 def combine_codes(*parts) -> np.ndarray:
-    """One dense code per distinct combination of the given integer code arrays."""
+    """One int64 key per combination of the given integer code arrays.
+
+    Keys are equal exactly when the combinations are, and sort like the combinations (the
+    first part most significant). They are not dense: use them to group and to sort, never
+    as indices or sizes. Each part is shifted to start at 0 and the parts are packed by
+    multiplication; only when the product of their ranges would leave int64 are the keys
+    so far replaced by their ranks (a sort) to make room."""
     out = np.zeros(len(parts[0]), dtype=np.int64)
+    span = 1  # the keys so far lie in 0..span-1
     for part in parts:
         part = np.asarray(part, dtype=np.int64)
-        part = part - part.min() if part.size else part
-        out = out * (int(part.max()) + 1 if part.size else 1) + part
-        out = pd.factorize(out)[0].astype(np.int64)
+        if not part.size:
+            continue
+        low = int(part.min())
+        width = int(part.max()) - low + 1
+        if span * width >= INT64_LIMIT:
+            out = np.unique(out, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            span = int(out.max()) + 1
+        out *= width
+        out += part
+        if low:
+            out -= low
+        span *= width
     return out
 
 
+def appearance_codes(key: np.ndarray) -> np.ndarray:
+    """pd.factorize(key)[0] for integer keys >= 0: dense codes numbered in the order each key
+    first appears, found by sorting (stable_order) rather than hashing."""
+    n = len(key)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    order = stable_order(key)
+    start = group_starts(key[order])
+    first_seen = np.zeros(n, dtype=bool)
+    first_seen[order[start]] = True  # each key's first row: stable, so its smallest
+    number = (np.cumsum(first_seen) - 1)[order[start]]  # how many keys appeared before
+    out = np.empty(n, dtype=np.int64)
+    out[order] = number[np.cumsum(start) - 1]
+    return out
+
+
+def stable_order(key: np.ndarray) -> np.ndarray:
+    """np.argsort(key, kind="stable") for an integer key.
+
+    Each row's key (less the least key) is packed with its position into one 64-bit word and
+    the words are sorted in place (far quicker than an argsort); the positions come back out
+    of the low bits. A key too wide to share a word with the position is sorted a digit at a
+    time, least significant first."""
+    n = len(key)
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    key = np.asarray(key, dtype=np.int64)
+    lowest = int(key.min())
+    top = max((int(key.max()) - lowest).bit_length(), 1)
+    word = key.view(np.uint64)  # unsigned: the differences below wrap to their exact value
+    shift = n.bit_length()  # bits for a position
+    bits = 64 - shift  # bits left for the key
+    position = np.arange(n, dtype=np.uint64)
+    order = None
+    for low in range(0, top, bits):
+        packed = (word if order is None else word[order]) - np.uint64(lowest % 2**64)
+        packed >>= np.uint64(low)
+        if low + bits < top:
+            packed &= np.uint64((1 << bits) - 1)
+        packed <<= np.uint64(shift)
+        packed |= position
+        packed.sort()
+        packed &= np.uint64((1 << shift) - 1)
+        order = packed if order is None else order[packed]
+    return order.view(np.int64)
+
+
+def text_keys(series: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Dense integer keys of `series.iloc[rows]` that sort as the text of its values does
+    (the lexicographic order of the strings, missing last)."""
+    return _text_ranks(*_id_codes(series, rows))
+
+
+def _id_codes(series: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of `series.iloc[rows]`, equal exactly where the values are (-1: missing),
+    and the values the codes stand for."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy()[rows].astype(np.int64), series.cat.categories
+    found, values = pd.factorize(series.iloc[rows])
+    return found, pd.Index(values)
+
+
+def _text_ranks(found: np.ndarray, values: pd.Index) -> np.ndarray:
+    """The codes `found` of `values` as dense ranks in text order (missing last). Only the
+    values used are looked at: when their codes already follow their text (categories kept
+    in text order) no text is sorted; otherwise they are put in text order by pyarrow."""
+    # Code -1 (missing) addresses the extra last slot, which ranks after every value.
+    used = np.zeros(len(values) + 1, dtype=bool)
+    used[found] = True
+    present = np.flatnonzero(used[:-1])
+    rank = np.full(len(values) + 1, len(present), dtype=np.int64)
+    rank[present[_text_order(values.take(present))]] = np.arange(len(present))
+    return rank[found]
+
+
+def _text_order(texts: pd.Index) -> np.ndarray:
+    """Positions of distinct texts in lexicographic order (code point order, as Python and
+    pyarrow compare strings); a cheap pass when they are in order already."""
+    if texts.dtype == object:
+        plain = texts.to_numpy()
+        if (plain[:-1] < plain[1:]).all():
+            return np.arange(len(plain))
+        return pc.sort_indices(pa.array(plain)).to_numpy()
+    arrow = pa.array(texts)
+    if pc.all(pc.less(arrow[:-1], arrow[1:])).as_py() is not False:
+        return np.arange(len(arrow))
+    return pc.sort_indices(arrow).to_numpy()
+
+
 def sort_order(group, times, idx, first: pd.Series, second: pd.Series | None = None):
-    """Row order by group, then time, then the text of `first`, then of `second`.
+    """Row order by group, then time, then the text of `first`, then of `second`; returned
+    with the groups and the times in that order (group[order], times[order]).
 
     `idx` selects the rows of the id columns `first`/`second` that group and times describe.
-    The integer keys are sorted in bulk; only runs that tie on (group, time) — lines of one
-    order, say — are put in text order of their ids, so no column of ids is ever sorted."""
-    t = np.asarray(times).astype("datetime64[ns]").astype(np.int64)
-    order = np.lexsort((t, group))
-    g, ts = group[order], t[order]
-    tie = (g[1:] == g[:-1]) & (ts[1:] == ts[:-1])
+    The rows are put in group order (stable_order), which keeps each group's rows in their
+    order; only groups whose times are then out of order are sorted by time, and only runs
+    that tie on (group, time) — lines of one order, say — are put in text order of their
+    ids (text_keys), so no column of ids is ever sorted. The sort is stable: rows equal on
+    every key keep their order, as with np.lexsort."""
+    group = np.asarray(group, dtype=np.int64)
+    t = np.asarray(times, dtype="datetime64[ns]").view(np.int64)
+    order = stable_order(group)
+    g = group[order]
+    same = g[1:] == g[:-1]  # row i + 1 is of the group of row i
+    ts = t[order]
+    back = same & (ts[1:] < ts[:-1])
+    if back.any():  # the groups with a row earlier than the one before it, by time
+        number = np.cumsum(np.append(True, ~same)) - 1
+        unsorted = np.zeros(number[-1] + 1, dtype=bool)
+        unsorted[number[1:][back]] = True
+        pos = np.flatnonzero(unsorted[number])
+        sub = order[pos]  # in (group, row) order: by time, then stably by group again
+        by_time = stable_order(t[sub])
+        order[pos] = sub[by_time[stable_order(number[pos][by_time])]]
+        ts = t[order]
+    tie = same & (ts[1:] == ts[:-1])
     if tie.any():
-        mark = np.zeros(len(order), dtype=bool)
-        mark[1:] |= tie
-        mark[:-1] |= tie
-        pos = np.flatnonzero(mark)
+        joins = np.append(False, tie)  # ties with the row before it
+        pos = np.flatnonzero(joins | np.append(tie, False))
         sub = order[pos]
-        rows = idx[sub]
-        keys = {"g": group[sub], "t": t[sub],
-                "a": np.asarray(first.iloc[rows].astype(object), dtype=object)}
-        if second is not None:
-            keys["b"] = np.asarray(second.iloc[rows].astype(object), dtype=object)
-        perm = pd.DataFrame(keys).sort_values(list(keys), kind="stable").index.to_numpy()
-        order[pos] = sub[perm]
-    return order
+        run, within = np.cumsum(~joins[pos]), joins[pos][1:]
+        ids = [_id_codes(col, idx[sub]) for col in (first, second) if col is not None]
+        # An id that never differs inside a run cannot change the order of one: no text.
+        ranks = [_text_ranks(found, values) for found, values in ids
+                 if (within & (found[1:] != found[:-1])).any()]
+        order[pos] = sub[stable_order(combine_codes(run, *ranks))]
+    return order, g, ts.view("datetime64[ns]")  # reordering within ties moves no group or time
+
+
+def month_numbers(times: np.ndarray) -> np.ndarray:
+    """times.astype("datetime64[M]").astype(np.int64) (NaT stays the NaT integer), read from
+    a table of the days the times span instead of converted one by one."""
+    times = np.asarray(times, dtype="datetime64[ns]")
+    nat = np.isnat(times)
+    some_nat = nat.any()
+    day = times.view(np.int64) // np.int64(86_400 * 10**9)
+    dated = day[~nat] if some_nat else day
+    if not dated.size or int(dated.max()) - int(dated.min()) > 100_000:  # none, or centuries
+        return times.astype("datetime64[M]").astype(np.int64)
+    first = dated.min()
+    table = np.arange(first, dated.max() + 1).astype("datetime64[D]").astype("datetime64[M]")
+    if some_nat:
+        day[nat] = first
+    day -= first
+    out = table.view(np.int64)[day]
+    if some_nat:
+        out[nat] = np.datetime64("NaT", "M").view(np.int64)
+    return out
 
 
 def group_starts(group: np.ndarray) -> np.ndarray:
@@ -70,66 +233,104 @@ def group_starts(group: np.ndarray) -> np.ndarray:
     return start
 
 
+def group_first(group: np.ndarray) -> np.ndarray:
+    """Position of the first row of each row's group (rows sorted by group)."""
+    return np.maximum.accumulate(np.where(group_starts(group), np.arange(len(group)), 0))
+
+
 def anchored_windows(group: np.ndarray, times: np.ndarray, span) -> np.ndarray:
     """Window number of each row, rows sorted by (group, time).
 
     The first row of a group opens a window; every later row with time < anchor + span
-    joins it; the first row at or after that opens the next window (RULES.md, 14 days)."""
+    joins it; the first row at or after that opens the next window (RULES.md, 14 days).
+    Anchors are found group-parallel: from each group's latest anchor, a binary search of
+    the rest of its group finds the next one, until no group has one."""
     n = len(group)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    t = np.asarray(times).astype("datetime64[ns]").astype(np.int64)
+    t = np.asarray(times, dtype="datetime64[ns]").view(np.int64)
     span = np.int64(np.timedelta64(span, "ns").astype(np.int64))
-    # Rank the times so that (group, rank) fits one int64 key, then find for each row the
-    # first row of its group at or after its time + span.
-    ts = np.sort(t)
-    uniq = ts[np.concatenate(([True], ts[1:] != ts[:-1]))] if len(ts) else ts
-    rank = np.searchsorted(uniq, t)
-    target = np.searchsorted(uniq, t + span)
-    width = np.int64(len(uniq) + 1)
-    key = group.astype(np.int64) * width + rank
-    nxt = np.searchsorted(key, group.astype(np.int64) * width + target, side="left")
-    is_anchor = np.zeros(n, dtype=bool)
-    frontier = np.flatnonzero(group_starts(group))
+    is_anchor = group_starts(group)
+    starts = np.flatnonzero(is_anchor)
+    ends = np.append(starts[1:], n)  # each group's end, past its last row
+    longer = ends - starts > 1  # single-row groups are settled already
+    frontier, end = starts[longer], ends[longer]
     while frontier.size:
+        step = _first_at_least(t, frontier + 1, end, t[frontier] + span)
+        found = step < end
+        frontier, end = step[found], end[found]
         is_anchor[frontier] = True
-        step = nxt[frontier]
-        ok = step < n
-        step, frontier = step[ok], frontier[ok]
-        frontier = step[group[step] == group[frontier]]
     return np.cumsum(is_anchor) - 1
+
+
+def _first_at_least(t: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray):
+    """Per search, the first position in lo..hi-1 with t >= target (hi when none); t is
+    sorted within each range. All searches advance together, halving their ranges."""
+    lo, hi = lo.copy(), hi.copy()
+    while True:
+        open_ = np.flatnonzero(lo < hi)
+        if not open_.size:
+            return lo
+        mid = (lo[open_] + hi[open_]) // 2
+        below = t[mid] < target[open_]
+        lo[open_[below]] = mid[below] + 1
+        hi[open_[~below]] = mid[~below]
 
 
 def group_cumsum(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Running sum of values within each group (rows sorted by group)."""
     total = np.cumsum(values)
-    first = np.maximum.accumulate(np.where(group_starts(group), np.arange(len(values)), 0))
+    first = group_first(group)
     return total - total[first] + values[first]
 
 
-def capped_running_total(group: np.ndarray, points: np.ndarray, cap: int) -> np.ndarray:
-    """Which ratings count under a running total kept within -cap..+cap per group.
+def capped_running_total(group: np.ndarray, points: np.ndarray, cap: int):
+    """Which ratings count under a running total kept within -cap..+cap per group, and the
+    running total after each row (of the ratings that count).
 
-    Rows sorted by (group, order). A +1/-1 counts only if the total stays within bounds
-    after adding it; otherwise it is dropped and the total is unchanged. Zeros always count.
-    Groups whose plain running sum never leaves the bounds are settled without a loop; only
-    groups that reach the cap are walked row by row."""
-    n = len(points)
-    keep = np.ones(n, dtype=bool)
-    if n == 0:
-        return keep
-    running = group_cumsum(group, points)
-    over = np.abs(running) > cap
+    Rows sorted by (group, order), points in -1..+1. A +1/-1 counts only if the total stays
+    within bounds after adding it; otherwise it is dropped and the total is unchanged. Zeros
+    always count. Groups whose plain running sum never leaves the bounds are settled at once;
+    the others by clamped_running_total."""
+    points = np.asarray(points, dtype=np.int64)
+    keep = np.ones(len(points), dtype=bool)
+    total = group_cumsum(group, points)
+    over = np.abs(total) > cap
     if not over.any():
-        return keep
-    bad_groups = np.unique(group[over])
-    rows = np.flatnonzero(np.isin(group, bad_groups))
-    total, current = 0, None
-    for i, g, p in zip(rows.tolist(), group[rows].tolist(), points[rows].tolist(), strict=True):
-        if g != current:
-            current, total = g, 0
-        if -cap <= total + p <= cap:
-            total += p
-        else:
-            keep[i] = False
-    return keep
+        return keep, total
+    number = np.cumsum(group_starts(group)) - 1
+    reached = np.zeros(number[-1] + 1, dtype=bool)
+    reached[number[over]] = True
+    rows = np.flatnonzero(reached[number])  # the rows of the groups that reach the cap
+    g, p = number[rows], points[rows]
+    total[rows] = clamped_running_total(g, p, -cap, cap)
+    before = np.where(group_starts(g), 0, np.roll(total[rows], 1))
+    keep[rows] = total[rows] - before == p
+    return keep, total
+
+
+def clamped_running_total(group: np.ndarray, steps: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Per group, the running total x_k = min(high, max(low, x_(k-1) + step_k)) from x = 0.
+
+    Rows sorted by group. Each row is the map x -> clamp(x + a, lo, hi); maps of this form
+    compose into one of the same form, so a segmented prefix scan (log2 of the longest group
+    passes, each over all rows) gives every row the map of its group's rows so far."""
+    n = len(steps)
+    a = np.asarray(steps, dtype=np.int64).copy()
+    lo = np.full(n, low, dtype=np.int64)
+    hi = np.full(n, high, dtype=np.int64)
+    first = group_first(group)
+    reach = 1
+    while reach < n:
+        # Row i takes in the map of rows first..i-reach (already composed over `reach` rows).
+        take = np.flatnonzero(np.arange(reach, n) - reach >= first[reach:]) + reach
+        if not take.size:
+            break
+        prev = take - reach
+        a_prev, lo_prev, hi_prev = a[prev], lo[prev], hi[prev]
+        lo_take, hi_take, a_take = lo[take], hi[take], a[take]
+        lo[take] = np.clip(lo_prev + a_take, lo_take, hi_take)
+        hi[take] = np.clip(hi_prev + a_take, lo_take, hi_take)
+        a[take] = a_prev + a_take
+        reach *= 2
+    return np.clip(a, lo, hi)
