@@ -18,10 +18,10 @@ import pyarrow.compute as pc
 DAMAGED_ID = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
 
 
-def arrow_of(column) -> pa.Array:
+def arrow_of(column, combine: bool = True) -> pa.Array:
     """One Arrow array of a column (pandas Series, Arrow array or chunked array), without a
     copy where the column is Arrow-backed; chunks of a dictionary column share one
-    dictionary."""
+    dictionary. With combine=False a chunked column of text stays chunked (no copy)."""
     if isinstance(column, pd.Series):
         get = getattr(column.array, "__arrow_array__", None)
         if get is not None and not isinstance(column.dtype, pd.CategoricalDtype):
@@ -37,6 +37,8 @@ def arrow_of(column) -> pa.Array:
     if isinstance(column, pa.ChunkedArray):
         if pa.types.is_dictionary(column.type):
             column = column.unify_dictionaries()
+        elif not combine and column.num_chunks > 1:
+            return column
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     return column
 
@@ -81,7 +83,9 @@ def _number_codes(arr: pa.Array):
         return None
     # The cast took digits with an optional sign; the number's own text has no sign and no
     # leading zero ("007", "+7", "-0" are other ids than 7 and 0).
-    first_char, length = _first_bytes(arr)
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    first_char, length = (np.concatenate(x) for x in zip(*map(_first_bytes, chunks),
+                                                             strict=True))
     if ((length > 1) & ((first_char < ord("1")) | (first_char > ord("9")))).any():
         return None
     present = None if numbers.null_count == 0 else numbers.is_valid().to_numpy(
@@ -101,8 +105,16 @@ def _number_codes(arr: pa.Array):
         codes[rows], first = inverse, rows[first]
     # Each distinct id's text is the text of its first row (cheaper than printing numbers).
     if len(first) == len(text) and (first[1:] > first[:-1]).all():
-        return codes, text.cast(pa.large_string())  # every id once, in order: the column
-    return codes, pc.take(text, pa.array(first)).cast(pa.large_string())
+        words = text  # every id once, in order: the column itself
+    elif (first[1:] > first[:-1]).all():  # ids in order of appearance: keep the first rows
+        keep = np.zeros(len(text), dtype=bool)
+        keep[first] = True
+        words = pc.filter(text, pa.array(keep))
+    else:
+        words = pc.take(text, pa.array(first))
+    if isinstance(words, pa.ChunkedArray):
+        words = words.combine_chunks()
+    return codes, words.cast(pa.large_string())
 
 
 def _first_bytes(arr: pa.Array):
@@ -136,7 +148,9 @@ def dense_codes(values: np.ndarray):
     if steps > 0 and (values[1:] >= values[:-1]).all():  # in order already: no sort
         new = np.ones(len(values), dtype=bool)
         np.not_equal(values[1:], values[:-1], out=new[1:])
-        return (np.cumsum(new, dtype=np.int64) - 1).astype(np.int32), np.flatnonzero(new)
+        codes = np.cumsum(new, dtype=np.int32)
+        codes -= 1
+        return codes, np.flatnonzero(new)
     perm = np.argsort(values, kind="stable")
     ordered = values[perm]
     new = np.ones(len(values), dtype=bool)
@@ -184,12 +198,14 @@ def categorical(codes: np.ndarray, categories: pa.Array) -> pd.Categorical:
 
 def encode(column) -> tuple[pd.Categorical, np.ndarray]:
     """An id column as a Categorical of its cleaned text, and which rows hold a damaged id."""
-    arr = arrow_of(column)
-    if pa.types.is_dictionary(arr.type):  # read as a dictionary already (few distinct ids)
-        found = None
-    else:
-        arr = _text(arr)
+    arr = arrow_of(column, combine=False)
+    found = None
+    if not pa.types.is_dictionary(arr.type):  # else: read as a dictionary (few distinct ids)
+        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            arr = arr.cast(pa.large_string())
         found = _number_codes(arr)
+        if found is None:
+            arr = _text(arr)
     if found is not None:
         codes, words = found
         return categorical(codes, words), np.zeros(len(codes), dtype=bool)

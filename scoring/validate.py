@@ -334,9 +334,15 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
     for col in DSR_COLUMNS:
         if col in have and pd.api.types.is_numeric_dtype(frame[col]):
             typed = native(frame[col])
-            num = typed.cast(pa.float64()).to_numpy(zero_copy_only=False) if typed is not None \
-                else frame[col].astype("float64").to_numpy()
-            ok = (num >= 1) & (num <= 5) & (num == np.floor(num))
+            if typed is not None and pa.types.is_integer(typed.type):  # stars as small ints
+                stars = typed.fill_null(0).to_numpy(zero_copy_only=False)
+                ok = (stars >= 1) & (stars <= 5)
+                num = np.where(typed.is_valid().to_numpy(zero_copy_only=False),
+                               stars.astype("float64"), np.nan)
+            else:
+                num = typed.cast(pa.float64()).to_numpy(zero_copy_only=False) \
+                    if typed is not None else frame[col].astype("float64").to_numpy()
+                ok = (num >= 1) & (num <= 5) & (num == np.floor(num))
             rej.flag(~np.isnan(num) & ~ok, "bad_dsr", col, frame[col])
             out[col] = np.where(ok, num, np.nan)
         elif col in have:

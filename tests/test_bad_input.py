@@ -582,3 +582,22 @@ def test_csv_read_typed_or_as_text_audits_alike(tmp_path):
         path = write_csv(rows(**odd), tmp_path / f"text-{len(odd)}-{list(odd)[0]}.csv")
         got = audit(path, more=("--as-of", "2026-03-20T00:00:00+08:00"))
         assert got["shops"] == want["shops"], odd
+
+
+def test_typed_parquet_stars_outside_1_to_5_are_bad_dsr_and_missing_ones_are_not(tmp_path):
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "typed.parquet"
+    day = datetime.datetime(2026, 10, 1, 10)
+    pq.write_table(pa.table({
+        "order_id": ["1", "2", "3", "4"], "buyer_id": ["b"] * 4, "item_id": ["i"] * 4,
+        "status": ["success"] * 4, "created_at": pa.array([day] * 4, pa.timestamp("s")),
+        "completed_at": pa.array([day] * 4, pa.timestamp("s")),
+        "rated_at": pa.array([day] * 4, pa.timestamp("s")),
+        "dsr_service": pa.array([5, None, 0, 6], pa.int8())}), path)
+    doc = validate(path)
+    assert doc["rows_read"] == 4
+    assert doc["rejected_by_reason"] == {"bad_dsr": 2}
