@@ -187,7 +187,7 @@ def _dictionary_codes(arr: pa.Array):
     return codes, again.dictionary, damaged
 
 
-def categorical(codes: np.ndarray, categories: pa.Array) -> pd.Categorical:
+def categorical(codes: np.ndarray, categories) -> pd.Categorical:
     """A Categorical of codes over distinct text categories, built without hashing them again
     (they are distinct by construction)."""
     index = pd.Index(pd.array(categories, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))

@@ -102,9 +102,9 @@ def _typed_times(values):
         bad &= ~missing
         out = raw * unit
         out[missing | bad] = np.iinfo(np.int64).min  # NaT
-        return pd.Series(out.view("datetime64[ns]")), bad
+        return pd.Series(out.view("datetime64[ns]"), copy=False), bad
     out = _in_range(values)
-    return pd.Series(out), np.isnat(out) & ~np.isnat(np.asarray(values))
+    return pd.Series(out, copy=False), np.isnat(out) & ~np.isnat(np.asarray(values))
 
 
 def parse_times(series: pd.Series, tz: str):
@@ -264,7 +264,7 @@ def parse_times_fast(series: pd.Series, tz: str):
         rest, rest_bad = parse_times(series[todo], tz)
         out[todo] = rest.to_numpy("datetime64[ns]")
         bad[todo] = rest_bad
-    return pd.Series(out, dtype="datetime64[ns]"), bad
+    return pd.Series(out, dtype="datetime64[ns]", copy=False), bad
 
 
 def validate(frame: pd.DataFrame, tz: str, required: tuple):
@@ -337,8 +337,7 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
             if typed is not None and pa.types.is_integer(typed.type):  # stars as small ints
                 stars = typed.fill_null(0).to_numpy(zero_copy_only=False)
                 ok = (stars >= 1) & (stars <= 5)
-                num = np.where(typed.is_valid().to_numpy(zero_copy_only=False),
-                               stars.astype("float64"), np.nan)
+                num = typed.cast(pa.float64()).to_numpy(zero_copy_only=False)  # NaN: none
             else:
                 num = typed.cast(pa.float64()).to_numpy(zero_copy_only=False) \
                     if typed is not None else frame[col].astype("float64").to_numpy()
