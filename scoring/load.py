@@ -107,9 +107,12 @@ class _Input:
     rows_read: int = 0
 
     def release(self):
-        """Let go of the file's text columns once its rows are validated (memory)."""
-        self.raw.frame = self.raw.frame.iloc[0:0]
-        self.mapped = replace(self.mapped, frame=self.mapped.frame.iloc[0:0])
+        """Drop this input's hold on the file's columns (validate consumes them), keeping
+        only what the accounting needs (memory)."""
+        # Fresh empty frames: a slice of the old ones would keep their buffers alive.
+        self.raw.frame = pd.DataFrame(columns=list(self.raw.frame.columns))
+        self.mapped = replace(self.mapped, frame=pd.DataFrame(
+            columns=list(self.mapped.frame.columns)))
 
 
 def _role(columns) -> str:
@@ -185,11 +188,12 @@ def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
     if missing:
         raise _missing_columns_error(raw.path, missing, raw.headers,
                                      inp.mapped.platform)
+    named_lines = "line_id" in frame.columns
     clean, rej = validate(frame, tz, required)
     clean["_file"] = pd.Categorical.from_codes(np.zeros(len(clean), dtype=np.int8), [raw.path])
     clean["_fileno"] = np.int32(inp.number)
     clean["_row"] = raw.rows
-    if "line_id" not in frame.columns and "item_id" in clean:
+    if not named_lines and "item_id" in clean:
         clean["line_id"] = _joined(clean["order_id"], clean["item_id"])
     rejected = rej.rejected
     reason, column, value = rej.listing()
@@ -416,18 +420,20 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
         good, rej = _validated(inp, frame, tz, REQUIRED_TRADES)
         parts.append(good)
         rejects.append(rej)
+    for inp in details:
+        inp.release()
     for inp in orders:
         frame = inp.mapped.frame
         if expanded:  # orders whose lines came from an item report are those lines now
             ids, _ = clean_ids(frame["order_id"])
             frame = frame.loc[~ids.isin(expanded).fillna(False).to_numpy(bool)]
             inp.raw.rows = inp.raw.rows[~ids.isin(expanded).fillna(False).to_numpy(bool)]
-        good, rej = _validated(inp, frame.reset_index(drop=True), tz, REQUIRED_TRADES)
+            frame = frame.reset_index(drop=True)
+        inp.release()  # validate consumes the columns of `frame`: nothing else holds them
+        good, rej = _validated(inp, frame, tz, REQUIRED_TRADES)
         parts.append(good)
         rejects.append(rej)
         frame = None
-    for inp in details + orders:
-        inp.release()
     pa.default_memory_pool().release_unused()  # the text columns' memory, back to the system
     if not parts:  # ratings alone: no trade line, so every rating is an orphan
         parts = [_no_lines(tz)]
@@ -440,13 +446,16 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
     if rating_inputs:
         rparts = []
         for inp in rating_inputs:
-            good, rej = _validated(inp, inp.mapped.frame, tz, ("order_id",))
-            if "shop_id" not in inp.mapped.frame.columns:
+            named_shop = "shop_id" in inp.mapped.frame.columns
+            frame = inp.mapped.frame
+            inp.release()
+            good, rej = _validated(inp, frame, tz, ("order_id",))
+            frame = None
+            if not named_shop:
                 shops = lines["shop_id"].unique()
                 good["shop_id"] = shops[0] if len(shops) == 1 else DEFAULT_SHOP
             rparts.append(good)
             rejects.append(rej)
-            inp.release()
         ratings = pd.concat(rparts, ignore_index=True) if len(rparts) > 1 else rparts[0]
         lines, orphans = _join_ratings(lines, ratings, rejects)
 

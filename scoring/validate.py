@@ -37,6 +37,9 @@ class Rejector:
     def flag(self, mask, code: str, column: str | None, values=None):
         mask = np.asarray(mask, dtype=bool) & (self.taken == 0)
         if mask.any():
+            if values is not None:  # keep the bad values only, not the column
+                values = np.asarray(pd.Series(values).iloc[np.flatnonzero(mask)].astype(object),
+                                    dtype=object)
             self.flags.append((code, column, values))
             self.taken[mask] = len(self.flags) - 1
 
@@ -52,11 +55,10 @@ class Rejector:
         column = np.full(len(rows), None, dtype=object)
         value = np.full(len(rows), None, dtype=object)
         for k, (code, col, values) in enumerate(self.flags[1:], start=1):
-            hit = which == k
+            hit = which == k  # a flag took its rows in row order
             reason[hit], column[hit] = code, col
             if values is not None:
-                value[hit] = np.asarray(pd.Series(values).iloc[rows[hit]].astype(object),
-                                        dtype=object)
+                value[hit] = values
         return reason, column, value
 
 
@@ -267,12 +269,22 @@ def parse_times_fast(series: pd.Series, tz: str):
     return pd.Series(out, dtype="datetime64[ns]", copy=False), bad
 
 
+def _drop(frame: pd.DataFrame, col: str):
+    """A column typed: let go of its text (Arrow's pool gives the memory back)."""
+    del frame[col]
+    pa.default_memory_pool().release_unused()
+
+
 def validate(frame: pd.DataFrame, tz: str, required: tuple):
     """Type the canonical columns of one file and reject bad rows.
 
     Returns (clean, rejector) where clean holds every row (rejected ones included, with
-    whatever could be parsed) and rejector marks the rejected rows with their reason."""
-    frame = frame.reset_index(drop=True)
+    whatever could be parsed) and rejector marks the rejected rows with their reason.
+    The columns of `frame` are consumed: each is dropped once typed, so a big file's text
+    is let go of column by column (the caller keeps no other reference to them)."""
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        frame = frame.reset_index(drop=True)
     n = len(frame)
     rej = Rejector(n)
     out = {}
@@ -285,6 +297,7 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
             rej.flag(damaged, "damaged_id", col, frame[col])
             if col in required or col in ("shop_id", "line_id"):
                 rej.flag(coded.codes < 0, "missing_id", col)
+            _drop(frame, col)
     if "shop_id" not in have:
         out["shop_id"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [DEFAULT_SHOP])
 
@@ -293,12 +306,14 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
         rej.flag(~present, "missing_value", "status")
         rej.flag(bad, "bad_status", "status", frame["status"])
         out["status"] = categorical(status, STATUSES)
+        _drop(frame, "status")
 
     for col in TIME_COLUMNS:
         if col in have:
             times, bad = parse_times_fast(frame[col], tz)
             rej.flag(bad, "bad_datetime", col, frame[col])
             out[col] = times
+            _drop(frame, col)
         else:
             out[col] = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     if "created_at" in required:
@@ -310,16 +325,19 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
     for col, default in zip(BOOL_COLUMNS, (True, False), strict=True):
         if col in have and pd.api.types.is_bool_dtype(frame[col]):
             out[col] = frame[col].fillna(default).astype(bool).to_numpy()
+            _drop(frame, col)
         elif col in have:
             values, present, bad = lookup(frame[col], _bool, default, bool)
             rej.flag(bad, "bad_bool", col, frame[col])
             out[col] = values
+            _drop(frame, col)
         else:
             out[col] = np.full(n, default)
 
     if "amount" in have:
         out["amount"], bad = _amounts(frame["amount"])
         rej.flag(bad, "bad_amount", "amount", frame["amount"])
+        _drop(frame, "amount")
 
     for col, vocab, code in (("credit", CREDITS, "bad_credit"),
                              ("seller_credit", CREDITS, "bad_credit"),
@@ -328,6 +346,7 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
             values, present, bad = lookup(frame[col], _index_in(tuple(vocab)), -1, np.int8)
             rej.flag(bad, code, col, frame[col])
             out[col] = categorical(values, vocab)
+            _drop(frame, col)
         else:
             out[col] = categorical(np.full(n, -1, dtype=np.int8), vocab)
 
@@ -344,10 +363,12 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
                 ok = (num >= 1) & (num <= 5) & (num == np.floor(num))
             rej.flag(~np.isnan(num) & ~ok, "bad_dsr", col, frame[col])
             out[col] = np.where(ok, num, np.nan)
+            _drop(frame, col)
         elif col in have:
             values, present, bad = lookup(frame[col], _star, np.nan, np.float64)
             rej.flag(bad, "bad_dsr", col, frame[col])
             out[col] = values
+            _drop(frame, col)
         else:
             out[col] = np.full(n, np.nan)
 
