@@ -55,10 +55,16 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
     its (shop, buyer, month of success) orders, else 0), month_first (for a `dsr_monthly_cap`
     order: the order_ids, as a tuple, that took the month's places; else None)."""
     items = [f"dsr_{i}" for i in profile.dsr_items]
-    values = lines[items].to_numpy(dtype="float64") if items else np.zeros((len(lines), 0))
-    has_dsr = ~np.isnan(values).all(axis=1) if items else np.zeros(len(lines), bool)
+    columns = [lines[c].to_numpy(dtype="float64") for c in items]  # views, no copy
+    has_dsr = np.zeros(len(lines), dtype=bool)
+    for col in columns:
+        has_dsr |= ~np.isnan(col)
     if not has_dsr.any():
         return _empty(items)
+
+    def values(rows):  # the scores of some lines, one column per item
+        return np.column_stack([col[rows] for col in columns]) if columns else \
+            np.zeros((len(rows), 0))
 
     # Number the orders that carry DSR 0.. in the order of their first line, and take the
     # order-level facts from all their lines.
@@ -83,13 +89,13 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
     # A conflict: another line of the order, rated by as_of, carries different scores.
     several = np.bincount(number, minlength=count)[number] > 1
     others, theirs = rows[several], number[several]
-    vals, rep = values[others], values[chosen[theirs]]
+    vals, rep = values(others), values(chosen[theirs])
     same = (vals == rep) | (np.isnan(vals) & np.isnan(rep))
     differs = ~same.all(axis=1) & (at_all[others] <= as_of)
     conflict = np.bincount(theirs[differs], minlength=count) > 0
 
     dsr_at, done_at = at_all[chosen], completed  # the orders are numbered in record order
-    scores = values[chosen]
+    scores = values(chosen)
     out = pd.DataFrame({**{c: lines[c].iloc[chosen].reset_index(drop=True)
                            for c in ("shop_id", "order_id", "buyer_id")},
                         "line": chosen, "at": dsr_at, "completed_at": done_at,
