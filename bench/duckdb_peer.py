@@ -31,8 +31,8 @@ SELECT shop_id, order_id, coalesce(line_id, order_id || '-' || item_id) AS line_
        CASE credit WHEN 'positive' THEN 1 WHEN 'neutral' THEN 0 WHEN 'negative' THEN -1 END AS pts0,
        revised_to, seller_credit,
        status = 'success' AS success,
-       coalesce(escrow, 'true') = 'true' AS escrow,
-       coalesce(refunded, 'false') = 'true' AS refunded,
+       coalesce(CAST(escrow AS VARCHAR), 'true') = 'true' AS escrow,  -- text or boolean
+       coalesce(CAST(refunded AS VARCHAR), 'false') = 'true' AS refunded,
        CAST(amount AS DOUBLE) AS amount
 FROM read_parquet($path);
 
