@@ -77,6 +77,18 @@ def _signed(n) -> str:
     return f"{int(n):+d}" if n else "0"
 
 
+class _Categories:
+    """A categorical column read row by row: the value of one row without turning the whole
+    column (ten million ids, say) into Python strings."""
+
+    def __init__(self, series: pd.Series):
+        self.codes, self.categories = series.cat.codes.to_numpy(), series.cat.categories
+
+    def __getitem__(self, row):
+        code = self.codes[row]
+        return np.nan if code < 0 else self.categories[code]
+
+
 class _Explainer:
     def __init__(self, decisions: Decisions, profile: Profile, as_of: np.datetime64):
         self.d, self.p, self.as_of = decisions, profile, as_of
@@ -92,6 +104,8 @@ class _Explainer:
                 self._cols[key] = np.full(len(table), None, dtype=object)
             elif table[name].dtype.kind == "M":
                 self._cols[key] = table[name].to_numpy("datetime64[ns]")
+            elif isinstance(table[name].dtype, pd.CategoricalDtype):
+                self._cols[key] = _Categories(table[name])
             else:
                 self._cols[key] = table[name].to_numpy(dtype=object)
         return self._cols[key]
@@ -369,7 +383,7 @@ def select_lines(lines: pd.DataFrame, order=None, buyer=None, item=None, shop=No
     for col, value in (("order_id", order), ("buyer_id", buyer), ("item_id", item),
                        ("shop_id", shop)):
         if value is not None:
-            mask &= is_value(lines[col].astype(object), value)
+            mask &= is_value(lines[col], value)  # by category code: no id text copied
     return np.flatnonzero(mask)
 
 
@@ -400,8 +414,8 @@ def explain(decisions: Decisions, profile: Profile, as_of: datetime | np.datetim
                                                          dsr["order_id"].astype(object),
                                                          dsr["fate"], strict=True)}
     picked = {(str(s), str(o)) for s, o in zip(
-        decisions.lines["shop_id"].astype(object).to_numpy()[rows],
-        decisions.lines["order_id"].astype(object).to_numpy()[rows], strict=True)}
+        decisions.lines["shop_id"].iloc[rows].astype(object).to_numpy(),
+        decisions.lines["order_id"].iloc[rows].astype(object).to_numpy(), strict=True)}
     dsr_pos = [i for i, key in enumerate(zip(dsr["shop_id"].astype(str), dsr["order_id"].astype(str),
                                             strict=True)) if key in picked]
     dsr_recs = [ex.dsr_record(i, fates) for i in dsr_pos]
