@@ -158,7 +158,10 @@ def machine() -> dict:
     try:
         rev = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain"],
+        # The results files a previous run wrote are not code: they do not make it dirty.
+        dirty = subprocess.run(["git", "-C", str(HERE), "status", "--porcelain", "--",
+                                ":(top)", ":(top,exclude)bench/RESULTS.md",
+                                ":(top,exclude)bench/results.json"],
                                capture_output=True, text=True, check=True).stdout.strip()
         rev += " with uncommitted changes" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
