@@ -20,15 +20,18 @@ DAMAGED_ID = r"^[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+$"
 
 def arrow_of(column, combine: bool = True) -> pa.Array:
     """One Arrow array of a column (pandas Series, Arrow array or chunked array), without a
-    copy where the column is Arrow-backed; chunks of a dictionary column share one
-    dictionary. With combine=False a chunked column of text stays chunked (no copy)."""
+    copy where the column is Arrow-backed; a categorical becomes a dictionary array over its
+    categories; chunks of a dictionary column share one dictionary. With combine=False a
+    chunked column of text stays chunked (no copy)."""
     if isinstance(column, pd.Series):
         get = getattr(column.array, "__arrow_array__", None)
-        if get is not None and not isinstance(column.dtype, pd.CategoricalDtype):
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy()
+            column = pa.DictionaryArray.from_arrays(
+                pa.array(codes, mask=codes < 0), text_of(pd.Series(column.cat.categories)))
+        elif get is not None:
             column = get()
         else:
-            if isinstance(column.dtype, pd.CategoricalDtype):
-                column = column.astype(object)
             try:
                 column = pa.array(column, type=pa.large_string(), from_pandas=True)
             except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -43,10 +46,11 @@ def arrow_of(column, combine: bool = True) -> pa.Array:
     return column
 
 
-def _text(column) -> pa.Array:
-    """One string array of a column."""
+def text_of(column) -> pa.Array:
+    """A column as one large_string array (ids and words as the file wrote them; never a
+    Python string per row)."""
     column = arrow_of(column)
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+    if not pa.types.is_large_string(column.type):
         column = column.cast(pa.large_string())
     return column
 
@@ -205,7 +209,7 @@ def encode(column) -> tuple[pd.Categorical, np.ndarray]:
             arr = arr.cast(pa.large_string())
         found = _number_codes(arr)
         if found is None:
-            arr = _text(arr)
+            arr = text_of(arr)
     if found is not None:
         codes, words = found
         return categorical(codes, words), np.zeros(len(codes), dtype=bool)

@@ -217,20 +217,10 @@ def _id_text(series: pd.Series) -> pd.Series:
 
 def _joined(order: pd.Series, item: pd.Series) -> pd.Series:
     """`order_id-item_id`, the line id of a line that has none (CONTRACT.md)."""
-    text = pc.binary_join_element_wise(_arrow_text(order), _arrow_text(item),
+    text = pc.binary_join_element_wise(ids.text_of(order), ids.text_of(item),
                                        pa.scalar("-", pa.large_string()))
     return pd.Series(pd.array(text, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
                      index=order.index)
-
-
-def _arrow_text(series: pd.Series) -> pa.Array:
-    """An id column (categorical or text) as one large_string array, without Python strings."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        cats = _arrow_text(pd.Series(series.cat.categories))
-        codes = pa.array(series.cat.codes.to_numpy(), mask=series.cat.codes.to_numpy() < 0)
-        return pc.take(cats, codes)
-    arr = pa.array(series, type=pa.large_string(), from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
 def _reject(rows: pd.DataFrame, mask, column, reason, rejects: list) -> pd.DataFrame:
@@ -290,7 +280,7 @@ def _merge_roles(ratings: pd.DataFrame) -> pd.DataFrame:
 
 def code_in(values, column: pd.Series) -> np.ndarray:
     """The code each value has among a categorical column's categories, or -1."""
-    cats = _arrow_text(pd.Series(column.cat.categories))
+    cats = ids.text_of(pd.Series(column.cat.categories))
     given = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
     found = pc.index_in(given, value_set=cats)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)

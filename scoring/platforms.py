@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from .columns import CANONICAL
 from .errors import OptionError
+from .ids import arrow_of, text_of
 
 # Helper columns a platform may supply to derive canonical ones; dropped after mapping.
 DERIVED = ("unit_price", "quantity", "refund_amount", "refund_status", "after_sale", "role")
@@ -155,11 +156,8 @@ def _canonical_status() -> dict:
 def _translate(series: pd.Series, words: dict) -> pd.Series:
     """Map known words to canonical ones; unknown words stay as they are (and get rejected).
     Each distinct word is looked up once."""
-    from .ids import arrow_of
-
     arr = arrow_of(series)
-    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(
-        arr if pa.types.is_large_string(arr.type) else arr.cast(pa.large_string()))
+    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(text_of(arr))
     lower = {k.lower(): v for k, v in words.items()}
     found = enc.dictionary.to_pylist()
     table = [None if w is None else lower.get(w.strip().lower(), w.strip()) for w in found]

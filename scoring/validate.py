@@ -152,24 +152,6 @@ def native(series: pd.Series) -> pa.Array | None:
     return ids.arrow_of(series)
 
 
-def _arrow(series: pd.Series) -> pa.Array:
-    """A column as one pyarrow string array (zero-copy for pyarrow-backed text)."""
-    arr = native(series)
-    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
-                            or pa.types.is_dictionary(arr.type)):
-        return arr.cast(pa.large_string())
-    if pd.api.types.is_string_dtype(series) or series.dtype == object:
-        try:
-            arr = pa.array(series, type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            arr = pa.array(series.astype(object).where(series.notna(), None).map(
-                lambda v: v if v is None else str(v)), type=pa.large_string())
-    else:
-        arr = pa.array(series.astype(object).where(series.notna(), None).map(
-            lambda v: v if v is None else str(v)), type=pa.large_string())
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-
-
 def lookup(series: pd.Series, translate, missing, dtype):
     """Translate a column of few distinct values through `translate(text) -> value`.
 
@@ -178,9 +160,7 @@ def lookup(series: pd.Series, translate, missing, dtype):
     as `dtype` (`missing` where the cell is empty or bad), which rows had a value, which had
     one `translate` refused (it returns INVALID)."""
     arr = ids.arrow_of(series)
-    if not pa.types.is_dictionary(arr.type):
-        arr = pc.dictionary_encode(_arrow(series))
-    enc = arr
+    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(ids.text_of(arr))
     words = [w.strip().strip("\t") if w is not None else "" for w in enc.dictionary.to_pylist()]
     got = [translate(w) if w else INVALID for w in words]
     invalid = np.array([g is INVALID for g in got] + [False], dtype=bool)
@@ -243,7 +223,7 @@ def parse_times_fast(series: pd.Series, tz: str):
             or isinstance(series.dtype, pd.ArrowDtype) and pa.types.is_timestamp(
                 series.dtype.pyarrow_dtype):
         return parse_times(series, tz)
-    arr = _arrow(series)
+    arr = ids.text_of(series)
     try:  # ISO 8601 without an offset, every value: one cast
         fast = arr.cast(pa.timestamp("s"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -393,7 +373,7 @@ def _amounts(series: pd.Series):
     """Amounts in yuan: plain numbers in bulk; `¥1,234.50`, `12元` cleaned first."""
     if pd.api.types.is_numeric_dtype(series):
         return series.astype("float64").to_numpy(), np.zeros(len(series), bool)
-    arr = pc.utf8_trim_whitespace(_arrow(series))
+    arr = pc.utf8_trim_whitespace(ids.text_of(series))
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
     try:
         values = pc.cast(arr, pa.float64())
