@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,13 +15,10 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.text import Text
 
+from .status import Fmt
+
 EXIT_HELP = ("Exit codes: 0 the explanation was printed; 2 could not run (bad usage, no line "
              "matches, unreadable file, missing columns, --strict and a rejected row).")
-
-
-class Fmt(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def _style(rec: dict) -> str:

@@ -1,6 +1,6 @@
-"""Exit codes, defined once (CONTRACT.md)."""
+"""Exit codes, defined once (CONTRACT.md), and the output choice the insight commands share."""
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class ExitStatus(IntEnum):
@@ -12,3 +12,10 @@ class ExitStatus(IntEnum):
 EXIT_HELP = ("Exit codes: 0 every check passed; 1 at least one check failed; "
              "2 could not run (bad usage, unreadable file, missing columns, --strict and a "
              "rejected row).")
+
+
+class Fmt(StrEnum):
+    """The output of the insight commands (explain, whatif, forecast, trend)."""
+
+    table = "table"
+    json = "json"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,13 +14,10 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .status import Fmt
+
 EXIT_HELP = ("Exit codes: 0 the trend was printed; 2 could not run (no such history file, "
              "unknown --shop or --metric).")
-
-
-class Fmt(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def _is_rate(metric: str) -> bool:

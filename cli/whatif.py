@@ -24,17 +24,14 @@ from rich.text import Text
 from shopscore.scoring.errors import OptionError
 from shopscore.scoring.whatif import ROUNDED, TRUNCATED, UNLIMITED
 
+from .status import Fmt
+
 SCHEMA_VERSION = 1
 EXIT_HELP = ("Exit codes: 0 the answer was printed (whatever the scores); 2 could not run "
              "(bad usage, unreadable file, missing columns, --strict and a rejected row).")
 SPARK = "▁▂▃▄▅▆▇█"
 HORIZONS = (1, 7, 14, 30)
 SCENARIO_LABEL = {"no_new_scores": "no new", "recent_pace": "pace"}
-
-
-class Fmt(StrEnum):
-    table = "table"
-    json = "json"
 
 
 class Shown(StrEnum):
