@@ -33,6 +33,7 @@ try:  # Typer >= 0.29 carries its own copy of Click
 except ImportError:  # pragma: no cover - a Typer on top of Click
     from click.exceptions import UsageError
 
+from .options import Debug, Encoding, Platform, Rejects, Sheet, Strict
 from .progress import stage_progress
 from .progress import wanted as progress_wanted
 from .render import audit_markdown, audit_shops_renderable, validation_renderable
@@ -139,8 +140,7 @@ def audit(
     shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
     rejects: Annotated[Path | None, typer.Option(help="Write every rejected row (file, row, "
                                                  "column, value, reason) to this CSV.")] = None,
-    strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")]
-    = False,
+    strict: Strict = False,
     platform: Annotated[str, typer.Option(help="Export format: auto (from the headers), "
                                           "canonical, taobao, douyin, jd, pdd.")] = "auto",
     encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files (default: "
@@ -165,7 +165,7 @@ def audit(
                                                  "as_of in this SQLite file (the same as_of "
                                                  "again replaces them); shopscore trend shows "
                                                  "them.")] = None,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: Debug = False,
 ):
     """Audit credit score, level, positive rate and DSR, and check them against campaign bars."""
     with user_errors(debug):
@@ -231,17 +231,14 @@ def _platform(name: str) -> str:
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Export files, directories or globs.")],
     ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings.")] = None,
-    platform: Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, pdd.")]
-    = "auto",
-    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index.")] = None,
+    platform: Platform = "auto",
+    encoding: Encoding = None,
+    sheet: Sheet = None,
     examples: Annotated[int, typer.Option(help="Example rows shown per reason.", min=0)] = 3,
     fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
-    rejects: Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")]
-    = None,
-    strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")]
-    = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    rejects: Rejects = None,
+    strict: Strict = False,
+    debug: Debug = False,
 ):
     """Say what each file was recognised as and which rows were rejected, without scoring."""
     with user_errors(debug):
@@ -261,7 +258,7 @@ def validate(
 def show_profile(
     profile: Annotated[str, typer.Option(help="A built-in profile name or a TOML file.")]
     = "taobao",
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: Debug = False,
 ):
     """Print the active rule profile (every window, cap and level the rules use)."""
     with user_errors(debug):
@@ -278,7 +275,7 @@ def sample(
     shops: Annotated[int, typer.Option(help="Number of shops.", min=1)] = 1,
     as_of: Annotated[str, typer.Option("--as-of", help="The audit date the sample is built "
                                        "around.")] = "2026-11-22T00:00:00+08:00",
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    debug: Debug = False,
 ):
     """Generate a realistic, deterministic sample shop (CSV and Parquet)."""
     from shopscore.scoring.sample import write_sample

@@ -15,6 +15,7 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.text import Text
 
+from .options import Debug, Encoding, Platform, Sheet, Strict
 from .status import Fmt
 
 EXIT_HELP = ("Exit codes: 0 the explanation was printed; 2 could not run (bad usage, no line "
@@ -94,13 +95,11 @@ def register(app: typer.Typer):
                                              "file.")] = "taobao",
         shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
         fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
-        platform: Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, "
-                                              "pdd.")] = "auto",
-        encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
-        sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index.")] = None,
-        strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")]
-        = False,
-        debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+        platform: Platform = "auto",
+        encoding: Encoding = None,
+        sheet: Sheet = None,
+        strict: Strict = False,
+        debug: Debug = False,
     ):
         """Say why each rating of an order, buyer or item counted or not, and which rule decided.
 

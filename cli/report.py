@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from .options import Debug, Encoding, Platform, Rejects, Sheet, Strict
+
 EXIT_HELP = ("Exit codes: 0 the report was written and every check passed; 1 it was written and "
              "a check failed; 2 could not run (bad usage, unreadable file, missing columns, "
              "--strict and a rejected row, unwritable --html).")
@@ -38,14 +40,12 @@ def report(
                                                  "default: the 180-day DSR mean of the last 90 "
                                                  "days, recomputed from the data.")] = None,
     days: Annotated[int, typer.Option(help="Days to forecast.", min=1, max=3650)] = 30,
-    platform: Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, pdd.")]
-    = "auto",
-    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index.")] = None,
-    rejects: Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")]
-    = None,
-    strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")] = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    platform: Platform = "auto",
+    encoding: Encoding = None,
+    sheet: Sheet = None,
+    rejects: Rejects = None,
+    strict: Strict = False,
+    debug: Debug = False,
 ):
     """Write the audit, star distributions, DSR trend and forecast as one HTML page.
 

@@ -14,6 +14,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from .options import Debug
 from .status import Fmt
 
 EXIT_HELP = ("Exit codes: 0 the trend was printed; 2 could not run (no such history file, "
@@ -86,7 +87,7 @@ def register(app: typer.Typer):
                                                          "DSR scores, items below industry.")]
         = None,
         fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
-        debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+        debug: Debug = False,
     ):
         """Show each stored figure over time, with the change since the previous audit."""
         from shopscore.scoring import history

@@ -24,6 +24,7 @@ from rich.text import Text
 from shopscore.scoring.errors import OptionError
 from shopscore.scoring.whatif import ROUNDED, TRUNCATED, UNLIMITED
 
+from .options import Debug, Encoding, Platform, Rejects, Sheet, Strict
 from .status import Fmt
 
 SCHEMA_VERSION = 1
@@ -122,14 +123,12 @@ def whatif(
                                          "shop badge: 4.76 shows 4.7).")] = Shown.rounded,
     shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
-    platform: Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, pdd.")]
-    = "auto",
-    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index.")] = None,
-    rejects: Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")]
-    = None,
-    strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")] = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    platform: Platform = "auto",
+    encoding: Encoding = None,
+    sheet: Sheet = None,
+    rejects: Rejects = None,
+    strict: Strict = False,
+    debug: Debug = False,
 ):
     """How many 5-star scores each DSR item needs, how many 1-star scores it can absorb.
 
@@ -293,14 +292,12 @@ def forecast(
                                         "repeats.", min=1)] = 30,
     shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
-    platform: Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, pdd.")]
-    = "auto",
-    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files.")] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index.")] = None,
-    rejects: Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")]
-    = None,
-    strict: Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")] = False,
-    debug: Annotated[bool, typer.Option(help="Show tracebacks.")] = False,
+    platform: Platform = "auto",
+    encoding: Encoding = None,
+    sheet: Sheet = None,
+    rejects: Rejects = None,
+    strict: Strict = False,
+    debug: Debug = False,
 ):
     """Project each DSR item's mean over the next days as scores leave the 180-day window.
 

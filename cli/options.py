@@ -1,0 +1,15 @@
+"""Command-line options every command that loads files declares alike (one help text each)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+Platform = Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, pdd.")]
+Encoding = Annotated[str | None, typer.Option(help="Text encoding of CSV files.")]
+Sheet = Annotated[str | None, typer.Option(help="Excel sheet name or index.")]
+Rejects = Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")]
+Strict = Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")]
+Debug = Annotated[bool, typer.Option(help="Show tracebacks.")]
