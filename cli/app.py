@@ -33,7 +33,7 @@ try:  # Typer >= 0.29 carries its own copy of Click
 except ImportError:  # pragma: no cover - a Typer on top of Click
     from click.exceptions import UsageError
 
-from .options import Debug, Encoding, Platform, Rejects, Sheet, Strict
+from .options import Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Strict
 from .progress import stage_progress
 from .progress import wanted as progress_wanted
 from .render import audit_markdown, audit_shops_renderable, validation_renderable
@@ -125,8 +125,7 @@ def audit(
     as_of: Annotated[str | None, typer.Option("--as-of", help="The moment the audit describes "
                                               "(ISO 8601; default: now in the profile's time "
                                               "zone).")] = None,
-    profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]
-    = "taobao",
+    profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry figures, e.g. description=4.78,"
                                                  "service=4.80:4.95:4.50 (AVG[:BEST[:LOWEST]]).")]
     = None,
@@ -230,7 +229,7 @@ def _platform(name: str) -> str:
 @app.command(epilog=EXIT_HELP)
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Export files, directories or globs.")],
-    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings.")] = None,
+    ratings: Ratings = None,
     platform: Platform = "auto",
     encoding: Encoding = None,
     sheet: Sheet = None,

@@ -13,3 +13,7 @@ Sheet = Annotated[str | None, typer.Option(help="Excel sheet name or index.")]
 Rejects = Annotated[Path | None, typer.Option(help="Write every rejected row to this CSV.")]
 Strict = Annotated[bool, typer.Option(help="Any rejected row is an error (exit 2).")]
 Debug = Annotated[bool, typer.Option(help="Show tracebacks.")]
+Ratings = Annotated[Path | None, typer.Option(help="A second file of buyer ratings.")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="The moment described (ISO 8601; "
+                                          "default: now).")]
+Profile = Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .options import Debug, Encoding, Platform, Rejects, Sheet, Strict
+from .options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Strict
 
 EXIT_HELP = ("Exit codes: 0 the report was written and every check passed; 1 it was written and "
              "a check failed; 2 could not run (bad usage, unreadable file, missing columns, "
@@ -22,11 +22,9 @@ def report(
     trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet, Excel); "
                                                      "ratings as columns or in --ratings.")],
     html_path: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
-    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The moment described (ISO 8601; "
-                                              "default: now).")] = None,
-    profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]
-    = "taobao",
+    ratings: Ratings = None,
+    as_of: AsOf = None,
+    profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry figures, e.g. description=4.78,"
                                                  "service=4.80 (AVG[:BEST[:LOWEST]]).")] = None,
     checks: Annotated[Path | None, typer.Option(help="TOML file of named checks; replaces the "

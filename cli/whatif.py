@@ -24,7 +24,7 @@ from rich.text import Text
 from shopscore.scoring.errors import OptionError
 from shopscore.scoring.whatif import ROUNDED, TRUNCATED, UNLIMITED
 
-from .options import Debug, Encoding, Platform, Rejects, Sheet, Strict
+from .options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Strict
 from .status import Fmt
 
 SCHEMA_VERSION = 1
@@ -96,11 +96,9 @@ def whatif(
     trades: Annotated[list[Path] | None, typer.Argument(help="Trade lines (CSV, Parquet, Excel); "
                                                             "omit them for the snapshot form "
                                                             "(--score and --count).")] = None,
-    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The moment described (ISO 8601; "
-                                              "default: now).")] = None,
-    profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]
-    = "taobao",
+    ratings: Ratings = None,
+    as_of: AsOf = None,
+    profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry averages, e.g. description=4.78,"
                                                  "service=4.80 (AVG[:BEST[:LOWEST]]).")] = None,
     target: Annotated[float | None, typer.Option("--target", "--min", help="The DSR bar to "
@@ -278,11 +276,9 @@ def _snapshot_renderable(s: dict) -> Group:
 def forecast(
     trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet, Excel).")],
     days: Annotated[int, typer.Option(help="How many days ahead.", min=1, max=3650)] = 30,
-    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The moment described (ISO 8601; "
-                                              "default: now).")] = None,
-    profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]
-    = "taobao",
+    ratings: Ratings = None,
+    as_of: AsOf = None,
+    profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry figures (as for audit; shown "
                                                  "only in JSON).")] = None,
     target: Annotated[float | None, typer.Option("--target", "--min", help="The bar each "
