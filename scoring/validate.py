@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -38,8 +41,8 @@ class Rejector:
         mask = np.asarray(mask, dtype=bool) & (self.taken == 0)
         if mask.any():
             if values is not None:  # keep the bad values only, not the column
-                values = np.asarray(pd.Series(values).iloc[np.flatnonzero(mask)].astype(object),
-                                    dtype=object)
+                values = np.asarray(pd.Series(values).loc[np.flatnonzero(mask)].astype(object),
+                                    dtype=object)  # values by row (a RangeIndex, or the bad rows)
             self.flags.append((code, column, values))
             self.taken[mask] = len(self.flags) - 1
 
@@ -255,6 +258,40 @@ def _drop(frame: pd.DataFrame, col: str):
     pa.default_memory_pool().release_unused()
 
 
+def _encode_id(column: pd.Series):
+    """(codes, damaged rows, their values) of one id column; the column is let go of."""
+    coded, damaged = ids.encode(column)
+    bad = None
+    if damaged.any():  # keep the bad values only, by row
+        rows = np.flatnonzero(damaged)
+        bad = pd.Series(np.asarray(column.iloc[rows].astype(object), dtype=object), index=rows)
+    return coded, damaged, bad
+
+
+# Id columns of at least this many rows are coded two at a time (pyarrow and numpy let go of
+# the interpreter while they work, so a second core halves the wait).
+PARALLEL_ROWS = 500_000
+
+
+def _encode_ids(frame: pd.DataFrame, named: list):
+    """Code the named id columns of `frame`, taking them out of it: (codes, damaged, bad
+    values) per column, in the order named. Each column's text is let go of once coded."""
+    rows = len(frame.index)
+    columns = [frame.pop(col) for col in named]
+
+    def work(k: int):
+        column, columns[k] = columns[k], None
+        found = _encode_id(column)
+        del column
+        pa.default_memory_pool().release_unused()
+        return found
+
+    if rows < PARALLEL_ROWS or len(named) < 2 or (os.cpu_count() or 1) < 2:
+        return [work(k) for k in range(len(named))]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(work, range(len(named))))
+
+
 def validate(frame: pd.DataFrame, tz: str, required: tuple):
     """Type the canonical columns of one file and reject bad rows.
 
@@ -270,14 +307,12 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
     out = {}
     have = set(frame.columns)
 
-    for col in ID_COLUMNS:
-        if col in have:
-            coded, damaged = ids.encode(frame[col])
-            out[col] = coded
-            rej.flag(damaged, "damaged_id", col, frame[col])
-            if col in required or col in ("shop_id", "line_id"):
-                rej.flag(coded.codes < 0, "missing_id", col)
-            _drop(frame, col)
+    named = [col for col in ID_COLUMNS if col in have]
+    for col, (coded, damaged, bad) in zip(named, _encode_ids(frame, named), strict=True):
+        out[col] = coded
+        rej.flag(damaged, "damaged_id", col, bad)
+        if col in required or col in ("shop_id", "line_id"):
+            rej.flag(coded.codes < 0, "missing_id", col)
     if "shop_id" not in have:
         out["shop_id"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [DEFAULT_SHOP])
 
