@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pyarrow.compute as pc
 
 from . import ids
 from . import platforms as plat
-from .columns import DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
+from .columns import CANONICAL, DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
 from .errors import InputFileError, MissingColumnsError
 from .read import RawFile, partition_value, read_file
 from .stages import stage
@@ -105,6 +106,22 @@ class _Input:
     mapped: plat.Mapped
     role: str  # trades, details (lines that need an order report) or ratings
     rows_read: int = 0
+    columns: list = field(default_factory=list)  # every canonical column, read or not yet
+
+    def rest(self) -> pd.DataFrame:
+        """The columns left to read (a big Parquet file is read ids first), mapped to
+        canonical names; an empty frame when every column is read."""
+        if not self.raw.later:
+            return pd.DataFrame(index=self.mapped.frame.index)
+        with stage("read"):
+            later = self.raw.read_later()
+        return plat.map_columns(later, self.mapped.platform).frame
+
+    def complete(self):
+        """Read the columns left to read into the mapped frame."""
+        rest = self.rest()
+        if len(rest.columns):
+            self.mapped = replace(self.mapped, frame=pd.concat([self.mapped.frame, rest], axis=1))
 
     def release(self):
         """Drop this input's hold on the file's columns (validate consumes them), keeping
@@ -139,16 +156,30 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
     with stage("read"):
         known = plat.known_headers()
         raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__,
-                        dictionary=plat.headers_of(FEW_WORDS))
-    name = platform if platform != "auto" else (plat.detect(raw.frame.columns) or "canonical")
+                        dictionary=plat.headers_of(FEW_WORDS), first=_ids_only().__contains__)
+    headers = list(raw.frame.columns) + raw.later
+    name = platform if platform != "auto" else (plat.detect(headers) or "canonical")
     mapped = plat.map_columns(raw.frame, name)
+    columns = list(mapped.frame.columns)
+    if raw.later:  # their names now (mapping an empty frame), their values when validated
+        rest = plat.map_columns(pd.DataFrame(columns=raw.later, dtype=object), name)
+        mapped.headers.update(rest.headers)
+        columns += [c for c in rest.frame.columns if c not in columns]
     shop = partition_value(path)  # a hive-partitioned dataset: shop_id=VALUE/part-*.parquet
-    if shop is not None and "shop_id" not in mapped.frame.columns:
+    if shop is not None and "shop_id" not in columns:
         mapped.frame["shop_id"] = pd.Series(shop, index=mapped.frame.index,
                                              dtype=pd.StringDtype("pyarrow", na_value=np.nan))
         mapped.headers["shop_id"] = f"shop_id={shop} (from the path)"
-    return _Input(number, raw, mapped, _role(mapped.frame.columns),
-                  len(raw.frame) + len(raw.ragged))
+        columns.append("shop_id")
+    return _Input(number, raw, mapped, _role(columns), len(raw.frame) + len(raw.ragged), columns)
+
+
+@lru_cache(maxsize=1)
+def _ids_only() -> frozenset:
+    """Headers every platform reads as an id column and never as another column: a Parquet
+    file's id columns are read and coded first, its other columns after (less memory)."""
+    others = (set(CANONICAL) - set(ID_COLUMNS)) | set(plat.DERIVED)
+    return plat.headers_of(ID_COLUMNS) - plat.headers_of(others)
 
 
 # Columns of few distinct words: a Parquet file's are read dictionary-encoded.
@@ -184,12 +215,13 @@ def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
 def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
     """Validate one file's mapped rows; return (good rows, rejects frame)."""
     raw = inp.raw
-    missing = [c for c in required if c not in frame.columns]
+    have = set(frame.columns) | set(inp.columns)
+    missing = [c for c in required if c not in have]
     if missing:
         raise _missing_columns_error(raw.path, missing, raw.headers,
                                      inp.mapped.platform)
-    named_lines = "line_id" in frame.columns
-    clean, rej = validate(frame, tz, required)
+    named_lines = "line_id" in have
+    clean, rej = validate(frame, tz, required, more=inp.rest)
     clean["_file"] = pd.Categorical.from_codes(np.zeros(len(clean), dtype=np.int8), [raw.path])
     clean["_fileno"] = np.int32(inp.number)
     clean["_row"] = raw.rows
@@ -404,6 +436,8 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
 
     parts, rejects = [], []
     expanded = set()
+    for inp in details + orders if details else ():  # joined on their columns before validating
+        inp.complete()
     for inp in details:
         frame = _fill_from_orders(inp, orders)
         expanded |= set(frame["order_id"].dropna())

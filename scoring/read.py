@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +31,20 @@ class RawFile:
     kind: str  # "csv", "parquet" or "xlsx"
     encoding: str | None = None  # the text encoding a CSV was read with
     headers: list | None = None  # every header of the file (the frame may hold fewer)
+    later: list = field(default_factory=list)  # headers of columns left to read_later
+    _reader: Callable[[], pd.DataFrame] | None = None  # reads the columns left
 
     def __post_init__(self):
         if self.headers is None:
             self.headers = list(self.frame.columns)
+
+    def read_later(self) -> pd.DataFrame:
+        """The columns left for later (a Parquet file read in two parts, `first`), read now:
+        a frame of the same rows. Nothing is left afterwards."""
+        later, self.later = self.later, []
+        if not later:
+            return pd.DataFrame(index=self.frame.index)
+        return _tidy(self._reader())
 
 
 def detect_encoding(head: bytes) -> str:
@@ -265,22 +276,33 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _read_parquet(path: Path, keep=None, dictionary=frozenset()) -> RawFile:
+def _read_parquet(path: Path, keep=None, dictionary=frozenset(), first=None) -> RawFile:
     try:
         names = pq.read_schema(path).names
-        include = _wanted(names, keep)
-        words = [n for n in (include if include is not None else names)
-                 if _clean_header(n) in dictionary]
-        table = pq.read_table(path, columns=include, read_dictionary=words or None,
-                              pre_buffer=False)  # less memory
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputFileError(path, f"not a readable Parquet file ({_first_line(exc)})") from None
-    # Arrow-backed columns: no conversion (validate reads the Arrow arrays).
-    frame = table.to_pandas(types_mapper=pd.ArrowDtype)
-    del table
+    include = _wanted(names, keep)
+    include = names if include is None else include
+    now = [n for n in include if first is None or first(_clean_header(n))]
+    if not now:  # nothing to read first: read it all at once
+        now = include
+
+    def read(columns: list) -> pd.DataFrame:
+        words = [n for n in columns if _clean_header(n) in dictionary]
+        try:
+            table = pq.read_table(path, columns=columns, read_dictionary=words or None,
+                                  pre_buffer=False)  # less memory
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise InputFileError(path, f"not a readable Parquet file ({_first_line(exc)})") \
+                from None
+        # Arrow-backed columns: no conversion (validate reads the Arrow arrays).
+        return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+    frame = read(now)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+    later = [n for n in include if n not in now]
     return RawFile(str(path), frame, rows, pd.DataFrame(columns=["row", "value", "reason"]),
-                   "parquet", headers=list(names))
+                   "parquet", headers=list(names), later=later, _reader=lambda: read(later))
 
 
 def _read_excel(path: Path, sheet: str | None) -> RawFile:
@@ -328,10 +350,12 @@ def _cell_text(value):
 
 
 def read_file(path, encoding: str | None = None, sheet: str | None = None,
-              keep=None, dictionary=frozenset()) -> RawFile:
+              keep=None, dictionary=frozenset(), first=None) -> RawFile:
     """Read one CSV, Parquet or Excel file; header names are stripped of surrounding spaces.
     With `keep` (header -> bool), CSV and Parquet columns it refuses are not read; Parquet
-    columns named in `dictionary` (few distinct words) are read dictionary-encoded."""
+    columns named in `dictionary` (few distinct words) are read dictionary-encoded. With
+    `first` (header -> bool), a Parquet file's other columns are left for `read_later`, so
+    the two parts of a big file need not be in memory together."""
     path = Path(path)
     if not path.exists():
         raise InputFileError(path, "no such file")
@@ -339,17 +363,23 @@ def read_file(path, encoding: str | None = None, sheet: str | None = None,
         raise InputFileError(path, "this is a directory, not a file")
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        raw = _read_parquet(path, keep, dictionary)
+        raw = _read_parquet(path, keep, dictionary, first)
     elif suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
         raw = _read_excel(path, sheet)
     else:
         raw = _read_csv(path, encoding, keep)
-    raw.frame.columns = [_clean_header(c) for c in raw.frame.columns]
+    raw.frame = _tidy(raw.frame)
     raw.headers = [_clean_header(c) for c in raw.headers]
-    keep = [bool(c) and not c.startswith("Unnamed") for c in raw.frame.columns]
-    if not all(keep):  # trailing empty header cells: columns with no name carry nothing
-        raw.frame = raw.frame.loc[:, keep]
+    raw.later = [_clean_header(c) for c in raw.later]
     return raw
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Headers stripped of surrounding spaces; columns without a name dropped (trailing empty
+    header cells carry nothing)."""
+    frame.columns = [_clean_header(c) for c in frame.columns]
+    keep = [bool(c) and not c.startswith("Unnamed") for c in frame.columns]
+    return frame if all(keep) else frame.loc[:, keep]
 
 
 def partition_value(path, key: str = "shop_id") -> str | None:

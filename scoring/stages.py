@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 
 _TIMES: dict[str, float] = {}
+_LOCAL = threading.local()  # per thread, the stages running: [name, when its clock started]
+
+
+def _stop(entry: list, now: float):
+    _TIMES[entry[0]] = _TIMES.get(entry[0], 0.0) + now - entry[1]
 
 
 @contextmanager
 def stage(name: str):
-    """Add the time spent inside the block to the stage's total."""
-    start = time.perf_counter()
+    """Add the time spent inside the block to the stage's total. A stage inside another
+    (columns read while preparing) is that stage's time only, not the outer one's too."""
+    running = _LOCAL.__dict__.setdefault("running", [])
+    now = time.perf_counter()
+    if running:
+        _stop(running[-1], now)
+    entry = [name, now]
+    running.append(entry)
     try:
         yield
     finally:
-        _TIMES[name] = _TIMES.get(name, 0.0) + time.perf_counter() - start
+        now = time.perf_counter()
+        _stop(entry, now)
+        running.remove(entry)
+        if running:
+            running[-1][1] = now
 
 
 def timings() -> dict[str, float]:

@@ -292,13 +292,15 @@ def _encode_ids(frame: pd.DataFrame, named: list):
         return list(pool.map(work, range(len(named))))
 
 
-def validate(frame: pd.DataFrame, tz: str, required: tuple):
+def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
     """Type the canonical columns of one file and reject bad rows.
 
     Returns (clean, rejector) where clean holds every row (rejected ones included, with
     whatever could be parsed) and rejector marks the rejected rows with their reason.
     The columns of `frame` are consumed: each is dropped once typed, so a big file's text
-    is let go of column by column (the caller keeps no other reference to them)."""
+    is let go of column by column (the caller keeps no other reference to them). `more()`,
+    when given, returns the file's other columns (same rows): they are read once the id
+    columns are coded, so the two never take memory together."""
     index = frame.index
     if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
         frame = frame.reset_index(drop=True)
@@ -313,6 +315,10 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple):
         rej.flag(damaged, "damaged_id", col, bad)
         if col in required or col in ("shop_id", "line_id"):
             rej.flag(coded.codes < 0, "missing_id", col)
+    if more is not None:
+        for col, values in more().items():
+            frame[col] = values
+        have = set(frame.columns) | set(named)
     if "shop_id" not in have:
         out["shop_id"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [DEFAULT_SHOP])
 

@@ -247,6 +247,28 @@ def test_taobao_order_and_item_reports_equal_canonical(taobao, rating_export):
     assert orders["rejected_by_reason"] == {"ragged_row": 1}  # the totals footer
 
 
+def _as_parquet(path: Path) -> Path:
+    """A CSV export saved as Parquet with the same headers, every cell as text."""
+    frame = pd.read_csv(path, encoding="gbk" if "Export" in path.name or "评价" in path.name
+                        else "utf-8", dtype=str, on_bad_lines="skip")
+    out = path.with_suffix(".parquet")
+    frame.to_parquet(out, index=False)
+    return out
+
+
+@pytest.mark.parametrize("reports", [("orders", "items"), ("orders",)])
+def test_taobao_exports_as_parquet_equal_canonical(taobao, reports):
+    # A Parquet file is read ids first and its other columns later: with an item report to
+    # join (every column needed at once) and without, the figures are the CSV's.
+    files = [_as_parquet(taobao[name]) for name in reports]
+    doc = audit(*files, ratings=_as_parquet(taobao["cn"]))
+    want = audit(taobao["canonical_items" if "items" in reports else "canonical_orders"])
+    assert_same_figures(doc, want)
+    accounts_add_up(doc)
+    headers = next(f for f in load(files, "Asia/Shanghai").files if f.role == "trades").headers
+    assert headers["order_id"] == "订单编号" and headers["status"] == "订单状态"
+
+
 def test_taobao_order_report_alone_equals_canonical(taobao):
     doc = audit(taobao["orders"], ratings=taobao["cn"])
     assert_same_figures(doc, audit(taobao["canonical_orders"]))
