@@ -96,16 +96,16 @@ _NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 def _typed_times(values):
     """(times, bad) of a column typed as timestamps already (numpy, or a naive Arrow array):
     a time outside what the rules can hold (9999-12-31) is bad, as it is in text."""
-    if isinstance(values, pa.Array):  # integer arithmetic on the raw units: few passes
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):  # integer arithmetic on raw units
         unit = _NS[values.type.unit]
-        raw = values.view(pa.int64()) if values.null_count == 0 else values.cast(
-            pa.int64()).fill_null(np.iinfo(np.int64).min)
-        raw = raw.to_numpy(zero_copy_only=False)
+        raw = np.asarray(values.to_numpy(zero_copy_only=False)).view(np.int64)  # NaT: missing
         missing = raw == np.iinfo(np.int64).min
         bad = (raw < -9_200_000_000 * (1_000_000_000 // unit)) | (
             raw > 9_200_000_000 * (1_000_000_000 // unit))
         bad &= ~missing
-        out = raw * unit
+        out = raw if raw.flags.writeable else raw.copy()  # Arrow's own memory is read-only
+        if unit != 1:
+            np.multiply(out, unit, out=out)
         out[missing | bad] = np.iinfo(np.int64).min  # NaT
         return pd.Series(out.view("datetime64[ns]"), copy=False), bad
     out = _in_range(values)
@@ -121,7 +121,7 @@ def parse_times(series: pd.Series, tz: str):
         return _typed_times(series.dt.tz_convert(tz).dt.tz_localize(None).to_numpy())
     if pd.api.types.is_datetime64_dtype(series):
         return _typed_times(series.to_numpy())
-    stamps = native(series)
+    stamps = native(series, combine=False)
     if stamps is not None and pa.types.is_timestamp(stamps.type):  # a typed Parquet column
         if stamps.type.tz is not None:
             stamps = pc.local_timestamp(stamps.cast(pa.timestamp(stamps.type.unit, tz=tz)))
@@ -147,12 +147,13 @@ def parse_times(series: pd.Series, tz: str):
     return pd.Series(out), bad
 
 
-def native(series: pd.Series) -> pa.Array | None:
-    """The Arrow array behind an Arrow-backed pandas column (no copy), else None."""
+def native(series: pd.Series, combine: bool = True) -> pa.Array | pa.ChunkedArray | None:
+    """The Arrow array behind an Arrow-backed pandas column (no copy; with combine=False its
+    chunks stay chunks), else None."""
     get = getattr(series.array, "__arrow_array__", None)
     if get is None or isinstance(series.dtype, pd.CategoricalDtype):
         return None
-    return ids.arrow_of(series)
+    return ids.arrow_of(series, combine=combine)
 
 
 def lookup(series: pd.Series, translate, missing, dtype):
