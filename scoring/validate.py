@@ -38,7 +38,10 @@ class Rejector:
         self.flags = [None]  # (reason, column, values) of each flag that took rows
 
     def flag(self, mask, code: str, column: str | None, values=None):
-        mask = np.asarray(mask, dtype=bool) & (self.taken == 0)
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():  # the usual case: one quick pass
+            return
+        mask = mask & (self.taken == 0)
         if mask.any():
             if values is not None:  # keep the bad values only, not the column
                 values = np.asarray(pd.Series(values).loc[np.flatnonzero(mask)].astype(object),
