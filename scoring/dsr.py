@@ -15,6 +15,7 @@ from .windows import (
     month_numbers,
     sort_order,
     text_keys,
+    where_true,
 )
 
 COUNTED = "counted"
@@ -28,11 +29,14 @@ F = {code: np.int8(i) for i, code in enumerate(FATES)}
 NO_TIME = np.iinfo(np.int64).max  # a missing time, while taking minima over int64 nanoseconds
 
 
-def _line_stage(lines: pd.DataFrame) -> np.ndarray:
-    success = is_value(lines["status"], "success")
-    escrow = lines["escrow"].to_numpy(dtype=bool)
-    refunded = lines["refunded"].to_numpy(dtype=bool)
-    return np.where(~success, 0, np.where(~escrow, 1, np.where(refunded, 2, 3))).astype(np.int8)
+def _line_stage(lines: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """How far each of the lines `rows` gets through section 1: 0 not successful, 1 not in
+    escrow, 2 refunded, 3 passes (int8)."""
+    stage = np.full(len(rows), 3, dtype=np.int8)
+    stage[lines["refunded"].to_numpy(dtype=bool)[rows]] = 2
+    stage[~lines["escrow"].to_numpy(dtype=bool)[rows]] = 1
+    stage[~is_value(lines["status"], "success")[rows]] = 0
+    return stage
 
 
 def _earliest(number: np.ndarray, times: np.ndarray, count: int) -> np.ndarray:
@@ -62,82 +66,99 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
     if not has_dsr.any():
         return _empty(items)
 
-    def values(rows):  # the scores of some lines, one column per item
-        return np.column_stack([col[rows] for col in columns]) if columns else \
-            np.zeros((len(rows), 0))
-
-    # Number the orders that carry DSR 0.. in the order of their first line, and take the
-    # order-level facts from all their lines.
-    order_key = combine_codes(codes(lines["shop_id"]), codes(lines["order_id"]))
-    of_scored = np.flatnonzero(np.isin(order_key, order_key[has_dsr]))
-    number = appearance_codes(order_key[of_scored])
-    count = int(number.max()) + 1
-    stage = np.zeros(count, dtype=np.int8)
-    line_stage = _line_stage(lines)[of_scored]
-    np.maximum.at(stage, number, line_stage)
-    completed = lines["completed_at"].to_numpy("datetime64[ns]")[of_scored]
-    completed = _earliest(number, np.where(line_stage >= 1, completed, np.datetime64("NaT")),
-                          count)
-    created = _earliest(number, lines["created_at"].to_numpy("datetime64[ns]")[of_scored],
-                        count)
-
-    # Each order's lines by dsr_rated_at (ties: line_id); the first is the one that counts.
-    scored = has_dsr[of_scored]
-    rows, number = of_scored[scored], number[scored]  # the lines that carry DSR
-    at_all = lines["dsr_rated_at"].to_numpy("datetime64[ns]")
-    chosen = _first_rated(number, at_all[rows], rows, lines["line_id"], count)
-    # A conflict: another line of the order, rated by as_of, carries different scores.
-    several = np.bincount(number, minlength=count)[number] > 1
-    others, theirs = rows[several], number[several]
-    vals, rep = values(others), values(chosen[theirs])
-    same = (vals == rep) | (np.isnan(vals) & np.isnan(rep))
-    differs = ~same.all(axis=1) & (at_all[others] <= as_of)
-    conflict = np.bincount(theirs[differs], minlength=count) > 0
-
-    dsr_at, done_at = at_all[chosen], completed  # the orders are numbered in record order
-    scores = values(chosen)
-    out = pd.DataFrame({**{c: lines[c].iloc[chosen].reset_index(drop=True)
-                           for c in ("shop_id", "order_id", "buyer_id")},
-                        "line": chosen, "at": dsr_at, "completed_at": done_at,
-                        **{col: scores[:, j] for j, col in enumerate(items)}})
-
-    fate = np.full(len(out), F[COUNTED], dtype=np.int8)
+    chosen, stage, done_at, created, conflict = _orders(lines, has_dsr, columns, as_of)
+    del has_dsr
+    dsr_at = lines["dsr_rated_at"].to_numpy("datetime64[ns]")[chosen]
+    ids = {c: lines[c].iloc[chosen].reset_index(drop=True) for c in ("shop_id", "order_id", "buyer_id")}
+    fate = np.full(len(chosen), F[COUNTED], dtype=np.int8)
 
     def exclude(mask, code):
         fate[mask & (fate == F[COUNTED])] = F[code]
 
     exclude((dsr_at > as_of) | (created > as_of), "after_as_of")
+    del created
     for level, code in enumerate(STAGE_REASONS):
         exclude(stage == level, code)
+    del stage
     window = profile.rating_window_days * DAY
     exclude(~((done_at <= dsr_at) & (dsr_at <= done_at + window)), "outside_rating_window")
-    out["conflict"] = conflict & (fate != F["after_as_of"])
-
-    # First three a month, by the month the order became successful.
-    month_rank = np.zeros(len(out), dtype=np.int64)
-    month_first = np.full(len(out), None, dtype=object)
-    eligible = np.flatnonzero(fate == F[COUNTED])
-    if eligible.size:
-        month = month_numbers(done_at[eligible])
-        group = combine_codes(codes(out["shop_id"], eligible), codes(out["buyer_id"], eligible),
-                              month)
-        order, group, _ = sort_order(group, done_at[eligible], eligible, out["order_id"])
-        ranked = eligible[order]
-        first_row = group_first(group)
-        rank = np.arange(len(ranked)) - first_row
-        places = profile.dsr_monthly_first_orders
-        month_rank[ranked] = rank + 1
-        capped = rank >= places
-        fate[ranked[capped]] = F["dsr_monthly_cap"]
-        month_first[ranked[capped]] = _month_places(out["order_id"], ranked, first_row[capped],
-                                                    places)
-
+    conflict &= fate != F["after_as_of"]
+    month_rank, month_first = _month_ranks(ids, done_at, fate, profile)
     start = as_of - profile.dsr_window_days * DAY
     exclude(~((start < dsr_at) & (dsr_at <= as_of)), "outside_dsr_window")
-    out["fate"] = pd.Categorical.from_codes(fate, FATES)
-    out["month_rank"] = month_rank
-    out["month_first"] = pd.Series(month_first, dtype=object)
-    return out
+    return pd.DataFrame({**ids, "line": chosen.astype(np.int64, copy=False), "at": dsr_at,
+                         "completed_at": done_at,
+                         **{c: col[chosen] for c, col in zip(items, columns, strict=True)},
+                         "conflict": conflict, "fate": pd.Categorical.from_codes(fate, FATES),
+                         "month_rank": month_rank,
+                         "month_first": pd.Series(month_first, dtype=object, copy=False)},
+                        copy=False)  # the arrays are this frame's own
+
+
+def _orders(lines: pd.DataFrame, has_dsr: np.ndarray, columns: list[np.ndarray],
+            as_of: np.datetime64) -> tuple[np.ndarray, ...]:
+    """Number the orders that carry DSR 0.. in the order of their first line, and take the
+    order-level facts from all their lines. Per order: the row of the line whose scores
+    count (the first rated), how far its best line got through section 1 (_line_stage), its
+    success time (the earliest of its lines that got that far), its creation time, and
+    whether it has a conflict: another line, rated by as_of, that carries different scores."""
+    order_key = combine_codes(codes(lines["shop_id"], dtype=None),
+                              codes(lines["order_id"], dtype=None))
+    of_scored = where_true(np.isin(order_key, order_key[has_dsr]))
+    number = appearance_codes(order_key[of_scored])
+    del order_key
+    count = int(number.max()) + 1
+    stage = np.zeros(count, dtype=np.int8)
+    line_stage = _line_stage(lines, of_scored)
+    np.maximum.at(stage, number, line_stage)
+    completed = lines["completed_at"].to_numpy("datetime64[ns]")[of_scored]
+    completed[line_stage < 1] = np.datetime64("NaT")
+    del line_stage
+    completed = _earliest(number, completed, count)
+    created = _earliest(number, lines["created_at"].to_numpy("datetime64[ns]")[of_scored], count)
+
+    # Each order's lines by dsr_rated_at (ties: line_id); the first is the one that counts.
+    scored = has_dsr[of_scored]
+    rows, number = of_scored[scored], number[scored]  # the lines that carry DSR
+    del of_scored, scored
+    at = lines["dsr_rated_at"].to_numpy("datetime64[ns]")
+    chosen = _first_rated(number, at[rows], rows, lines["line_id"], count)
+    several = np.bincount(number, minlength=count)[number] > 1
+    others, theirs = rows[several], number[several]
+    del rows, number, several
+    differs = np.zeros(len(others), dtype=bool)
+    for col in columns:
+        mine, counted = col[others], col[chosen[theirs]]
+        differs |= ~((mine == counted) | (np.isnan(mine) & np.isnan(counted)))
+    differs &= at[others] <= as_of
+    conflict = np.bincount(theirs[differs], minlength=count) > 0
+    return chosen, stage, completed, created, conflict
+
+
+def _month_ranks(ids: dict, done_at: np.ndarray, fate: np.ndarray,
+                 profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+    """First three a month, by the month the order became successful: each order's month_rank
+    and month_first (see decide_dsr), the orders past the places made dsr_monthly_cap (fate,
+    in place). `ids` holds the orders' shop_id, order_id and buyer_id."""
+    month_rank = np.zeros(len(fate), dtype=np.int64)
+    month_first = np.full(len(fate), None, dtype=object)
+    eligible = where_true(fate == F[COUNTED])
+    if not eligible.size:
+        return month_rank, month_first
+    group = combine_codes(codes(ids["shop_id"], eligible, dtype=None),
+                          codes(ids["buyer_id"], eligible, dtype=None),
+                          month_numbers(done_at[eligible]))
+    ranked, group = sort_order(group, done_at, eligible, ids["order_id"])[:2]
+    del eligible
+    first_row = group_first(group)
+    del group
+    rank = np.arange(len(ranked)) - first_row
+    places = profile.dsr_monthly_first_orders
+    month_rank[ranked] = rank + 1
+    capped = rank >= places
+    fate[ranked[capped]] = F["dsr_monthly_cap"]
+    month_first[ranked[capped]] = _month_places(ids["order_id"], ranked, first_row[capped], places)
+    return month_rank, month_first
 
 
 def _first_rated(number: np.ndarray, at: np.ndarray, rows: np.ndarray, line_id: pd.Series,
@@ -149,7 +170,7 @@ def _first_rated(number: np.ndarray, at: np.ndarray, rows: np.ndarray, line_id: 
 
     def least(of_rows, values):  # per order, the least of `values` over the rows selected
         out = np.full(count, most, dtype=np.int64)
-        np.minimum.at(out, number[of_rows], values)
+        np.minimum.at(out, number[of_rows], values.astype(np.int64, copy=False))  # same dtype: fast
         return out
 
     at = at.astype(np.int64)  # NaT as the least integer: first, as in a sort of the integers
