@@ -72,7 +72,7 @@ def _coded(column) -> tuple[np.ndarray, list]:
     column = column if isinstance(column, pd.Series) else pd.Series(column)
     if not isinstance(column.dtype, pd.CategoricalDtype):
         column = column.astype(object).astype("category")
-    return column.cat.codes.to_numpy().astype(np.int64), [str(c) for c in column.cat.categories]
+    return column.cat.codes.to_numpy(), [str(c) for c in column.cat.categories]  # int8/int16
 
 
 def _is(code: np.ndarray, names: list, word: str) -> np.ndarray:
@@ -83,10 +83,13 @@ def _is(code: np.ndarray, names: list, word: str) -> np.ndarray:
 def _per_shop(shop: np.ndarray, code: np.ndarray, width: int, shops: int, mask=None) -> np.ndarray:
     """(shops, width) counts of the rows by shop position and code, both from 0; rows of no
     listed shop (-1), with a code outside 0..width-1 or outside `mask` are left out."""
-    keep = (shop >= 0) & (code >= 0) & (code < width)
+    keep = (shop >= 0) & (code >= 0)
+    keep &= code < width
     if mask is not None:
         keep &= mask
-    flat = shop[keep] * width + code[keep]
+    flat = shop[keep].astype(np.int64)  # one new array, worked on in place
+    flat *= width
+    flat += code[keep]
     return np.bincount(flat, minlength=shops * width).reshape(shops, width)
 
 
@@ -110,7 +113,7 @@ def _shop_positions(column, shop_ids: list) -> np.ndarray:
     listed = pd.Index(shop_ids, dtype=object)
     if isinstance(column.dtype, pd.CategoricalDtype):
         of_category = np.append(listed.get_indexer(column.cat.categories.astype(object)), -1)
-        return of_category[column.cat.codes.to_numpy()]  # code -1 takes the appended -1
+        return of_category.astype(np.int32)[column.cat.codes.to_numpy()]  # code -1: the -1
     return listed.get_indexer(pd.Index(np.asarray(column, dtype=object), dtype=object))
 
 
@@ -133,18 +136,31 @@ def credit_summaries(decided, shop, shops: int, orphans, orphan_shop, profile: P
     """The Credit of each of `shops` shops, in one pass: `shop` gives each credit record's
     shop position (-1: none), `orphan_shop` each orphan row's."""
     fate, names = _coded(decided["fate"])
-    points = decided["points"].to_numpy().astype(np.int64)
+    points = decided["points"].to_numpy()  # small ints: widened only where counted
     counted = _is(fate, names, COUNTED)
     # The counted ratings by shop, kind (positive, neutral, negative: 0, 1, 2) and age: 1 +
     # how many of the periods' starts (as_of - days) lie before the rating (0: no date).
-    mine = np.flatnonzero(counted & (shop >= 0) & (np.abs(points) <= 1))
+    counted &= shop >= 0
+    counted &= np.abs(points) <= 1
+    mine = np.flatnonzero(counted)
+    del counted
     starts = np.unique(np.array([as_of - days * DAY for days in profile.periods_days.values()],
                                 dtype="datetime64[ns]"))
     at = decided["at"].to_numpy("datetime64[ns]")[mine]
-    age = np.where(np.isnat(at), 0, np.searchsorted(starts, at, side="left") + 1)
+    age = np.searchsorted(starts, at, side="left")
+    age += 1
+    age[np.isnat(at)] = 0
+    del at
     ages = len(starts) + 2
-    table = np.bincount((shop[mine] * 3 + 1 - points[mine]) * ages + age,
-                        minlength=shops * 3 * ages).reshape(shops, 3, ages)
+    key = shop[mine].astype(np.int64)  # (shop, kind, age) as one number, built in place
+    key *= 3
+    key += 1
+    key -= points[mine]
+    key *= ages
+    key += age
+    del age
+    table = np.bincount(key, minlength=shops * 3 * ages).reshape(shops, 3, ages)
+    del key
     periods = {label: table[:, :, np.searchsorted(starts, as_of - days * DAY) + 2:].sum(axis=2)
                for label, days in profile.periods_days.items()}  # rated after its start
     periods["older"] = table[:, :, 1]  # rated by the earliest start
