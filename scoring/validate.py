@@ -173,8 +173,12 @@ def lookup(series: pd.Series, translate, missing, dtype):
     invalid = np.array([g is INVALID for g in got] + [False], dtype=bool)
     stripped = np.array([bool(w) for w in words] + [False], dtype=bool)
     table = np.array([missing if g is INVALID else g for g in got] + [missing], dtype=dtype)
-    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    present, bad = stripped[idx], (invalid & stripped)[idx]
+    indices = enc.indices if enc.indices.null_count == 0 else enc.indices.fill_null(-1)
+    idx = indices.to_numpy(zero_copy_only=False)
+    # Most columns have no bad word, and many no blank: then those masks need no gather.
+    nothing = np.zeros(len(idx), dtype=bool)
+    present = stripped[idx] if enc.indices.null_count or not stripped[:-1].all() else ~nothing
+    bad = (invalid & stripped)[idx] if invalid.any() else nothing
     return table[idx], present, bad
 
 
