@@ -116,8 +116,8 @@ def _number_codes(arr: pa.Array):
         words = pc.filter(text, pa.array(keep))
     else:
         words = pc.take(text, pa.array(first))
-    if isinstance(words, pa.ChunkedArray):
-        words = words.combine_chunks()
+    # Chunks stay chunks (a pandas text array holds them as they are): joining millions of
+    # ids into one buffer would copy them all again.
     return codes, words.cast(pa.large_string())
 
 
