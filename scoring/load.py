@@ -17,6 +17,7 @@ from . import ids
 from . import platforms as plat
 from .columns import CANONICAL, DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
 from .errors import InputFileError, MissingColumnsError
+from .memory import release_arrow_memory
 from .read import RawFile, partition_value, read_file
 from .stages import stage
 from .validate import clean_ids, validate
@@ -458,7 +459,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
         parts.append(good)
         rejects.append(rej)
         frame = None
-    pa.default_memory_pool().release_unused()  # the text columns' memory, back to the system
+    release_arrow_memory()  # the text columns' memory
     if not parts:  # ratings alone: no trade line, so every rating is an orphan
         parts = [_no_lines(tz)]
     lines = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]

@@ -23,6 +23,7 @@ from .columns import (
     TIME_COLUMNS,
     TRUE_WORDS,
 )
+from .memory import release_arrow_memory
 
 _OFFSET = r"(?:[zZ]|[+-]\d\d:?\d\d)$"
 
@@ -263,7 +264,7 @@ def parse_times_fast(series: pd.Series, tz: str):
 def _drop(frame: pd.DataFrame, col: str):
     """A column typed: let go of its text (Arrow's pool gives the memory back)."""
     del frame[col]
-    pa.default_memory_pool().release_unused()
+    release_arrow_memory()
 
 
 def _encode_id(column: pd.Series):
@@ -291,7 +292,7 @@ def _encode_ids(frame: pd.DataFrame, named: list):
         column, columns[k] = columns[k], None
         found = _encode_id(column)
         del column
-        pa.default_memory_pool().release_unused()
+        release_arrow_memory()
         return found
 
     if rows < PARALLEL_ROWS or len(named) < 2 or (os.cpu_count() or 1) < 2:
