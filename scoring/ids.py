@@ -68,7 +68,8 @@ def _prefix(arr: pa.Array) -> str | None:
 
 
 def _number_codes(arr: pa.Array):
-    """(codes, categories) when every id is one prefix and a plainly written number, else None.
+    """(codes, categories, whether the categories are in text order) when every id is one
+    prefix and a plainly written number, else None.
 
     "Plainly written": digits only, no sign, no leading zero, at most 19 digits (int64), so the
     number gives back the very text. Ids sort by that number; nothing depends on their
@@ -102,6 +103,12 @@ def _number_codes(arr: pa.Array):
     if (value < 0).any():
         return None
     inverse, first = dense_codes(value)
+    # Codes numbered by value, over numbers of one length behind one prefix: the codes are
+    # in the text's order too (the rules' text tie-breaks then need no text).
+    present_length = length if rows is None else length[rows]
+    text_sorted = bool(len(first) < 2 or (
+        present_length.min() == present_length.max()
+        and (value[first[1:]] > value[first[:-1]]).all()))
     if rows is None:
         codes = inverse
     else:
@@ -118,7 +125,7 @@ def _number_codes(arr: pa.Array):
         words = pc.take(text, pa.array(first))
     # Chunks stay chunks (a pandas text array holds them as they are): joining millions of
     # ids into one buffer would copy them all again.
-    return codes, words.cast(pa.large_string())
+    return codes, words.cast(pa.large_string()), text_sorted
 
 
 def _first_bytes(arr: pa.Array):
@@ -191,10 +198,22 @@ def _dictionary_codes(arr: pa.Array):
     return codes, again.dictionary, damaged
 
 
-def categorical(codes: np.ndarray, categories) -> pd.Categorical:
+# Marks a categories Index known to be in strictly increasing text order (a hint: an Index
+# without it is simply examined).
+_TEXT_SORTED = "_shopscore_text_sorted"
+
+
+def text_sorted(categories: pd.Index) -> bool:
+    """Whether these categories were made in strictly increasing text order."""
+    return getattr(categories, _TEXT_SORTED, False)
+
+
+def categorical(codes: np.ndarray, categories, sorted_text: bool = False) -> pd.Categorical:
     """A Categorical of codes over distinct text categories, built without hashing them again
-    (they are distinct by construction)."""
+    (they are distinct by construction); `sorted_text`: they are in text order."""
     index = pd.Index(pd.array(categories, dtype=pd.StringDtype("pyarrow", na_value=np.nan)))
+    if sorted_text:
+        setattr(index, _TEXT_SORTED, True)
     maker = getattr(pd.CategoricalDtype, "_from_fastpath", None)
     dtype = maker(index, False) if maker is not None else pd.CategoricalDtype(index)
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
@@ -211,8 +230,8 @@ def encode(column) -> tuple[pd.Categorical, np.ndarray]:
         if found is None:
             arr = text_of(arr)
     if found is not None:
-        codes, words = found
-        return categorical(codes, words), np.zeros(len(codes), dtype=bool)
+        codes, words, sorted_text = found
+        return categorical(codes, words, sorted_text), np.zeros(len(codes), dtype=bool)
     codes, words, damaged = _dictionary_codes(arr)
     if not damaged.any():
         return categorical(codes, words), np.zeros(len(codes), dtype=bool)

@@ -8,6 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .ids import text_sorted
+
 INT64_LIMIT = 2**62  # combined keys stay below this, with room to spare
 
 
@@ -188,14 +190,16 @@ def _id_codes(series: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, pd.Index
 
 def _text_ranks(found: np.ndarray, values: pd.Index) -> np.ndarray:
     """The codes `found` of `values` as dense ranks in text order (missing last). Only the
-    values used are looked at: when their codes already follow their text (categories kept
-    in text order) no text is sorted; otherwise they are put in text order by pyarrow."""
+    values used are looked at: categories made in text order (ids.text_sorted: number ids of
+    one length) need no text at all; when the used values' codes follow their text anyway no
+    text is sorted; otherwise they are put in text order by pyarrow."""
     # Code -1 (missing) addresses the extra last slot, which ranks after every value.
     used = np.zeros(len(values) + 1, dtype=bool)
     used[found] = True
     present = np.flatnonzero(used[:-1])
     rank = np.full(len(values) + 1, len(present), dtype=position_dtype(len(values) + 1))
-    rank[present[_text_order(values.take(present))]] = np.arange(len(present))
+    order = np.arange(len(present)) if text_sorted(values) else _text_order(values.take(present))
+    rank[present[order]] = np.arange(len(present))
     return rank[found]
 
 

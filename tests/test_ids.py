@@ -65,3 +65,28 @@ def test_unordered_and_ordered_columns_code_alike():
     shuffled = ordered[::7] + ordered[1::7] + ordered[2::7]
     for values in (sorted(ordered), shuffled):
         assert decoded(values)[0] == values
+
+
+fixed_length = st.integers(10**8, 10**9 - 1).map(str)  # one length: text order = number order
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(an_id, max_size=40) | st.lists(fixed_length | st.none(), max_size=40)
+       | st.lists(fixed_length.map("tb".__add__), max_size=40))
+def test_categories_said_to_be_in_text_order_are(values):
+    # The hint lets the rules' tie-breaks skip the text: it must never be given wrongly.
+    coded, _ = ids.encode(pd.Series(values, dtype="object"))
+    cats = list(coded.categories)
+    if ids.text_sorted(coded.categories):
+        assert cats == sorted(cats) and len(set(cats)) == len(cats)
+
+
+def test_number_ids_of_one_length_are_in_text_order_and_of_mixed_lengths_not():
+    same, _ = ids.encode(pd.Series(["100", "100", "200", "300"], dtype="object"))  # in order
+    assert ids.text_sorted(same.categories) and list(same.categories) == ["100", "200", "300"]
+    nearly = [str(n) for n in range(100, 120)]
+    nearly[5], nearly[6] = nearly[6], nearly[5]  # one step back: sorted by number, not hashed
+    coded, _ = ids.encode(pd.Series(nearly, dtype="object"))
+    assert ids.text_sorted(coded.categories) and list(coded.categories) == sorted(nearly)
+    mixed, _ = ids.encode(pd.Series(["9", "10"], dtype="object"))  # "10" < "9" as text
+    assert not ids.text_sorted(mixed.categories)
