@@ -11,6 +11,7 @@ from .windows import (
     codes,
     combine_codes,
     group_first,
+    is_in,
     is_value,
     month_numbers,
     sort_order,
@@ -104,7 +105,7 @@ def _orders(lines: pd.DataFrame, has_dsr: np.ndarray, columns: list[np.ndarray],
     whether it has a conflict: another line, rated by as_of, that carries different scores."""
     order_key = combine_codes(codes(lines["shop_id"], dtype=None),
                               codes(lines["order_id"], dtype=None))
-    of_scored = where_true(np.isin(order_key, order_key[has_dsr]))
+    of_scored = where_true(is_in(order_key, order_key[has_dsr]))
     number = appearance_codes(order_key[of_scored])
     del order_key
     count = int(number.max()) + 1

@@ -95,6 +95,18 @@ def combine_codes(*parts) -> np.ndarray:
     return out
 
 
+def is_in(keys: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """np.isin(keys, chosen) for integer keys: by a table of marks when the keys are >= 0 and
+    span little more than their number (combined codes, say), which takes no sort."""
+    keys = np.asarray(keys)
+    if not keys.size or int(keys.min()) < 0 or int(keys.max()) >= 8 * keys.size + 1024:
+        return np.isin(keys, chosen)
+    mark = np.zeros(int(keys.max()) + 1, dtype=bool)
+    chosen = np.asarray(chosen)
+    mark[chosen[(chosen >= 0) & (chosen < len(mark))]] = True  # others match no key
+    return mark[keys]
+
+
 def appearance_codes(key: np.ndarray) -> np.ndarray:
     """pd.factorize(key)[0] for integer keys >= 0: dense codes numbered in the order each key
     first appears, found by sorting (stable_order) rather than hashing."""

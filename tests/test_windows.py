@@ -3,8 +3,17 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from shopscore.scoring.windows import group_first, group_numbers, sort_in_place, sort_order, where_true
+from shopscore.scoring.windows import (
+    group_first,
+    group_numbers,
+    is_in,
+    sort_in_place,
+    sort_order,
+    where_true,
+)
 
 
 @pytest.mark.parametrize("low, high", [(0, 5), (-3, 3), (-(2**61), 2**61)])
@@ -47,3 +56,13 @@ def test_sort_order_is_a_lexsort(seed):
     assert np.array_equal(rows, expected)
     assert np.array_equal(groups, group[rows])
     assert np.array_equal(ordered_times, times[rows])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-3, 60), max_size=50), st.lists(st.integers(-3, 60), max_size=10),
+       st.sampled_from([1, 10**12]))
+def test_is_in_is_np_isin(keys, chosen, scale):
+    # Small spans take the table of marks; negative or far-apart keys take np.isin.
+    keys = np.array(keys, dtype=np.int64) * scale
+    chosen = np.array(chosen, dtype=np.int64) * scale
+    assert (is_in(keys, chosen) == np.isin(keys, chosen)).all()
