@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from contextlib import contextmanager
@@ -316,8 +317,20 @@ def main():
         hint = f" (see: shopscore {exc.ctx.info_name} --help)" if exc.ctx and exc.ctx.parent \
             else " (see: shopscore --help)"
         err.print(f"shopscore: error: {exc.format_message()}{hint}", markup=False)
-        sys.exit(ExitStatus.ERROR)
+        _leave(ExitStatus.ERROR)
     except typer.Abort:
         err.print("shopscore: aborted", markup=False)
-        sys.exit(ExitStatus.ERROR)
-    sys.exit(code if isinstance(code, int) else 0)
+        _leave(ExitStatus.ERROR)
+    _leave(code if isinstance(code, int) else 0)
+
+
+def _leave(code: int):
+    """Exit with `code` once the output is flushed, without the interpreter's teardown: every
+    file is closed by now, and freeing a big audit's objects one by one only delays the
+    exit status a cron job waits for (0.2 s at 10M lines)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, OSError):  # a reader that stopped early (| head)
+            pass
+    os._exit(int(code))
