@@ -271,6 +271,8 @@ def _reject_duplicates(good: pd.DataFrame, key: list, rejects: list) -> pd.DataF
     last = good[key[-1]]
     if isinstance(last.dtype, pd.CategoricalDtype):
         codes = last.cat.codes.to_numpy()
+        if len(codes) and codes[0] >= 0 and (codes[1:] > codes[:-1]).all():
+            return good  # every line id once, in order: nothing can repeat
         seen = np.bincount(codes[codes >= 0], minlength=len(last.cat.categories))
         repeats = (codes < 0) | (seen[np.maximum(codes, 0)] > 1)
         if not repeats.any():
