@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import datetime
 
 import pyarrow.parquet as pq
 import pytest
@@ -218,3 +219,19 @@ def test_no_terminal_means_nothing_but_json_on_stdout(three, monkeypatch):
     assert result.stdout == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     assert "✓" not in result.stderr
     assert json.loads(result.stderr.strip().splitlines()[-1])["timings"]
+
+
+def test_credit_and_dsr_decided_side_by_side_equal_one_after_the_other(eight, monkeypatch):
+    # Big inputs decide DSR in a second thread while credit is decided: the same decisions.
+    import pandas as pd
+
+    from shopscore.scoring import audit as audit_mod
+
+    profile = load_profile("taobao")
+    when = audit_mod.local_as_of(datetime.fromisoformat(AS_OF), profile)
+    data = load([eight], profile.timezone)
+    alone = audit_mod.decide(data, profile, when)
+    monkeypatch.setattr(audit_mod, "SIDE_BY_SIDE_LINES", 0)
+    together = audit_mod.decide(data, profile, when)
+    pd.testing.assert_frame_equal(alone.credit, together.credit)
+    pd.testing.assert_frame_equal(alone.dsr, together.dsr)
