@@ -17,7 +17,7 @@ from . import ids
 from . import platforms as plat
 from .columns import CANONICAL, DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
 from .errors import InputFileError, MissingColumnsError
-from .memory import release_arrow_memory
+from .memory import giving_back, release_arrow_memory
 from .read import RawFile, partition_value, read_file
 from .stages import stage
 from .validate import clean_ids, validate
@@ -222,7 +222,8 @@ def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
         raise _missing_columns_error(raw.path, missing, raw.headers,
                                      inp.mapped.platform)
     named_lines = "line_id" in have
-    clean, rej = validate(frame, tz, required, more=inp.rest)
+    with giving_back(raw.kind != "parquet"):  # a Parquet file is read in parts, a CSV whole
+        clean, rej = validate(frame, tz, required, more=inp.rest)
     clean["_file"] = pd.Categorical.from_codes(np.zeros(len(clean), dtype=np.int8), [raw.path])
     clean["_fileno"] = np.int32(inp.number)
     clean["_row"] = raw.rows
@@ -461,7 +462,8 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
         parts.append(good)
         rejects.append(rej)
         frame = None
-    release_arrow_memory()  # the text columns' memory
+    with giving_back(any(inp.raw.kind != "parquet" for inp in inputs)):
+        release_arrow_memory()  # the text columns' memory
     if not parts:  # ratings alone: no trade line, so every rating is an orphan
         parts = [_no_lines(tz)]
     lines = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
