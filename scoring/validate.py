@@ -295,10 +295,17 @@ def _encode_ids(frame: pd.DataFrame, named: list):
         release_arrow_memory()
         return found
 
-    if rows < PARALLEL_ROWS or len(named) < 2 or (os.cpu_count() or 1) < 2:
-        return [work(k) for k in range(len(named))]
+    return _two_at_a_time(work, range(len(named)), rows)
+
+
+def _two_at_a_time(work, items, rows: int) -> list:
+    """[work(item) for item in items], two at a time when the columns are big (numpy and
+    pyarrow let go of the interpreter while they work) and the machine has two cores."""
+    items = list(items)
+    if rows < PARALLEL_ROWS or len(items) < 2 or (os.cpu_count() or 1) < 2:
+        return [work(item) for item in items]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(work, range(len(named))))
+        return list(pool.map(work, items))
 
 
 def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
@@ -338,9 +345,12 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
         out["status"] = categorical(status, STATUSES)
         _drop(frame, "status")
 
+    dated = [col for col in TIME_COLUMNS if col in have]
+    parsed = dict(zip(dated, _two_at_a_time(
+        lambda col: parse_times_fast(frame[col], tz), dated, n), strict=True))
     for col in TIME_COLUMNS:
         if col in have:
-            times, bad = parse_times_fast(frame[col], tz)
+            times, bad = parsed.pop(col)
             rej.flag(bad, "bad_datetime", col, frame[col])
             out[col] = times
             _drop(frame, col)
