@@ -56,17 +56,22 @@ def decide(data: Dataset, profile: Profile, as_of: np.datetime64) -> Decisions:
         with stage("dsr"):
             return decide_dsr(lines, profile, as_of)
 
-    if len(lines) < SIDE_BY_SIDE_LINES or (os.cpu_count() or 1) < 2:
+    def credit_decided():
         with stage("credit"):
-            credit = decide_credit(lines, profile, as_of)
-        dsr = dsr_decided()
-    else:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            dsr_future = pool.submit(dsr_decided)
-            with stage("credit"):
-                credit = decide_credit(lines, profile, as_of)
-            dsr = dsr_future.result()
+            return decide_credit(lines, profile, as_of)
+
+    credit, dsr = _side_by_side(credit_decided, dsr_decided, len(lines))
     return Decisions(lines, credit, dsr, _orphan_fates(data.orphans, profile, as_of))
+
+
+def _side_by_side(first, second, lines: int):
+    """(first(), second()): for big inputs on two cores, second runs in another thread
+    meanwhile; else one after the other."""
+    if lines < SIDE_BY_SIDE_LINES or (os.cpu_count() or 1) < 2:
+        return first(), second()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(second)
+        return first(), later.result()
 
 
 def _orphan_fates(orphans: pd.DataFrame, profile: Profile, as_of) -> pd.DataFrame:
@@ -305,11 +310,14 @@ def _summarize(data, decisions, profile, when, industry, checks, shop) -> AuditR
     line_shop = _shop_positions(lines["shop_id"], shop_ids)
     order_shop = _shop_positions(decisions.dsr["shop_id"], shop_ids)
     orphan_shop = _shop_positions(decisions.orphans["shop_id"], shop_ids)
-    credits = credit_summaries(decisions.credit, line_shop, count, decisions.orphans,
-                               orphan_shop, profile, when)
-    dsrs = dsr_summaries(decisions.dsr, order_shop, count, decisions.orphans, orphan_shop,
-                         profile, industry)
-    found = anomaly_summaries(decisions.credit, line_shop, count, decisions.dsr, order_shop)
+    credits, (dsrs, found) = _side_by_side(
+        lambda: credit_summaries(decisions.credit, line_shop, count, decisions.orphans,
+                                 orphan_shop, profile, when),
+        lambda: (dsr_summaries(decisions.dsr, order_shop, count, decisions.orphans,
+                               orphan_shop, profile, industry),
+                 anomaly_summaries(decisions.credit, line_shop, count, decisions.dsr,
+                                   order_shop)),
+        len(lines))
     shops = []
     for sid, cred, dsr, anomaly in zip(shop_ids, credits, dsrs, found, strict=True):
         metrics = ShopResult(sid, cred, dsr, anomaly).metrics()

@@ -379,11 +379,15 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
         rej.flag(bad, "bad_amount", "amount", frame["amount"])
         _drop(frame, "amount")
 
-    for col, vocab, code in (("credit", CREDITS, "bad_credit"),
-                             ("seller_credit", CREDITS, "bad_credit"),
-                             ("revised_to", REVISIONS, "bad_revision")):
+    words = (("credit", CREDITS, "bad_credit"), ("seller_credit", CREDITS, "bad_credit"),
+             ("revised_to", REVISIONS, "bad_revision"))
+    present_words = [w for w in words if w[0] in have]
+    looked_up = dict(zip((w[0] for w in present_words), _two_at_a_time(
+        lambda w: lookup(frame[w[0]], _index_in(tuple(w[1])), -1, np.int8),
+        present_words, n), strict=True))
+    for col, vocab, code in words:
         if col in have:
-            values, present, bad = lookup(frame[col], _index_in(tuple(vocab)), -1, np.int8)
+            values, present, bad = looked_up.pop(col)
             rej.flag(bad, code, col, frame[col])
             out[col] = categorical(values, vocab)
             _drop(frame, col)
