@@ -262,7 +262,7 @@ def parse_times_fast(series: pd.Series, tz: str):
 
 
 def _drop(frame: pd.DataFrame, col: str):
-    """A column typed: let go of its text (Arrow's pool gives the memory back)."""
+    """A column typed: let go of its text (release_arrow_memory says where its memory goes)."""
     del frame[col]
     release_arrow_memory()
 
