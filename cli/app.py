@@ -34,7 +34,7 @@ try:  # Typer >= 0.29 carries its own copy of Click
 except ImportError:  # pragma: no cover - a Typer on top of Click
     from click.exceptions import UsageError
 
-from .options import Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Strict
+from .options import Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Shop, Strict
 from .progress import stage_progress
 from .progress import wanted as progress_wanted
 from .render import audit_markdown, audit_shops_renderable, validation_renderable
@@ -137,7 +137,7 @@ def audit(
                                                "(every seller DSR item >= this; default from "
                                                "the profile, 4.7).")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
-    shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
+    shop: Shop = None,
     rejects: Annotated[Path | None, typer.Option(help="Write every rejected row (file, row, "
                                                  "column, value, reason) to this CSV.")] = None,
     strict: Strict = False,

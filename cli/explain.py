@@ -15,7 +15,7 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.text import Text
 
-from .options import Debug, Encoding, Platform, Sheet, Strict
+from .options import Debug, Encoding, Platform, Sheet, Shop, Strict, TableOrJson
 from .status import Fmt
 
 EXIT_HELP = ("Exit codes: 0 the explanation was printed; 2 could not run (bad usage, no line "
@@ -93,8 +93,8 @@ def register(app: typer.Typer):
                                                   "describes (ISO 8601; default: now).")] = None,
         profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML "
                                              "file.")] = "taobao",
-        shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
-        fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+        shop: Shop = None,
+        fmt: TableOrJson = Fmt.table,
         platform: Platform = "auto",
         encoding: Encoding = None,
         sheet: Sheet = None,

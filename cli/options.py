@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from .status import Fmt
+
 Platform = Annotated[str, typer.Option(help="auto, canonical, taobao, douyin, jd, pdd.")]
 Encoding = Annotated[str | None, typer.Option(help="Text encoding of CSV files.")]
 Sheet = Annotated[str | None, typer.Option(help="Excel sheet name or index.")]
@@ -17,3 +19,5 @@ Ratings = Annotated[Path | None, typer.Option(help="A second file of buyer ratin
 AsOf = Annotated[str | None, typer.Option("--as-of", help="The moment described (ISO 8601; "
                                           "default: now).")]
 Profile = Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]
+Shop = Annotated[str | None, typer.Option(help="Only this shop_id.")]
+TableOrJson = Annotated[Fmt, typer.Option("--format", help="table or json.")]

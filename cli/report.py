@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Strict
+from .options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Shop, Strict
 
 EXIT_HELP = ("Exit codes: 0 the report was written and every check passed; 1 it was written and "
              "a check failed; 2 could not run (bad usage, unreadable file, missing columns, "
@@ -32,7 +32,7 @@ def report(
     min_: Annotated[float | None, typer.Option("--min", help="Bar for the default checks and "
                                                "the forecast (default from the profile, "
                                                "4.7).")] = None,
-    shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
+    shop: Shop = None,
     history: Annotated[Path | None, typer.Option(help="Draw the DSR and credit trends from this "
                                                  "SQLite file (written by audit --history); "
                                                  "default: the 180-day DSR mean of the last 90 "

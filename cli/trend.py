@@ -14,7 +14,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .options import Debug
+from .options import Debug, Shop, TableOrJson
 from .status import Fmt
 
 EXIT_HELP = ("Exit codes: 0 the trend was printed; 2 could not run (no such history file, "
@@ -78,7 +78,7 @@ def register(app: typer.Typer):
     def trend(
         path: Annotated[Path, typer.Argument(help="The SQLite file written by "
                                                   "shopscore audit --history PATH.")],
-        shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
+        shop: Shop = None,
         metric: Annotated[list[str] | None, typer.Option(help="A figure to show, by its JSON "
                                                          "path (dsr.description.score, "
                                                          "credit.positive_rate, ...; globs "
@@ -86,7 +86,7 @@ def register(app: typer.Typer):
                                                          "Default: credit score, positive rate, "
                                                          "DSR scores, items below industry.")]
         = None,
-        fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+        fmt: TableOrJson = Fmt.table,
         debug: Debug = False,
     ):
         """Show each stored figure over time, with the change since the previous audit."""

@@ -24,7 +24,19 @@ from rich.text import Text
 from shopscore.scoring.errors import OptionError
 from shopscore.scoring.whatif import ROUNDED, TRUNCATED, UNLIMITED
 
-from .options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Strict
+from .options import (
+    AsOf,
+    Debug,
+    Encoding,
+    Platform,
+    Profile,
+    Ratings,
+    Rejects,
+    Sheet,
+    Shop,
+    Strict,
+    TableOrJson,
+)
 from .status import Fmt
 
 SCHEMA_VERSION = 1
@@ -119,8 +131,8 @@ def whatif(
     shown: Annotated[Shown, typer.Option(help="Snapshot: how the shown score was cut to its "
                                          "decimals: rounded (detail pages) or truncated (the "
                                          "shop badge: 4.76 shows 4.7).")] = Shown.rounded,
-    shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
-    fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+    shop: Shop = None,
+    fmt: TableOrJson = Fmt.table,
     platform: Platform = "auto",
     encoding: Encoding = None,
     sheet: Sheet = None,
@@ -286,8 +298,8 @@ def forecast(
                                                  "the profile, 4.7).")] = None,
     recent: Annotated[int, typer.Option(help="Days whose pace and star mix the second scenario "
                                         "repeats.", min=1)] = 30,
-    shop: Annotated[str | None, typer.Option(help="Only this shop_id.")] = None,
-    fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+    shop: Shop = None,
+    fmt: TableOrJson = Fmt.table,
     platform: Platform = "auto",
     encoding: Encoding = None,
     sheet: Sheet = None,
