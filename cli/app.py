@@ -17,17 +17,17 @@ import typer
 from rich.console import Console
 
 from shopscore import __version__
-from shopscore.scoring.audit import audit as run_audit
-from shopscore.scoring.checks import choose_checks
+from shopscore.scoring.engine.decide import audit as run_audit
+from shopscore.scoring.engine.memory import keep_freed_memory
+from shopscore.scoring.engine.stages import stage
+from shopscore.scoring.engine.stages import timings as stage_timings
 from shopscore.scoring.errors import OptionError, RejectedRowsError, ShopscoreError
-from shopscore.scoring.industry import parse_industry
-from shopscore.scoring.load import load
-from shopscore.scoring.memory import keep_freed_memory
-from shopscore.scoring.platforms import names as platform_names
-from shopscore.scoring.profile import load_profile
-from shopscore.scoring.report import validation_report
-from shopscore.scoring.stages import stage
-from shopscore.scoring.stages import timings as stage_timings
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.inputs.platforms import names as platform_names
+from shopscore.scoring.inputs.validation import validation_report
+from shopscore.scoring.rules.checks import choose_checks
+from shopscore.scoring.rules.industry import parse_industry
+from shopscore.scoring.rules.profile import load_profile
 
 try:  # Typer >= 0.29 carries its own copy of Click
     from typer._click.exceptions import UsageError
@@ -179,7 +179,7 @@ def audit(
         with stage_progress(progress_wanted(trades, quiet), err, trades,
                             extra_files=ratings is not None) as shown:
             if engine == "dask":
-                from shopscore.scoring.distributed import audit_distributed
+                from shopscore.scoring.engine.cluster import audit_distributed
 
                 if ratings is not None:
                     raise OptionError("--ratings cannot be used with --engine dask: give the "
@@ -196,7 +196,7 @@ def audit(
         if shop is not None and not result.shops:
             raise OptionError(f"--shop {shop!r}: no such shop in the data")
         if history is not None:
-            from shopscore.scoring.history import record
+            from shopscore.scoring.insight.history import record
 
             record(history, result)
     with stage("render"):

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from shopscore.scoring.engine.stages import timings
 from shopscore.scoring.errors import ShopscoreError
-from shopscore.scoring.load import expand_inputs
-from shopscore.scoring.stages import timings
+from shopscore.scoring.inputs.load import expand_inputs
 
 BIG_ROWS = 2_000_000
 BIG_BYTES = 200 * 1024 * 1024

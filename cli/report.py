@@ -48,14 +48,14 @@ def report(
     """Write the audit, star distributions, DSR trend and forecast as one HTML page.
 
     Self-contained: inline CSS and SVG charts, no scripts, no network. Exits like audit."""
-    from shopscore.scoring.audit import audit as run_audit
-    from shopscore.scoring.audit import local_as_of
-    from shopscore.scoring.checks import choose_checks
+    from shopscore.scoring.engine.decide import audit as run_audit
+    from shopscore.scoring.engine.decide import local_as_of
     from shopscore.scoring.errors import OptionError
-    from shopscore.scoring.forecast import forecast as run_forecast
-    from shopscore.scoring.industry import parse_industry
-    from shopscore.scoring.profile import load_profile
-    from shopscore.scoring.report_html import build_report
+    from shopscore.scoring.insight.forecast import forecast as run_forecast
+    from shopscore.scoring.report.html import build_report
+    from shopscore.scoring.rules.checks import choose_checks
+    from shopscore.scoring.rules.industry import parse_industry
+    from shopscore.scoring.rules.profile import load_profile
 
     from .app import err, load_inputs, parse_as_of, user_errors
     from .status import ExitStatus
@@ -67,7 +67,7 @@ def report(
         chosen = choose_checks(prof, checks, min_)
         trend_doc = None
         if history is not None:
-            from shopscore.scoring import history as history_mod
+            from shopscore.scoring.insight import history as history_mod
 
             if not history.is_file():
                 raise OptionError(f"--history {history}: no such file")

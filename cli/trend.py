@@ -90,7 +90,7 @@ def register(app: typer.Typer):
         debug: Debug = False,
     ):
         """Show each stored figure over time, with the change since the previous audit."""
-        from shopscore.scoring import history
+        from shopscore.scoring.insight import history
 
         from .app import out, user_errors
         from .status import ExitStatus

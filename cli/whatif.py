@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from shopscore.scoring.errors import OptionError
-from shopscore.scoring.whatif import ROUNDED, TRUNCATED, UNLIMITED
+from shopscore.scoring.insight.whatif import ROUNDED, TRUNCATED, UNLIMITED
 
 from .options import (
     AsOf,
@@ -57,9 +57,9 @@ class Shown(StrEnum):
 def _audit(trades, ratings, as_of, profile, industry, shop, platform, encoding, sheet,
            rejects, strict):
     """Load and audit as `shopscore audit` does; (profile, as_of, figures, result, decisions)."""
-    from shopscore.scoring.audit import audit
-    from shopscore.scoring.industry import parse_industry
-    from shopscore.scoring.profile import load_profile
+    from shopscore.scoring.engine.decide import audit
+    from shopscore.scoring.rules.industry import parse_industry
+    from shopscore.scoring.rules.profile import load_profile
 
     from .app import load_inputs, parse_as_of
 
@@ -147,9 +147,9 @@ def whatif(
     so the answers are approximate to the rounding of the shown score, and their range is shown
     when the score has too few decimals to pin the sum down. Also the positive rate: positives
     needed to reach --target-rate, negatives (or neutrals) absorbable before falling below it."""
-    from shopscore.scoring.industry import parse_industry
-    from shopscore.scoring.profile import load_profile
-    from shopscore.scoring.whatif import item_whatif, rate_whatif, snapshot_whatif
+    from shopscore.scoring.insight.whatif import item_whatif, rate_whatif, snapshot_whatif
+    from shopscore.scoring.rules.industry import parse_industry
+    from shopscore.scoring.rules.profile import load_profile
 
     from .app import out, user_errors
 
@@ -312,8 +312,8 @@ def forecast(
     Two scenarios: no new scores at all, and new scores at the pace and star mix of the last
     --recent days (30). Shows the means at a few horizons, the first day each seller item
     would fall below the bar, and a chart of every day."""
-    from shopscore.scoring.audit import local_as_of
-    from shopscore.scoring.forecast import forecast as run_forecast
+    from shopscore.scoring.engine.decide import local_as_of
+    from shopscore.scoring.insight.forecast import forecast as run_forecast
 
     from .app import out, user_errors
 

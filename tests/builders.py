@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from shopscore.scoring.audit import audit
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.rules.profile import load_profile
 
 COLUMNS = ["shop_id", "order_id", "line_id", "buyer_id", "item_id", "created_at",
            "completed_at", "status", "escrow", "refunded", "amount", "rated_at", "credit",

@@ -13,11 +13,11 @@ from builders import line, write_csv
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.audit import audit
-from shopscore.scoring.checks import load_checks
-from shopscore.scoring.industry import parse_industry
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.rules.checks import load_checks
+from shopscore.scoring.rules.industry import parse_industry
+from shopscore.scoring.rules.profile import load_profile
 
 AS_OF = "2026-10-31T12:00:00+08:00"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.audit import audit
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.rules.profile import load_profile
 from shopscore.scoring.sample import write_sample
 
 distributed = pytest.importorskip("distributed")
@@ -54,7 +54,7 @@ def test_the_dataset_is_partitioned_by_shop(dataset):
 
 
 def test_library_dask_engine_equals_local_engine(dataset, cluster):
-    from shopscore.scoring.distributed import audit_distributed
+    from shopscore.scoring.engine.cluster import audit_distributed
 
     prof = load_profile("taobao")
     local, _ = audit(load([dataset], prof.timezone), prof, WHEN)
@@ -86,7 +86,7 @@ def test_cli_dask_shop_filter_equals_local(dataset, cluster):
 
 def test_rejected_rows_are_summed_over_tasks(tmp_path, cluster):
     """A bad row in two shops' files: inputs count both, files stay in their order."""
-    from shopscore.scoring.distributed import audit_distributed
+    from shopscore.scoring.engine.cluster import audit_distributed
 
     prof = load_profile("taobao")
     write_sample(tmp_path / "flat", lines=200, seed=5, shops=2)
@@ -107,7 +107,7 @@ def test_rejected_rows_are_summed_over_tasks(tmp_path, cluster):
 
 
 def test_no_scheduler_starts_a_local_cluster_of_two_workers(dataset):
-    from shopscore.scoring.distributed import audit_distributed
+    from shopscore.scoring.engine.cluster import audit_distributed
 
     prof = load_profile("taobao")
     local, _ = audit(load([dataset], prof.timezone), prof, WHEN)
@@ -135,7 +135,7 @@ def test_ratings_file_and_unknown_engine_are_usage_errors(dataset, tmp_path):
 
 
 def test_packing_keeps_each_shop_whole(dataset):
-    from shopscore.scoring.distributed import pack, shop_partitions
+    from shopscore.scoring.engine.cluster import pack, shop_partitions
 
     groups = shop_partitions([dataset])
     assert len(groups) == 3

@@ -13,7 +13,7 @@ from builders import line, write_csv
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.profile import load_profile, parse_profile
+from shopscore.scoring.rules.profile import load_profile, parse_profile
 
 # Wide enough that Rich neither wraps nor truncates a help line.
 WIDE = {"COLUMNS": "200", "FORCE_COLOR": None, "TTY_COMPATIBLE": None, "NO_COLOR": "1"}

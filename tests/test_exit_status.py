@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from shopscore.cli.app import app
 from shopscore.cli.status import ExitStatus
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.rules.profile import load_profile
 
 AS_OF = "2026-10-31T12:00:00+08:00"
 G7_INDUSTRY = "description=4.8,service=4.7,shipping=4.9"

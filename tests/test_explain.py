@@ -12,10 +12,10 @@ from builders import line, write_csv
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.audit import audit
-from shopscore.scoring.explain import explain
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.insight.explain import explain
+from shopscore.scoring.rules.profile import load_profile
 
 AS_OF = "2026-12-01T00:00:00+08:00"
 PROFILE = load_profile("taobao")

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app  # first: cli.app registers cli/whatif.py
-from shopscore.scoring.audit import audit, local_as_of
-from shopscore.scoring.forecast import forecast, project
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import audit, local_as_of
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.insight.forecast import forecast, project
+from shopscore.scoring.rules.profile import load_profile
 
 AS_OF = np.datetime64("2026-06-30T00:00:00", "ns")
 DAY = np.timedelta64(1, "D")

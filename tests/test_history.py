@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring import history
 from shopscore.scoring.errors import ShopscoreError
+from shopscore.scoring.insight import history
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "sample_shop.csv"
 
@@ -94,7 +94,7 @@ def test_the_same_as_of_twice_keeps_one_row_per_metric_with_the_later_values(tmp
 
 WORKER = textwrap.dedent("""
     import json, sys, time
-    from shopscore.scoring.history import record
+    from shopscore.scoring.insight.history import record
     path, as_of, start, payload = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
     doc = json.loads(payload)
     doc["as_of"] = as_of

@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopscore.scoring import ids
+from shopscore.scoring.engine import ids
 
 
 def cleaned(value):

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 
 from shopscore.cli import progress
 from shopscore.cli.app import app
-from shopscore.scoring.audit import audit
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
-from shopscore.scoring.read import partition_value
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.inputs.read import partition_value
+from shopscore.scoring.rules.profile import load_profile
 from shopscore.scoring.sample import write_sample
 
 AS_OF = "2026-11-22T00:00:00+08:00"
@@ -225,7 +225,7 @@ def test_credit_and_dsr_decided_side_by_side_equal_one_after_the_other(eight, mo
     # Big inputs decide DSR in a second thread while credit is decided: the same decisions.
     import pandas as pd
 
-    from shopscore.scoring import audit as audit_mod
+    from shopscore.scoring.engine import decide as audit_mod
 
     profile = load_profile("taobao")
     when = audit_mod.local_as_of(datetime.fromisoformat(AS_OF), profile)

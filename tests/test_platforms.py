@@ -43,8 +43,8 @@ from builders import put, ran
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.rules.profile import load_profile
 
 AS_OF = "2026-11-22T00:00:00+08:00"
 

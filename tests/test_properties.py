@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from reference import DSR_ITEMS, TZ, comparable, differences, reference_audit
 
-from shopscore.scoring.audit import audit
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.rules.profile import load_profile
 
 PROFILE = load_profile(None)
 COLUMNS = ["shop_id", "order_id", "line_id", "buyer_id", "item_id", "created_at",

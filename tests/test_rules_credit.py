@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 import pytest
 from builders import line, run, shop, write_csv
 
-from shopscore.scoring.audit import audit
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.rules.profile import load_profile
 
 FMT = "%Y-%m-%d %H:%M:%S"
 DAY = timedelta(days=1)

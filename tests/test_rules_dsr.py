@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 from builders import line, run, shop
 
-from shopscore.scoring.industry import parse_industry
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.rules.industry import parse_industry
+from shopscore.scoring.rules.profile import load_profile
 
 FMT = "%Y-%m-%d %H:%M:%S"
 DAY = timedelta(days=1)

@@ -6,10 +6,10 @@ import pytest
 from builders import line, run, shop
 
 from shopscore.cli.render import percent
-from shopscore.scoring.audit import dsr_summary
-from shopscore.scoring.checks import Check, five_star_needed
-from shopscore.scoring.industry import Industry, compare, parse_industry
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import dsr_summary
+from shopscore.scoring.rules.checks import Check, five_star_needed
+from shopscore.scoring.rules.industry import Industry, compare, parse_industry
+from shopscore.scoring.rules.profile import load_profile
 
 AS_OF = "2026-12-31 00:00:00"
 ITEMS = ("description", "service", "shipping", "logistics")

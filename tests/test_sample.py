@@ -8,9 +8,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from shopscore.scoring.audit import audit
-from shopscore.scoring.load import load
-from shopscore.scoring.profile import load_profile
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.inputs.load import load
+from shopscore.scoring.rules.profile import load_profile
 from shopscore.scoring.sample import COLUMNS, generate, write_sample
 
 AS_OF = datetime.fromisoformat("2026-11-22T00:00:00+08:00")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopscore.scoring import stages
+from shopscore.scoring.engine import stages
 
 
 def test_a_nested_stage_is_not_counted_twice(monkeypatch):

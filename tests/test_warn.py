@@ -10,9 +10,9 @@ from builders import line, write_csv
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.checks import Check, default_checks, evaluate, load_checks
 from shopscore.scoring.errors import ChecksFileError, ProfileError
-from shopscore.scoring.profile import load_profile, parse_profile
+from shopscore.scoring.rules.checks import Check, default_checks, evaluate, load_checks
+from shopscore.scoring.rules.profile import load_profile, parse_profile
 
 AS_OF = "2026-10-31T12:00:00+08:00"
 

@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app  # first: cli.app registers cli/whatif.py
-from shopscore.scoring.checks import five_star_needed
 from shopscore.scoring.errors import OptionError
-from shopscore.scoring.whatif import (
+from shopscore.scoring.insight.whatif import (
     UNLIMITED,
     absorbable,
     item_whatif,
@@ -27,6 +26,7 @@ from shopscore.scoring.whatif import (
     snapshot_whatif,
     sum_range,
 )
+from shopscore.scoring.rules.checks import five_star_needed
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "sample_shop.csv"
 AS_OF = "2026-11-22T00:00:00+08:00"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopscore.scoring.windows import (
+from shopscore.scoring.engine.windows import (
     group_first,
     group_numbers,
     is_in,

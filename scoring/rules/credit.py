@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .columns import CREDITS
-from .profile import Profile
-from .windows import (
+from shopscore.scoring.engine.windows import (
     anchored_windows,
     capped_running_total,
     codes,
@@ -21,6 +19,8 @@ from .windows import (
     sort_order,
     where_true,
 )
+from shopscore.scoring.inputs.columns import CREDITS
+from shopscore.scoring.rules.profile import Profile
 
 COUNTED = "counted"
 UNRATED = "unrated"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from .checks import five_star_needed
-from .errors import OptionError
+from shopscore.scoring.errors import OptionError
+from shopscore.scoring.rules.checks import five_star_needed
 
 UNLIMITED = math.inf
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .ids import text_sorted
+from shopscore.scoring.engine.ids import text_sorted
 
 INT64_LIMIT = 2**62  # combined keys stay below this, with room to spare
 

@@ -10,16 +10,16 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from . import checks as checks_mod
-from .columns import DEFAULT_SHOP
-from .credit import COUNTED, decide_credit
-from .dsr import decide_dsr
-from .industry import compare
-from .load import Dataset
-from .profile import Profile
-from .result import AuditResult, Credit, Dsr, DsrItem, ShopResult, Tally
-from .stages import stage
-from .windows import distinct
+from shopscore.scoring.engine.stages import stage
+from shopscore.scoring.engine.windows import distinct
+from shopscore.scoring.inputs.columns import DEFAULT_SHOP
+from shopscore.scoring.inputs.load import Dataset
+from shopscore.scoring.result import AuditResult, Credit, Dsr, DsrItem, ShopResult, Tally
+from shopscore.scoring.rules import checks as checks_mod
+from shopscore.scoring.rules.credit import COUNTED, decide_credit
+from shopscore.scoring.rules.dsr import decide_dsr
+from shopscore.scoring.rules.industry import compare
+from shopscore.scoring.rules.profile import Profile
 
 DAY = np.timedelta64(1, "D")
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import CANONICAL
-from .errors import OptionError
-from .ids import arrow_of, text_of
+from shopscore.scoring.engine.ids import arrow_of, text_of
+from shopscore.scoring.errors import OptionError
+from shopscore.scoring.inputs.columns import CANONICAL
 
 # Helper columns a platform may supply to derive canonical ones; dropped after mapping.
 DERIVED = ("unit_price", "quantity", "refund_amount", "refund_status", "after_sale", "role")
@@ -42,7 +42,7 @@ class Mapped:
 
 @lru_cache(maxsize=1)
 def table() -> dict:
-    text = resources.files("shopscore.scoring").joinpath("formats", "platforms.toml").read_text(
+    text = resources.files("shopscore.scoring.inputs").joinpath("formats", "platforms.toml").read_text(
         encoding="utf-8")
     return tomllib.loads(text)
 

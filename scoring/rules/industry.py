@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import OptionError
+from shopscore.scoring.errors import OptionError
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import ids
-from .columns import (
+from shopscore.scoring.engine import ids
+from shopscore.scoring.engine.memory import release_arrow_memory
+from shopscore.scoring.inputs.columns import (
     BOOL_COLUMNS,
     CREDITS,
     DEFAULT_SHOP,
@@ -23,7 +24,6 @@ from .columns import (
     TIME_COLUMNS,
     TRUE_WORDS,
 )
-from .memory import release_arrow_memory
 
 _OFFSET = r"(?:[zZ]|[+-]\d\d:?\d\d)$"
 

@@ -13,15 +13,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import ids
-from . import platforms as plat
-from .columns import CANONICAL, DEFAULT_SHOP, ID_COLUMNS, RATING_COLUMNS, REQUIRED_TRADES
-from .errors import InputFileError, MissingColumnsError
-from .memory import giving_back, release_arrow_memory
-from .read import RawFile, partition_value, read_file
-from .stages import stage
-from .validate import clean_ids, validate
-from .windows import codes
+from shopscore.scoring.engine import ids
+from shopscore.scoring.engine.memory import giving_back, release_arrow_memory
+from shopscore.scoring.engine.stages import stage
+from shopscore.scoring.engine.windows import codes
+from shopscore.scoring.errors import InputFileError, MissingColumnsError
+from shopscore.scoring.inputs import platforms as plat
+from shopscore.scoring.inputs.columns import (
+    CANONICAL,
+    DEFAULT_SHOP,
+    ID_COLUMNS,
+    RATING_COLUMNS,
+    REQUIRED_TRADES,
+)
+from shopscore.scoring.inputs.read import RawFile, partition_value, read_file
+from shopscore.scoring.inputs.validate import clean_ids, validate
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 INPUT_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")

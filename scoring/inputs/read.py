@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .columns import DSR_COLUMNS, FALSE_WORDS, TIME_COLUMNS, TRUE_WORDS
-from .errors import InputFileError
+from shopscore.scoring.errors import InputFileError
+from shopscore.scoring.inputs.columns import DSR_COLUMNS, FALSE_WORDS, TIME_COLUMNS, TRUE_WORDS
 
 
 @dataclass

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .dsr import COUNTED
-from .windows import is_value
+from shopscore.scoring.engine.windows import is_value
+from shopscore.scoring.rules.dsr import COUNTED
 
 DAY = np.timedelta64(1, "D")
 SCENARIOS = ("no_new_scores", "recent_pace")

@@ -15,8 +15,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import ShopscoreError
-from .profile import ALL_DSR_ITEMS
+from shopscore.scoring.errors import ShopscoreError
+from shopscore.scoring.rules.profile import ALL_DSR_ITEMS
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .audit import audit
-from .errors import OptionError, ShopscoreError
-from .load import REJECT_COLUMNS, Dataset, expand_inputs, load
-from .read import partition_value
-from .result import AuditResult
-from .stages import stage
+from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.stages import stage
+from shopscore.scoring.errors import OptionError, ShopscoreError
+from shopscore.scoring.inputs.load import REJECT_COLUMNS, Dataset, expand_inputs, load
+from shopscore.scoring.inputs.read import partition_value
+from shopscore.scoring.result import AuditResult
 
 TASKS_PER_THREAD = 4  # more, smaller tasks than threads: the big shops do not hold up the end
 

@@ -16,9 +16,9 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from .audit import Decisions, local_as_of
-from .profile import Profile
-from .windows import is_value
+from shopscore.scoring.engine.decide import Decisions, local_as_of
+from shopscore.scoring.engine.windows import is_value
+from shopscore.scoring.rules.profile import Profile
 
 SCHEMA_VERSION = 1
 COUNTED, UNRATED = "counted", "unrated"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .profile import Profile
-from .windows import (
+from shopscore.scoring.engine.windows import (
     appearance_codes,
     codes,
     combine_codes,
@@ -18,6 +17,7 @@ from .windows import (
     text_keys,
     where_true,
 )
+from shopscore.scoring.rules.profile import Profile
 
 COUNTED = "counted"
 DAY = np.timedelta64(1, "D")

@@ -9,8 +9,8 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import ChecksFileError
-from .result import CheckResult
+from shopscore.scoring.errors import ChecksFileError
+from shopscore.scoring.result import CheckResult
 
 
 @dataclass(frozen=True)

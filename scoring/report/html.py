@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from .dsr import COUNTED
-from .windows import is_value
+from shopscore.scoring.engine.windows import is_value
+from shopscore.scoring.rules.dsr import COUNTED
 
 DAY = np.timedelta64(1, "D")
 TREND_DAYS = 90

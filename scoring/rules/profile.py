@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ProfileError
+from shopscore.scoring.errors import ProfileError
 
 BUILTIN = ("taobao",)
 ALL_DSR_ITEMS = ("description", "service", "shipping", "logistics")
@@ -133,7 +133,7 @@ def load_profile(name_or_path: str | None = None) -> Profile:
     """Load a built-in profile by name (default `taobao`) or a user's profile file by path."""
     name_or_path = name_or_path or "taobao"
     if name_or_path in BUILTIN:
-        text = resources.files("shopscore.scoring").joinpath(
+        text = resources.files("shopscore.scoring.rules").joinpath(
             "profiles", f"{name_or_path}.toml").read_text(encoding="utf-8")
         return parse_profile(text, name_or_path)
     path = Path(name_or_path)
