@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from shopscore import __version__
-from shopscore.scoring.engine.decide import audit as run_audit
+from shopscore.scoring.engine.audit import audit as run_audit
 from shopscore.scoring.engine.memory import keep_freed_memory
 from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.engine.stages import timings as stage_timings

@@ -107,7 +107,7 @@ def register(app: typer.Typer):
         behind it in plain words, naming the rating that took its place (same item within 14
         days), the month's running total (monthly cap) or the orders that took the month's
         three DSR places. It reads the very decisions the audit's figures are summed from."""
-        from shopscore.scoring.engine.decide import audit as run_audit
+        from shopscore.scoring.engine.audit import audit as run_audit
         from shopscore.scoring.errors import OptionError
         from shopscore.scoring.insight.explain import explain as explain_lines
         from shopscore.scoring.rules.profile import load_profile

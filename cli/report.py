@@ -48,7 +48,7 @@ def report(
     """Write the audit, star distributions, DSR trend and forecast as one HTML page.
 
     Self-contained: inline CSS and SVG charts, no scripts, no network. Exits like audit."""
-    from shopscore.scoring.engine.decide import audit as run_audit
+    from shopscore.scoring.engine.audit import audit as run_audit
     from shopscore.scoring.engine.decide import local_as_of
     from shopscore.scoring.errors import OptionError
     from shopscore.scoring.insight.forecast import forecast as run_forecast

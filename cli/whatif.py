@@ -57,7 +57,7 @@ class Shown(StrEnum):
 def _audit(trades, ratings, as_of, profile, industry, shop, platform, encoding, sheet,
            rejects, strict):
     """Load and audit as `shopscore audit` does; (profile, as_of, figures, result, decisions)."""
-    from shopscore.scoring.engine.decide import audit
+    from shopscore.scoring.engine.audit import audit
     from shopscore.scoring.rules.industry import parse_industry
     from shopscore.scoring.rules.profile import load_profile
 

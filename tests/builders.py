@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.rules.profile import load_profile
 

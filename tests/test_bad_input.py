@@ -103,7 +103,7 @@ def bad(tmp_path) -> Path:
 @pytest.mark.parametrize("parallel", [False, True], ids=["one_thread", "two_threads"])
 def test_every_bad_row_is_rejected_under_its_reason(bad, parallel, monkeypatch):
     if parallel:  # big inputs type their id and time columns two at a time: the same rejects
-        monkeypatch.setattr("shopscore.scoring.inputs.validate.PARALLEL_ROWS", 0)
+        monkeypatch.setattr("shopscore.scoring.engine.threads.PARALLEL_ROWS", 0)
     doc = audit(bad)
     inputs = doc["inputs"]
     assert inputs["rejected_by_reason"] == {"bad_datetime": 1, "bad_dsr": 3, "bad_status": 1,
@@ -243,7 +243,7 @@ def test_duplicate_row_is_rejected_once(tmp_path):
 @pytest.mark.parametrize("damaged", ["1.23457E+18", "4.01235e+18", "4E+18", "1.23457E18"])
 def test_damaged_id_is_rejected(tmp_path, damaged, parallel, monkeypatch):
     if parallel:  # big inputs code their id columns two at a time: the same rejects
-        monkeypatch.setattr("shopscore.scoring.inputs.validate.PARALLEL_ROWS", 0)
+        monkeypatch.setattr("shopscore.scoring.engine.threads.PARALLEL_ROWS", 0)
     path = put(tmp_path / "trades.csv", f"{HEADER}\no1,L1,b1,i1,{GOOD},5,5,5\n"
                f"{damaged},L1,b2,i1,{GOOD},5,5,5\n")
     out = tmp_path / "rejects.csv"

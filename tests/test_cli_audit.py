@@ -13,7 +13,7 @@ from builders import line, write_csv
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.rules.checks import load_checks
 from shopscore.scoring.rules.industry import parse_industry

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.rules.profile import load_profile
 from shopscore.scoring.sample import write_sample

@@ -12,7 +12,7 @@ from builders import line, write_csv
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app
-from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.insight.explain import explain
 from shopscore.scoring.rules.profile import load_profile

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app  # first: cli.app registers cli/whatif.py
-from shopscore.scoring.engine.decide import audit, local_as_of
+from shopscore.scoring.engine.audit import audit
+from shopscore.scoring.engine.decide import local_as_of
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.insight.forecast import forecast, project
 from shopscore.scoring.rules.profile import load_profile

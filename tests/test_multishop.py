@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from shopscore.cli import progress
 from shopscore.cli.app import app
-from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.read import partition_value
 from shopscore.scoring.rules.profile import load_profile
@@ -231,7 +231,9 @@ def test_credit_and_dsr_decided_side_by_side_equal_one_after_the_other(eight, mo
     when = audit_mod.local_as_of(datetime.fromisoformat(AS_OF), profile)
     data = load([eight], profile.timezone)
     alone = audit_mod.decide(data, profile, when)
-    monkeypatch.setattr(audit_mod, "SIDE_BY_SIDE_LINES", 0)
+    from shopscore.scoring.engine import threads
+
+    monkeypatch.setattr(threads, "SIDE_BY_SIDE_LINES", 0)
     together = audit_mod.decide(data, profile, when)
     pd.testing.assert_frame_equal(alone.credit, together.credit)
     pd.testing.assert_frame_equal(alone.dsr, together.dsr)

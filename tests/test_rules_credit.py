@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from builders import line, run, shop, write_csv
 
-from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.rules.profile import load_profile
 

@@ -6,7 +6,7 @@ import pytest
 from builders import line, run, shop
 
 from shopscore.cli.render import percent
-from shopscore.scoring.engine.decide import dsr_summary
+from shopscore.scoring.engine.summary import dsr_summary
 from shopscore.scoring.rules.checks import Check, five_star_needed
 from shopscore.scoring.rules.industry import Industry, compare, parse_industry
 from shopscore.scoring.rules.profile import load_profile

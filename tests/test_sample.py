@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.rules.profile import load_profile
 from shopscore.scoring.sample import COLUMNS, generate, write_sample

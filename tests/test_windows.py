@@ -6,14 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopscore.scoring.engine.windows import (
-    group_first,
-    group_numbers,
-    is_in,
-    sort_in_place,
-    sort_order,
-    where_true,
-)
+from shopscore.scoring.engine.coded import where_true
+from shopscore.scoring.engine.groups import group_first, group_numbers, is_in, sort_in_place
+from shopscore.scoring.engine.ordering import sort_order
 
 
 @pytest.mark.parametrize("low, high", [(0, 5), (-3, 3), (-(2**61), 2**61)])

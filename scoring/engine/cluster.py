@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shopscore.scoring.engine.decide import audit
+from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.errors import OptionError, ShopscoreError
 from shopscore.scoring.inputs.load import REJECT_COLUMNS, Dataset, expand_inputs, load

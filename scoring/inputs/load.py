@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shopscore.scoring.engine import ids
+from shopscore.scoring.engine.coded import codes
 from shopscore.scoring.engine.memory import giving_back, release_arrow_memory
 from shopscore.scoring.engine.stages import stage
-from shopscore.scoring.engine.windows import codes
 from shopscore.scoring.errors import InputFileError, MissingColumnsError
 from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import (

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -12,6 +9,7 @@ import pyarrow.compute as pc
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.memory import release_arrow_memory
+from shopscore.scoring.engine.threads import two_at_a_time
 from shopscore.scoring.inputs.columns import (
     BOOL_COLUMNS,
     CREDITS,
@@ -277,11 +275,6 @@ def _encode_id(column: pd.Series):
     return coded, damaged, bad
 
 
-# Id columns of at least this many rows are coded two at a time (pyarrow and numpy let go of
-# the interpreter while they work, so a second core halves the wait).
-PARALLEL_ROWS = 500_000
-
-
 def _encode_ids(frame: pd.DataFrame, named: list):
     """Code the named id columns of `frame`, taking them out of it: (codes, damaged, bad
     values) per column, in the order named. Each column's text is let go of once coded."""
@@ -295,17 +288,7 @@ def _encode_ids(frame: pd.DataFrame, named: list):
         release_arrow_memory()
         return found
 
-    return _two_at_a_time(work, range(len(named)), rows)
-
-
-def _two_at_a_time(work, items, rows: int) -> list:
-    """[work(item) for item in items], two at a time when the columns are big (numpy and
-    pyarrow let go of the interpreter while they work) and the machine has two cores."""
-    items = list(items)
-    if rows < PARALLEL_ROWS or len(items) < 2 or (os.cpu_count() or 1) < 2:
-        return [work(item) for item in items]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(work, items))
+    return two_at_a_time(work, range(len(named)), rows)
 
 
 def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
@@ -346,7 +329,7 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
         _drop(frame, "status")
 
     dated = [col for col in TIME_COLUMNS if col in have]
-    parsed = dict(zip(dated, _two_at_a_time(
+    parsed = dict(zip(dated, two_at_a_time(
         lambda col: parse_times_fast(frame[col], tz), dated, n), strict=True))
     for col in TIME_COLUMNS:
         if col in have:
@@ -382,7 +365,7 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
     words = (("credit", CREDITS, "bad_credit"), ("seller_credit", CREDITS, "bad_credit"),
              ("revised_to", REVISIONS, "bad_revision"))
     present_words = [w for w in words if w[0] in have]
-    looked_up = dict(zip((w[0] for w in present_words), _two_at_a_time(
+    looked_up = dict(zip((w[0] for w in present_words), two_at_a_time(
         lambda w: lookup(frame[w[0]], _index_in(tuple(w[1])), -1, np.int8),
         present_words, n), strict=True))
     for col, vocab, code in words:

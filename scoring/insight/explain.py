@@ -16,8 +16,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from shopscore.scoring.engine.coded import is_value
 from shopscore.scoring.engine.decide import Decisions, local_as_of
-from shopscore.scoring.engine.windows import is_value
 from shopscore.scoring.rules.profile import Profile
 
 SCHEMA_VERSION = 1

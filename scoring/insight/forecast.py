@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from shopscore.scoring.engine.windows import is_value
+from shopscore.scoring.engine.coded import is_value
 from shopscore.scoring.rules.dsr import COUNTED
 
 DAY = np.timedelta64(1, "D")

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from shopscore.scoring.engine.windows import is_value
+from shopscore.scoring.engine.coded import is_value
 from shopscore.scoring.rules.dsr import COUNTED
 
 DAY = np.timedelta64(1, "D")

@@ -5,20 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shopscore.scoring.engine.windows import (
-    anchored_windows,
-    capped_running_total,
-    codes,
-    combine_codes,
-    group_first,
-    group_starts,
-    is_value,
-    lookup,
-    month_numbers,
-    position_dtype,
-    sort_order,
-    where_true,
-)
+from shopscore.scoring.engine.coded import codes, is_value, lookup, position_dtype, where_true
+from shopscore.scoring.engine.groups import combine_codes, group_first, group_starts
+from shopscore.scoring.engine.ordering import sort_order
+from shopscore.scoring.engine.windows import anchored_windows, capped_running_total, month_numbers
 from shopscore.scoring.inputs.columns import CREDITS
 from shopscore.scoring.rules.profile import Profile
 

@@ -5,18 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from shopscore.scoring.engine.windows import (
-    appearance_codes,
-    codes,
-    combine_codes,
-    group_first,
-    is_in,
-    is_value,
-    month_numbers,
-    sort_order,
-    text_keys,
-    where_true,
-)
+from shopscore.scoring.engine.coded import codes, is_value, where_true
+from shopscore.scoring.engine.groups import appearance_codes, combine_codes, group_first, is_in
+from shopscore.scoring.engine.ordering import sort_order, text_keys
+from shopscore.scoring.engine.windows import month_numbers
 from shopscore.scoring.rules.profile import Profile
 
 COUNTED = "counted"

@@ -1,0 +1,144 @@
+"""Per-shop figures from the decision records: every shop's counts in one bincount pass over
+the records, handed to the rules' figures (rules/figures.py) shop by shop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shopscore.scoring.engine.tally import (
+    coded_reasons,
+    is_code,
+    merged,
+    per_shop,
+    reason_counts,
+)
+from shopscore.scoring.result import Credit, Dsr
+from shopscore.scoring.rules.figures import credit_figures, dsr_figures, dsr_item, period_starts
+from shopscore.scoring.rules.profile import Profile
+from shopscore.scoring.rules.reasons import COUNTED, DSR_CONFLICT, UNRATED
+
+
+def _orphan_reasons(orphans: pd.DataFrame, shop: np.ndarray, shops: int):
+    """Per shop: the orphan rows' credit fates, their DSR fates (an order counted once, with
+    its first row's fate) and the number of orphan DSR orders."""
+    code, names = coded_reasons(orphans["credit_fate"])
+    credit = reason_counts(per_shop(shop, code, len(names), shops), names)
+    scored = orphans["dsr_fate"].notna().to_numpy()
+    keys = pd.DataFrame({"shop": shop, "order": orphans["order_id"].to_numpy()})
+    first = np.zeros(len(orphans), dtype=bool)
+    first[scored] = ~keys.loc[scored].duplicated().to_numpy()
+    code, names = coded_reasons(orphans["dsr_fate"])
+    table = per_shop(shop, code, len(names), shops, first)
+    return credit, reason_counts(table, names), table.sum(axis=1)
+
+
+def _period_table(at: np.ndarray, kind: np.ndarray, shop: np.ndarray, shops: int,
+                  starts: np.ndarray) -> np.ndarray:
+    """(shops, 3, len(starts) + 2) counts of ratings by shop, kind (0 positive, 1 neutral,
+    2 negative) and age: 0 no date, 1 + how many of the sorted `starts` lie before the
+    rating (a few compares: far quicker than a binary search per rating)."""
+    age = np.ones(len(at), dtype=np.int64)
+    for start in starts:
+        age += at > start
+    age[np.isnat(at)] = 0
+    ages = len(starts) + 2
+    key = shop.astype(np.int64)  # (shop, kind, age) as one number, built in place
+    key *= 3
+    key += kind
+    key *= ages
+    key += age
+    del age
+    return np.bincount(key, minlength=shops * 3 * ages).reshape(shops, 3, ages)
+
+
+def credit_summaries(decided, shop, shops: int, orphans, orphan_shop, profile: Profile,
+                     as_of) -> list[Credit]:
+    """The Credit of each of `shops` shops, in one pass: `shop` gives each credit record's
+    shop position (-1: none), `orphan_shop` each orphan row's."""
+    fate, names = coded_reasons(decided["fate"])
+    points = decided["points"].to_numpy()  # small ints: widened only where counted
+    counted = is_code(fate, names, COUNTED)
+    counted &= shop >= 0
+    counted &= np.abs(points) <= 1
+    mine = np.flatnonzero(counted)
+    del counted
+    starts = period_starts(profile, as_of)
+    edges = np.unique(np.array(list(starts.values()), dtype="datetime64[ns]"))
+    kind = 1 - points[mine]  # +1 positive -> 0, 0 neutral -> 1, -1 negative -> 2
+    table = _period_table(decided["at"].to_numpy("datetime64[ns]")[mine], kind, shop[mine],
+                          shops, edges)
+    periods = {label: table[:, :, np.searchsorted(edges, start) + 2:].sum(axis=2)
+               for label, start in starts.items()}  # rated after the period's start
+    periods["older"] = table[:, :, 1]  # rated by the earliest start
+    total = periods["total"] = table.sum(axis=2)
+    defaults = np.bincount(shop[mine][decided["is_default"].to_numpy(dtype=bool)[mine]],
+                           minlength=shops)
+    excluded = reason_counts(per_shop(shop, fate, len(names), shops), names,
+                             skip=(COUNTED, UNRATED))
+    unrated = np.bincount(shop[is_code(fate, names, UNRATED) & (shop >= 0)], minlength=shops)
+    orphaned = _orphan_reasons(orphans, orphan_shop, shops)[0]
+    return [credit_figures(profile, *(int(n) for n in total[k]), int(defaults[k]),
+                           {label: tuple(int(n) for n in tally[k])
+                            for label, tally in periods.items()},
+                           merged(excluded[k], orphaned[k]), int(unrated[k]))
+            for k in range(shops)]
+
+
+def dsr_summaries(orders, shop, shops: int, orphans, orphan_shop, profile: Profile,
+                  industry: dict) -> list[Dsr]:
+    """The Dsr of each of `shops` shops, in one pass (positions as in credit_summaries)."""
+    fate, names = coded_reasons(orders["fate"])
+    counted = is_code(fate, names, COUNTED)
+    mine = shop >= 0
+    stars = {}  # item -> per shop: the number of counted scores, their sum, how many of 1..5
+    for name in profile.dsr_items:
+        col = f"dsr_{name}"
+        value = orders[col].to_numpy(dtype="float64") if col in orders else np.full(len(fate), np.nan)
+        given = np.flatnonzero(counted & mine & ~np.isnan(value))
+        where, value = shop[given], value[given].astype(np.int64)
+        stars[name] = (np.bincount(where, minlength=shops),
+                       np.bincount(where, weights=value, minlength=shops),
+                       per_shop(where, value, 6, shops)[:, 1:6])
+    excluded = reason_counts(per_shop(shop, fate, len(names), shops), names, skip=(COUNTED,))
+    orders_in = np.bincount(shop[mine], minlength=shops)
+    _, orphaned, orphan_orders = _orphan_reasons(orphans, orphan_shop, shops)
+    out = []
+    for k in range(shops):
+        items = {name: dsr_item(int(counts[k]), int(totals[k]), [int(n) for n in hists[k]],
+                                industry.get(name))
+                 for name, (counts, totals, hists) in stars.items()}
+        out.append(dsr_figures(profile, items, merged(excluded[k], orphaned[k]),
+                               int(orders_in[k] + orphan_orders[k])))
+    return out
+
+
+def anomaly_summaries(decided, shop, shops: int, orders, order_shop) -> list[dict]:
+    """Each shop's anomalies by reason: the credit records' and the DSR conflicts."""
+    code, names = coded_reasons(decided["anomaly"])
+    found = reason_counts(per_shop(shop, code, len(names), shops), names)
+    conflict = orders["conflict"].to_numpy(dtype=bool)
+    conflicts = np.bincount(order_shop[conflict & (order_shop >= 0)], minlength=shops)
+    return [merged(found[k], {DSR_CONFLICT: int(conflicts[k])} if conflicts[k] else {})
+            for k in range(shops)]
+
+
+def _one_shop(frame) -> np.ndarray:
+    return np.zeros(len(frame), dtype=np.int64)
+
+
+def credit_summary(decided, orphans, profile: Profile, as_of) -> Credit:
+    """The Credit of one shop's credit records and orphan rows."""
+    return credit_summaries(decided, _one_shop(decided), 1, orphans, _one_shop(orphans),
+                            profile, as_of)[0]
+
+
+def dsr_summary(orders, orphans, profile: Profile, industry: dict) -> Dsr:
+    """The Dsr of one shop's DSR orders and orphan rows."""
+    return dsr_summaries(orders, _one_shop(orders), 1, orphans, _one_shop(orphans), profile,
+                         industry)[0]
+
+
+def anomalies(decided, orders) -> dict:
+    """One shop's anomalies by reason."""
+    return anomaly_summaries(decided, _one_shop(decided), 1, orders, _one_shop(orders))[0]
