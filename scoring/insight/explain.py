@@ -18,29 +18,13 @@ import pandas as pd
 
 from shopscore.scoring.engine.coded import is_value
 from shopscore.scoring.engine.decide import Decisions, local_as_of
+from shopscore.scoring.rules.figures import dsr_window_start
 from shopscore.scoring.rules.profile import Profile
+from shopscore.scoring.rules.reasons import COUNTED, RULE_TEXT, UNRATED
 
 SCHEMA_VERSION = 1
-COUNTED, UNRATED = "counted", "unrated"
 WORDS = {1: "positive", 0: "neutral", -1: "negative"}
-
-# The rule each fate code stands for, in the words of RULES.md.
-RULES = {
-    COUNTED: "counted",
-    UNRATED: "no rating",
-    "after_as_of": "nothing after as_of exists",
-    "not_success": "only successful trades can be rated (RULES.md 1)",
-    "not_escrow": "only escrow (支付宝) payments can be rated (RULES.md 1)",
-    "refunded": "a refunded line cannot be rated (RULES.md 1)",
-    "outside_rating_window": "the rating window after success (RULES.md 1)",
-    "orphan": "a rating needs its trade line (RULES.md 1)",
-    "deleted": "revisions: a deleted rating (RULES.md 2)",
-    "low_amount": "tiny trades, 1 yuan or less (RULES.md 2)",
-    "same_item_14d": "same item within 14 days (14天同商品, RULES.md 2)",
-    "monthly_cap": "monthly cap of the points per buyer (每月6分, RULES.md 2)",
-    "dsr_monthly_cap": "first three DSR-scored orders a month (每月前三次, RULES.md 3)",
-    "outside_dsr_window": "the DSR window (RULES.md 3)",
-}
+RULES = RULE_TEXT
 
 
 def _t(value) -> str:
@@ -351,7 +335,7 @@ class _Explainer:
                     + ", ".join(o_id if v == COUNTED else f"{o_id} (itself excluded later: {v})"
                                 for o_id, v in later.items()))
         if fate == "outside_dsr_window":
-            start = self.as_of - np.timedelta64(p.dsr_window_days, "D")
+            start = dsr_window_start(p, self.as_of)
             return (f"excluded: outside_dsr_window — DSR given {_t(at)}, not within the "
                     f"{p.dsr_window_days} days up to as_of (after {_t(start)})")
         return f"excluded: {fate}"

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from shopscore.scoring.engine.coded import is_value
-from shopscore.scoring.rules.dsr import COUNTED
+from shopscore.scoring.rules.figures import window_sums
+from shopscore.scoring.rules.reasons import COUNTED
 
 DAY = np.timedelta64(1, "D")
 SCENARIOS = ("no_new_scores", "recent_pace")
@@ -83,16 +84,12 @@ def project(at, stars, as_of, days: int, window_days: int, recent_days: int = 30
     as_of = np.datetime64(as_of, "ns")
     order = np.argsort(at, kind="stable")
     at, stars = at[order], stars[order]
-    cum = np.concatenate(([0], np.cumsum(stars)))
-    n = at.size
     d = np.arange(days + 1)
-    window = window_days * DAY
-    # Still counted on day d: given after as_of + d days - window.
-    left = np.searchsorted(at, as_of + d * DAY - window, side="right")
-    base_count = (n - left).astype(np.float64)
-    base_total = (cum[n] - cum[left]).astype(np.float64)
-    recent = int(np.searchsorted(at, as_of - recent_days * DAY, side="right"))
-    recent_count, recent_total = n - recent, int(cum[n] - cum[recent])
+    # Still counted on day d: in the DSR window ending at as_of + d days.
+    base_count, base_total = (x.astype(np.float64) for x in window_sums(
+        at, stars, as_of + d * DAY, window_days))
+    recent_count, recent_total = (int(x[0]) for x in window_sums(
+        at, stars, np.array([as_of]), recent_days))
     arrived = np.minimum(d, window_days).astype(np.float64)  # days of new scores still counted
     pace_count = base_count + arrived * (recent_count / recent_days)
     pace_total = base_total + arrived * (recent_total / recent_days)

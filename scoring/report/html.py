@@ -15,7 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 
 from shopscore.scoring.engine.coded import is_value
-from shopscore.scoring.rules.dsr import COUNTED
+from shopscore.scoring.rules.figures import window_sums
+from shopscore.scoring.rules.reasons import COUNTED
 
 DAY = np.timedelta64(1, "D")
 TREND_DAYS = 90
@@ -192,14 +193,9 @@ def rolling_dsr(dsr, shop_id, items, as_of, window_days: int = 180, days: int = 
         has = ~np.isnan(values)
         at, stars = at_all[has], values[has]
         order = np.argsort(at, kind="stable")
-        at, stars = at[order], stars[order]
-        cum = np.concatenate(([0.0], np.cumsum(stars)))
-        hi = np.searchsorted(at, ends, side="right")
-        lo = np.searchsorted(at, ends - window_days * DAY, side="right")
-        count = hi - lo
+        count, total = window_sums(at[order], stars[order], ends, window_days)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[name] = np.where(count > 0, (cum[hi] - cum[lo]) / np.where(count > 0, count, 1),
-                                 np.nan)
+            out[name] = np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
     return out
 
 

@@ -11,14 +11,11 @@ from shopscore.scoring.engine.ordering import sort_order
 from shopscore.scoring.engine.windows import anchored_windows, capped_running_total, month_numbers
 from shopscore.scoring.inputs.columns import CREDITS
 from shopscore.scoring.rules.profile import Profile
+from shopscore.scoring.rules.reasons import COUNTED, CREDIT_ANOMALIES, CREDIT_FATES, UNRATED
 
-COUNTED = "counted"
-UNRATED = "unrated"
 DAY = np.timedelta64(1, "D")
-# The categories of the record's `fate` and `anomaly` columns (decided as small int codes).
-FATES = (COUNTED, UNRATED, "after_as_of", "not_success", "not_escrow", "refunded",
-         "outside_rating_window", "deleted", "low_amount", "same_item_14d", "monthly_cap")
-ANOMALIES = ("revision_of_positive", "revision_after_30_days", "revision_before_rating")
+# The record's `fate` and `anomaly` columns hold small int codes of these categories.
+FATES, ANOMALIES = CREDIT_FATES, CREDIT_ANOMALIES
 F = {code: np.int8(i) for i, code in enumerate(FATES)}
 A = {code: np.int8(i) for i, code in enumerate(ANOMALIES)}
 

@@ -9,15 +9,15 @@ from shopscore.scoring.engine.coded import codes, is_value, where_true
 from shopscore.scoring.engine.groups import appearance_codes, combine_codes, group_first, is_in
 from shopscore.scoring.engine.ordering import sort_order, text_keys
 from shopscore.scoring.engine.windows import month_numbers
+from shopscore.scoring.rules.figures import in_dsr_window
 from shopscore.scoring.rules.profile import Profile
+from shopscore.scoring.rules.reasons import COUNTED, DSR_FATES, ELIGIBILITY
 
-COUNTED = "counted"
 DAY = np.timedelta64(1, "D")
 # How far an order's best line got through section 1; the reason is the first rule it fails.
-STAGE_REASONS = ("not_success", "not_escrow", "refunded")
-# The categories of the record's `fate` column (decided as small int codes).
-FATES = (COUNTED, "after_as_of", *STAGE_REASONS, "outside_rating_window", "dsr_monthly_cap",
-         "outside_dsr_window")
+STAGE_REASONS = ELIGIBILITY
+# The record's `fate` column holds small int codes of these categories.
+FATES = DSR_FATES
 F = {code: np.int8(i) for i, code in enumerate(FATES)}
 NO_TIME = np.iinfo(np.int64).max  # a missing time, while taking minima over int64 nanoseconds
 
@@ -77,8 +77,7 @@ def decide_dsr(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -> p
     exclude(~((done_at <= dsr_at) & (dsr_at <= done_at + window)), "outside_rating_window")
     conflict &= fate != F["after_as_of"]
     month_rank, month_first = _month_ranks(ids, done_at, fate, profile)
-    start = as_of - profile.dsr_window_days * DAY
-    exclude(~((start < dsr_at) & (dsr_at <= as_of)), "outside_dsr_window")
+    exclude(~in_dsr_window(profile, dsr_at, as_of), "outside_dsr_window")
     return pd.DataFrame({**ids, "line": chosen.astype(np.int64, copy=False), "at": dsr_at,
                          "completed_at": done_at,
                          **{c: col[chosen] for c, col in zip(items, columns, strict=True)},

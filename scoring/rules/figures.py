@@ -49,6 +49,16 @@ def in_dsr_window(profile: Profile, at: np.ndarray, as_of: np.datetime64) -> np.
     return (dsr_window_start(profile, as_of) < at) & (at <= as_of)
 
 
+def window_sums(at: np.ndarray, stars: np.ndarray, ends: np.ndarray, window_days: int):
+    """For each moment e of `ends`, the number and the sum of the scores given at t with
+    `e - window_days < t <= e` (the DSR window ending at e). `at` must be sorted ascending,
+    `stars` in the same order. Returns (counts, sums) arrays shaped like `ends`."""
+    cum = np.concatenate(([0], np.cumsum(stars)))
+    hi = np.searchsorted(at, ends, side="right")
+    lo = np.searchsorted(at, ends - window_days * DAY, side="right")
+    return hi - lo, cum[hi] - cum[lo]
+
+
 def dsr_item(count: int, total: int, stars: list, industry=None) -> DsrItem:
     """One DSR item of one shop from its counted scores: their number, their sum and how many
     of each of 1..5 stars. The mean at full precision; the badge truncated toward zero to one
