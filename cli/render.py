@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from shopscore.scoring.result import PERIODS, AuditResult, ShopResult
+from shopscore.scoring.result import AuditResult, ShopResult
 
 STARS = ("5", "4", "3", "2", "1")
 
@@ -108,10 +108,10 @@ def shop_tables(shop: ShopResult) -> list:
 
     periods = Table(box=box.SIMPLE, title="Ratings by period (rated_at)", title_justify="left")
     periods.add_column("")
-    for p in PERIODS:
+    for p in c["periods"]:  # the profile's periods, then older and total
         periods.add_column(p, justify="right")
     for kind in ("positive", "neutral", "negative"):
-        periods.add_row(kind, *(str(c["periods"][p][kind]) for p in PERIODS))
+        periods.add_row(kind, *(str(tally[kind]) for tally in c["periods"].values()))
 
     ds = d["dsr"]
     names = list(ds["seller_items"]) + [k for k in ds if isinstance(ds[k], dict) and "score" in ds[k]
@@ -199,7 +199,7 @@ def audit_markdown(result: AuditResult) -> str:
                    f"positive rate **{percent(c['positive_rate'])}**, "
                    f"default positives {c['default_positive']}")
         out.append("")
-        out.append(_md_table(["", *PERIODS], [[k, *(str(c["periods"][p][k]) for p in PERIODS)]
+        out.append(_md_table(["", *c["periods"]], [[k, *(str(n[k]) for n in c["periods"].values())]
                                               for k in ("positive", "neutral", "negative")]))
         out.append("")
         ds = d["dsr"]

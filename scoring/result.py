@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = 1
-PERIODS = ("7d", "30d", "180d", "older", "total")
 
 
 @dataclass(frozen=True)

@@ -179,12 +179,14 @@ def test_exit_2_profile_with_toml_syntax_error(trades, tmp_path):
     assert_user_error(cli("audit", trades, "--as-of", AS_OF, "--profile", path), str(path))
 
 
-def test_exit_2_profile_with_a_missing_key(trades, tmp_path, profile_text):
+def test_exit_2_profile_with_a_misspelt_key(trades, tmp_path, profile_text):
+    # RULES.md section 5: a key left out takes the default, so a misspelt key would silently
+    # be a default: it is an error naming the file and the key.
     path = tmp_path / "mine.toml"
-    path.write_text("\n".join(t for t in profile_text.splitlines()
-                              if not t.startswith("monthly_cap_points")), encoding="utf-8")
+    path.write_text(profile_text.replace("monthly_cap_points = 6", "monthly_cap_point = 5"),
+                    encoding="utf-8")
     assert_user_error(cli("audit", trades, "--as-of", AS_OF, "--profile", path),
-                      str(path), "monthly_cap_points")
+                      str(path), "credit.monthly_cap_point")
 
 
 def test_exit_2_profile_with_a_wrong_type(trades, tmp_path, profile_text):

@@ -1,7 +1,12 @@
-"""Rule profiles: every number of RULES.md, loaded from a small TOML file."""
+"""Rule profiles (RULES.md section 5): every number of the rules, loaded from a small TOML file.
+
+A profile may begin with `extends = "NAME"` (a shipped profile): each of its tables then
+replaces the named profile's table of the same name whole, a key left out of it taking the
+default RULES.md gives; everything else is inherited."""
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -12,6 +17,22 @@ from shopscore.scoring.errors import ProfileError
 
 BUILTIN = ("taobao",)
 ALL_DSR_ITEMS = ("description", "service", "shipping", "logistics")
+
+# The defaults RULES.md gives: a key left out of a profile's table takes these.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+CREDIT_DEFAULTS = {"rating_window_days": 15, "default_positive_days": 15, "revision_days": 30,
+                   "same_item_window_days": 14, "monthly_cap_points": 6,
+                   "low_amount_yuan": 1.00, "periods_days": {"7d": 7, "30d": 30, "180d": 180}}
+DSR_DEFAULTS = {"items": list(ALL_DSR_ITEMS), "seller_items": list(ALL_DSR_ITEMS[:3]),
+                "monthly_first_orders": 3, "window_days": 180}
+CHECKS_DEFAULTS = {"default_min": 4.7, "warn": None}
+# The credit levels of RULES.md section 2: (lowest score, name), index 1..20.
+DEFAULT_LEVELS = tuple(
+    (low, f"{n} {kind}{'s' if n > 1 else ''}")
+    for kind, lows in (("heart", (4, 11, 41, 91, 151)), ("diamond", (251, 501, 1001, 2001, 5001)),
+                       ("crown", (10001, 20001, 50001, 100001, 200001)),
+                       ("gold crown", (500001, 1000001, 2000001, 5000001, 10000001)))
+    for n, low in enumerate(lows, start=1))
 
 
 @dataclass(frozen=True)
@@ -55,87 +76,145 @@ class Profile:
         return found
 
 
-def _need(table: dict, key: str, kind, where: str, source: str):
-    if key not in table:
-        raise ProfileError(f"profile {source}: missing key {where}{key}")
-    value = table[key]
-    ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-    if not ok:
-        kind_name = kind.__name__ if isinstance(kind, type) else "a number"
-        raise ProfileError(f"profile {source}: {where}{key} must be {kind_name}, not {value!r}")
+class _Reader:
+    """Typed values of one table of a profile, each error naming the file and the key."""
+
+    def __init__(self, source: str, table: dict, where: str, defaults: dict):
+        unknown = sorted(set(table) - set(defaults))
+        if unknown:
+            raise ProfileError(f"profile {source}: unknown key {where}{unknown[0]} (known: "
+                               f"{', '.join(defaults)})")
+        self.source, self.table, self.where, self.defaults = source, table, where, defaults
+
+    def fail(self, key: str, what: str):
+        raise ProfileError(f"profile {self.source}: {self.where}{key} {what}")
+
+    def get(self, key: str, kind, check=None, what: str = ""):
+        value = self.table.get(key, self.defaults[key])
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if value is None and self.defaults[key] is None:
+            return None
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            self.fail(key, f"must be {'a number' if kind is float else kind.__name__}, "
+                           f"not {value!r}")
+        if kind is float and not math.isfinite(value):
+            self.fail(key, f"must be a finite number, not {value!r}")
+        if check is not None and not check(value):
+            self.fail(key, what)
+        return value
+
+
+def _table(doc: dict, key: str, source: str) -> dict:
+    value = doc.get(key, {})
+    if not isinstance(value, dict):
+        raise ProfileError(f"profile {source}: [{key}] must be a table")
     return value
+
+
+def _levels(doc: dict, source: str) -> tuple:
+    raw = doc.get("levels")
+    if raw is None:
+        return tuple(Level(i, low, name) for i, (low, name) in enumerate(DEFAULT_LEVELS, 1))
+    if not isinstance(raw, list):
+        raise ProfileError(f"profile {source}: levels must be an array of [[levels]] tables")
+    levels = []
+    for i, entry in enumerate(raw, start=1):
+        if not isinstance(entry, dict):
+            raise ProfileError(f"profile {source}: levels[{i}] must be a table")
+        read = _Reader(source, entry, f"levels[{i}].", {"min_score": None, "name": None})
+        low, name = entry.get("min_score"), entry.get("name")
+        if not isinstance(low, int) or isinstance(low, bool):
+            read.fail("min_score", f"must be an integer, not {low!r}")
+        if not isinstance(name, str):
+            read.fail("name", f"must be a string, not {name!r}")
+        levels.append(Level(i, low, name))
+    if any(b.min_score <= a.min_score for a, b in zip(levels, levels[1:], strict=False)):
+        raise ProfileError(f"profile {source}: levels must have increasing min_score")
+    return tuple(levels)
+
+
+def _whole(value) -> bool:
+    return value >= 0
 
 
 def parse_profile(text: str, source: str) -> Profile:
     """Build a Profile from TOML text; every error is a ProfileError naming the key."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"profile {source} is not valid TOML: {exc}") from None
-    credit = _need(doc, "credit", dict, "", source)
-    dsr = _need(doc, "dsr", dict, "", source)
-    checks = _need(doc, "checks", dict, "", source)
-    number = (int, float)
-    name = _need(doc, "name", str, "", source)
-    tzname = _need(doc, "timezone", str, "", source)
+    doc = _resolve(_toml(text, source), source)
+    name = doc.get("name", source)
+    tzname = doc.get("timezone", DEFAULT_TIMEZONE)
+    if not isinstance(name, str) or not isinstance(tzname, str):
+        raise ProfileError(f"profile {source}: name and timezone must be strings")
     try:
         ZoneInfo(tzname)
     except (ZoneInfoNotFoundError, ValueError):
         raise ProfileError(f"profile {source}: unknown timezone {tzname!r}") from None
-    days = {}
-    for key in ("rating_window_days", "default_positive_days", "revision_days",
-                "same_item_window_days", "monthly_cap_points"):
-        days[key] = _need(credit, key, int, "credit.", source)
-        if days[key] < 0:
-            raise ProfileError(f"profile {source}: credit.{key} must not be negative")
-    low = float(_need(credit, "low_amount_yuan", number, "credit.", source))
-    periods = _need(credit, "periods_days", dict, "credit.", source)
-    if not periods:
-        raise ProfileError(f"profile {source}: credit.periods_days needs at least one period, "
-                           'e.g. {"7d" = 7, "30d" = 30, "180d" = 180}')
+    credit = _Reader(source, _table(doc, "credit", source), "credit.", CREDIT_DEFAULTS)
+    days = {key: credit.get(key, int, _whole, "must not be negative")
+            for key in ("rating_window_days", "default_positive_days", "revision_days",
+                        "same_item_window_days", "monthly_cap_points")}
+    low = credit.get("low_amount_yuan", float)
+    periods = credit.get("periods_days", dict, bool, 'needs at least one period, e.g. '
+                         '{"7d" = 7, "30d" = 30, "180d" = 180}')
     for label, value in periods.items():
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise ProfileError(f"profile {source}: credit.periods_days.{label} must be a positive integer")
-    items = tuple(_need(dsr, "items", list, "dsr.", source))
-    seller = tuple(_need(dsr, "seller_items", list, "dsr.", source))
+            credit.fail(f"periods_days.{label}", "must be a positive integer")
+        if label in ("older", "total"):
+            credit.fail(f"periods_days.{label}", "is a name the period table uses already")
+    dsr = _Reader(source, _table(doc, "dsr", source), "dsr.", DSR_DEFAULTS)
+    items = tuple(dsr.get("items", list))
+    seller = tuple(dsr.get("seller_items", list))
     for item in items + seller:
         if item not in ALL_DSR_ITEMS:
-            known = ", ".join(ALL_DSR_ITEMS)
-            raise ProfileError(f"profile {source}: unknown DSR item {item!r} (known: {known})")
+            raise ProfileError(f"profile {source}: unknown DSR item {item!r} (known: "
+                               f"{', '.join(ALL_DSR_ITEMS)})")
     if not set(seller) <= set(items):
         raise ProfileError(f"profile {source}: dsr.seller_items must be among dsr.items")
-    first = _need(dsr, "monthly_first_orders", int, "dsr.", source)
-    window = _need(dsr, "window_days", int, "dsr.", source)
-    if first <= 0 or window <= 0:
-        raise ProfileError(f"profile {source}: dsr.monthly_first_orders and dsr.window_days must be positive")
-    default_min = float(_need(checks, "default_min", number, "checks.", source))
-    warn = checks.get("warn")
-    if warn is not None and (isinstance(warn, bool) or not isinstance(warn, number) or warn < 0):
-        raise ProfileError(f"profile {source}: checks.warn must be a number >= 0, not {warn!r}")
-    raw_levels = _need(doc, "levels", list, "", source)
-    levels = []
-    for i, entry in enumerate(raw_levels, start=1):
-        if not isinstance(entry, dict):
-            raise ProfileError(f"profile {source}: levels[{i}] must be a table")
-        levels.append(Level(i, _need(entry, "min_score", int, f"levels[{i}].", source),
-                            _need(entry, "name", str, f"levels[{i}].", source)))
-    if any(b.min_score <= a.min_score for a, b in zip(levels, levels[1:], strict=False)):
-        raise ProfileError(f"profile {source}: levels must have increasing min_score")
+    positive = (lambda v: v > 0), "must be positive"
+    first = dsr.get("monthly_first_orders", int, *positive)
+    window = dsr.get("window_days", int, *positive)
+    checks = _Reader(source, _table(doc, "checks", source), "checks.", CHECKS_DEFAULTS)
+    default_min = checks.get("default_min", float)
+    warn = checks.get("warn", float, _whole, "must be a number >= 0")
     return Profile(name=name, source=source, timezone=tzname, low_amount_yuan=low,
                    periods_days=dict(periods), dsr_items=items, seller_items=seller,
                    dsr_monthly_first_orders=first, dsr_window_days=window,
-                   default_min=default_min,
-                   default_warn=None if warn is None else float(warn), levels=tuple(levels),
+                   default_min=default_min, default_warn=warn, levels=_levels(doc, source),
                    text=text, **days)
+
+
+def _toml(text: str, source: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"profile {source} is not valid TOML: {exc}") from None
+
+
+def _resolve(doc: dict, source: str) -> dict:
+    """The profile's document with `extends` applied: the named shipped profile's tables,
+    each replaced whole by the profile's own table of that name; other keys overridden."""
+    base = doc.pop("extends", None)
+    if base is None:
+        return doc
+    if base not in BUILTIN:
+        raise ProfileError(f"profile {source}: extends = {base!r} is not a shipped profile "
+                           f"(shipped: {', '.join(BUILTIN)})")
+    merged = _toml(_builtin_text(base), base)
+    merged.pop("name", None)  # the name is the extending profile's own (or its file's)
+    merged.update(doc)
+    return merged
+
+
+def _builtin_text(name: str) -> str:
+    return resources.files("shopscore.scoring.rules").joinpath(
+        "profiles", f"{name}.toml").read_text(encoding="utf-8")
 
 
 def load_profile(name_or_path: str | None = None) -> Profile:
     """Load a built-in profile by name (default `taobao`) or a user's profile file by path."""
     name_or_path = name_or_path or "taobao"
     if name_or_path in BUILTIN:
-        text = resources.files("shopscore.scoring.rules").joinpath(
-            "profiles", f"{name_or_path}.toml").read_text(encoding="utf-8")
-        return parse_profile(text, name_or_path)
+        return parse_profile(_builtin_text(name_or_path), name_or_path)
     path = Path(name_or_path)
     if not path.is_file():
         raise ProfileError(f"profile {name_or_path}: no such file, and not a built-in profile "
