@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,3 +22,11 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="The moment described 
 Profile = Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]
 Shop = Annotated[str | None, typer.Option(help="Only this shop_id.")]
 TableOrJson = Annotated[Fmt, typer.Option("--format", help="table or json.")]
+
+
+class Format(StrEnum):
+    """The output of audit and validate."""
+
+    table = "table"
+    json = "json"
+    markdown = "markdown"

@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,53 @@ def test_exit_1_when_a_shop_has_no_ratings(tmp_path):
 
 def test_exit_codes_are_defined_once():
     assert [(s.name, int(s)) for s in ExitStatus] == [("OK", 0), ("CHECK_FAILED", 1),
-                                                        ("ERROR", 2)]
+                                                        ("ERROR", 2), ("INTERNAL", 3)]
+
+
+# --- 3: a bug -----------------------------------------------------------------------------
+
+INJECTED = textwrap.dedent("""
+    import sys
+    from shopscore.scoring.engine import summary
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("an injected bug")
+
+    summary.{target} = broken
+    from shopscore.cli.app import main
+    sys.argv = ["shopscore", *sys.argv[1:]]
+    main()
+""")
+
+
+@pytest.mark.parametrize("target", ["credit_summaries", "dsr_summaries"])
+def test_exit_3_a_bug_prints_its_traceback_and_is_never_a_failed_check(trades, target):
+    # CONTRACT.md: an unexpected exception is exit 3 with its traceback, never 1 (which a
+    # cron job reads as "a check failed") nor 2 (bad input).
+    proc = subprocess.run([sys.executable, "-c", INJECTED.format(target=target), "audit",
+                           str(trades), "--as-of", AS_OF, "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == ExitStatus.INTERNAL == 3, proc.stderr
+    assert "Traceback" in proc.stderr and "ZeroDivisionError: an injected bug" in proc.stderr
+    assert "internal error" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_exit_handlers_still_run_before_the_quick_exit(tmp_path, trades):
+    # The CLI leaves through os._exit (no teardown of a big audit's objects); what an ordinary
+    # exit runs (atexit handlers: temporary directories, clusters) must still run.
+    marker = tmp_path / "ran"
+    code = textwrap.dedent(f"""
+        import atexit, pathlib, sys
+        atexit.register(lambda: pathlib.Path({str(marker)!r}).write_text("yes"))
+        from shopscore.cli.app import main
+        sys.argv = ["shopscore", "audit", {str(trades)!r}, "--as-of", {AS_OF!r}]
+        main()
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert marker.read_text() == "yes"
 
 
 # --- 2: the input files -------------------------------------------------------------------

@@ -18,11 +18,11 @@ import pandas as pd
 
 from shopscore.scoring.engine.coded import is_value
 from shopscore.scoring.engine.decide import Decisions, local_as_of
+from shopscore.scoring.result import SCHEMA_VERSION  # noqa: E402
 from shopscore.scoring.rules.figures import dsr_window_start
 from shopscore.scoring.rules.profile import Profile
 from shopscore.scoring.rules.reasons import COUNTED, RULE_TEXT, UNRATED
 
-SCHEMA_VERSION = 1
 WORDS = {1: "positive", 0: "neutral", -1: "negative"}
 RULES = RULE_TEXT
 

@@ -16,12 +16,15 @@ the days."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
 
 from shopscore.scoring.engine.coded import is_value
+from shopscore.scoring.result import SCHEMA_VERSION
 from shopscore.scoring.rules.figures import window_sums
 from shopscore.scoring.rules.reasons import COUNTED
 
@@ -132,3 +135,44 @@ def forecast(dsr: pd.DataFrame, profile, as_of: np.datetime64, days: int = 30,
             items[name] = ItemForecast(name, checked, rc, rt, recent_days, proj)
         out.append(ShopForecast(str(sid), items))
     return out
+
+
+def _day_at(start, day: int) -> str:
+    return (start + timedelta(days=day)).isoformat()
+
+
+def _number(value, integral: bool):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return int(round(value)) if integral else float(value)
+
+
+def forecast_doc(result, prof, found, days, bar, recent, start) -> dict:
+    shops = []
+    for sf in found:
+        items = {}
+        for name, it in sf.items.items():
+            entry = {"checked": it.checked,
+                     "recent": {"days": recent, "count": it.recent_count, "sum": it.recent_total,
+                                "daily_count": it.daily_count,
+                                "daily_mean": (it.recent_total / it.recent_count
+                                               if it.recent_count else None)}}
+            for scenario, proj in it.projections.items():
+                integral = scenario == "no_new_scores"
+                scores = proj.score
+                entry[scenario] = {
+                    "first_fail_day": proj.first_fail_day,
+                    "first_fail_at": (None if proj.first_fail_day is None
+                                      else _day_at(start, proj.first_fail_day)),
+                    "first_pass_day": proj.first_pass_day,
+                    "days": [{"day": d, "at": _day_at(start, d),
+                              "score": _number(float(scores[d]), False),
+                              "count": _number(float(proj.count[d]), integral),
+                              "sum": _number(float(proj.total[d]), integral)}
+                             for d in range(days + 1)]}
+            items[name] = entry
+        shops.append({"shop_id": sf.shop_id, "items": items})
+    return {"schema_version": SCHEMA_VERSION, "command": "forecast", "as_of": result.as_of,
+            "profile": result.profile, "days": days, "window_days": prof.dsr_window_days,
+            "recent_days": recent, "bar": bar, "seller_items": list(prof.seller_items),
+            "shops": shops}

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shopscore.scoring.errors import ShopscoreError
+from shopscore.scoring.result import SCHEMA_VERSION  # noqa: E402
 from shopscore.scoring.rules.profile import ALL_DSR_ITEMS
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 60.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS metrics (

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from shopscore.scoring.errors import OptionError
+from shopscore.scoring.result import SCHEMA_VERSION
 from shopscore.scoring.rules.checks import five_star_needed
 
 UNLIMITED = math.inf
@@ -234,3 +235,29 @@ def snapshot_whatif(item: str, shown: str | Decimal, count: int, target: float,
     estimate, lo, hi = sum_range(value, int(count), shown_as)
     return Snapshot(value, shown_as, *(item_whatif(item, t, count, target, industry)
                                        for t in (estimate, lo, hi)))
+
+
+def data_doc(result, profile, industry: dict, target: float, target_rate: float) -> dict:
+    """The `whatif` JSON of an audit: per shop, each seller DSR item's answers against the
+    target (and its industry average), and the positive rate's against target_rate."""
+    shops = []
+    for s in result.shops:
+        items = {}
+        for name in profile.seller_items:
+            it = s.dsr.items[name]
+            ind = industry.get(name)
+            items[name] = item_whatif(name, it.total, it.count, target,
+                                      ind.average if ind else None).to_dict()
+        c = s.credit
+        rated = c.positive + c.neutral + c.negative
+        shops.append({"shop_id": s.shop_id, "dsr": items,
+                      "positive_rate": rate_whatif(c.positive, rated, target_rate).to_dict()})
+    return {"schema_version": SCHEMA_VERSION, "command": "whatif", "mode": "data",
+            "as_of": result.as_of, "profile": result.profile, "target": target,
+            "target_rate": target_rate, "shops": shops}
+
+
+def snapshot_doc(profile_name: str, target: float, snap: Snapshot) -> dict:
+    """The `whatif` JSON of a snapshot (a shown mean and a count)."""
+    return {"schema_version": SCHEMA_VERSION, "command": "whatif", "mode": "snapshot",
+            "profile": profile_name, "target": target, "snapshot": snap.to_dict()}

@@ -1,0 +1,64 @@
+"""`shopscore explain`: why each rating of an order, buyer or item counted or not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..options import Debug, Encoding, Platform, Sheet, Shop, Strict, TableOrJson
+from ..status import ExitStatus, Fmt, exit_help
+
+EXIT_HELP = exit_help("0 the explanation was printed",
+                      "2 could not run (bad usage, no line matches, unreadable file, missing "
+                      "columns, --strict and a rejected row)")
+
+
+def explain(
+    trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet or Excel); "
+                                                     "ratings as columns or in --ratings.")],
+    order: Annotated[str | None, typer.Option(help="Explain the lines of this order_id.")]
+    = None,
+    buyer: Annotated[str | None, typer.Option(help="Explain the lines of this buyer_id.")]
+    = None,
+    item: Annotated[str | None, typer.Option(help="Explain the lines of this item_id.")]
+    = None,
+    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings, "
+                                                      "joined on order_id + line_id.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="The moment the audit "
+                                              "describes (ISO 8601; default: now).")] = None,
+    profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML "
+                                         "file.")] = "taobao",
+    shop: Shop = None,
+    fmt: TableOrJson = Fmt.table,
+    platform: Platform = "auto",
+    encoding: Encoding = None,
+    sheet: Sheet = None,
+    strict: Strict = False,
+    debug: Debug = False,
+):
+    """Say why each rating of an order, buyer or item counted or not, and which rule decided.
+
+    Every rating's fate (counted, unrated, or the reason code of the audit) with the rule
+    behind it in plain words, naming the rating that took its place (same item within 14
+    days), the month's running total (monthly cap) or the orders that took the month's
+    three DSR places. It reads the very decisions the audit's figures are summed from."""
+    from shopscore.scoring import api
+
+    from ..console import emit_json, out, user_errors, warn_rejects
+    from ..render_insight import explanation_renderable
+
+    sources = api.Sources(tuple(trades), ratings, platform, encoding, sheet, strict=strict,
+                          on_read=lambda data: warn_rejects(data, False))
+    with user_errors(debug):
+        doc = api.explain(sources, order, buyer, item, shop, profile, as_of)
+    if fmt is Fmt.json:
+        emit_json(doc)
+    else:
+        out.print(explanation_renderable(doc))
+    raise typer.Exit(ExitStatus.OK)
+
+
+def register(app: typer.Typer):
+    app.command(epilog=EXIT_HELP)(explain)

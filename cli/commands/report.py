@@ -1,0 +1,70 @@
+"""`shopscore report TRADES... --html FILE`: the audit, star distributions, DSR trend and
+forecast as one self-contained HTML page (scoring/report/html.py draws it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Shop, Strict
+from ..status import ExitStatus, exit_help
+
+EXIT_HELP = exit_help("0 the report was written and every check passed",
+                      "1 it was written and a check failed",
+                      "2 could not run (bad usage, unreadable file, missing columns, --strict "
+                      "and a rejected row, unwritable --html)")
+
+
+def report(
+    trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet, Excel); "
+                                                     "ratings as columns or in --ratings.")],
+    html_path: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
+    ratings: Ratings = None,
+    as_of: AsOf = None,
+    profile: Profile = "taobao",
+    industry: Annotated[str | None, typer.Option(help="Industry figures, e.g. description=4.78,"
+                                                 "service=4.80 (AVG[:BEST[:LOWEST]]).")] = None,
+    checks: Annotated[Path | None, typer.Option(help="TOML file of named checks; replaces the "
+                                                "default DSR checks.")] = None,
+    min_: Annotated[float | None, typer.Option("--min", help="Bar for the default checks and "
+                                               "the forecast (default from the profile, "
+                                               "4.7).")] = None,
+    shop: Shop = None,
+    history: Annotated[Path | None, typer.Option(help="Draw the DSR and credit trends from this "
+                                                 "SQLite file (written by audit --history); "
+                                                 "default: the 180-day DSR mean of the last 90 "
+                                                 "days, recomputed from the data.")] = None,
+    days: Annotated[int, typer.Option(help="Days to forecast.", min=1, max=3650)] = 30,
+    platform: Platform = "auto",
+    encoding: Encoding = None,
+    sheet: Sheet = None,
+    rejects: Rejects = None,
+    strict: Strict = False,
+    debug: Debug = False,
+):
+    """Write the audit, star distributions, DSR trend and forecast as one HTML page.
+
+    Self-contained: inline CSS and SVG charts, no scripts, no network. Exits like audit."""
+    from shopscore.scoring import api
+    from shopscore.scoring.errors import OptionError
+
+    from ..console import err, user_errors, warn_rejects
+
+    sources = api.Sources(tuple(trades), ratings, platform, encoding, sheet, rejects, strict,
+                          on_read=lambda data: warn_rejects(data, rejects is not None))
+    with user_errors(debug):
+        page, done = api.report(sources, days, history, industry, checks, min_, shop, profile,
+                                as_of)
+        try:
+            html_path.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise OptionError(f"--html {html_path}: cannot be written "
+                              f"({exc.strerror or exc})") from None
+    err.print(f"wrote {html_path}", markup=False)
+    raise typer.Exit(ExitStatus.OK if done.result.passed else ExitStatus.CHECK_FAILED)
+
+
+def register(app: typer.Typer):
+    app.command("report", epilog=EXIT_HELP)(report)

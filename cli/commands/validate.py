@@ -1,0 +1,52 @@
+"""`shopscore validate`: what each file was read as, and which rows were rejected and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..options import Debug, Encoding, Format, Platform, Ratings, Rejects, Sheet, Strict
+from ..status import ExitStatus, exit_help
+
+EXIT_HELP = exit_help("0 the files were read (rejected rows are reported, not an error)",
+                      "2 could not run (bad usage, unreadable file, missing columns; with "
+                      "--strict, a rejected row)")
+
+
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Export files, directories or globs.")],
+    ratings: Ratings = None,
+    platform: Platform = "auto",
+    encoding: Encoding = None,
+    sheet: Sheet = None,
+    examples: Annotated[int, typer.Option(help="Example rows shown per reason.", min=0)] = 3,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    rejects: Rejects = None,
+    strict: Strict = False,
+    debug: Debug = False,
+):
+    """Say what each file was recognised as and which rows were rejected, without scoring."""
+    from shopscore.scoring import api
+
+    from ..console import out, user_errors, warn_rejects
+    from ..render import validation_renderable
+
+    with user_errors(debug):
+        sources = api.Sources(tuple(files), ratings, platform, encoding, sheet, rejects,
+                              on_read=lambda data: warn_rejects(data, rejects is not None))
+        data, report = api.validate(sources, examples)
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        out.print(validation_renderable(report))
+    if strict and data.rows_rejected:
+        raise typer.Exit(ExitStatus.ERROR)
+    raise typer.Exit(ExitStatus.OK)
+
+
+def register(app: typer.Typer):
+    app.command(epilog=EXIT_HELP)(validate)

@@ -1,0 +1,47 @@
+"""The two consoles (results on stdout, diagnostics on stderr) and the one place a user error
+becomes a sentence on stderr and exit 2."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from .status import ExitStatus
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def user_errors(debug: bool):
+    """Turn a user error into one sentence on stderr and exit 2 (the traceback with --debug).
+    Anything else is a bug and goes on up (exit 3, see cli/app.py)."""
+    from shopscore.scoring.errors import ShopscoreError
+
+    try:
+        yield
+    except ShopscoreError as exc:
+        if debug:
+            traceback.print_exc()
+        err.print(f"shopscore: error: {exc}", markup=False)
+        raise typer.Exit(ExitStatus.ERROR) from None
+
+
+def emit_json(doc: dict):
+    """One JSON document on stdout (unrounded numbers, no NaN)."""
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def warn_rejects(data, listed: bool):
+    """One warning sentence per file with rejected rows (`listed`: --rejects wrote them)."""
+    from shopscore.scoring.inputs.accounts import reject_sentences
+
+    for sentence in reject_sentences(data):
+        err.print(f"shopscore: warning: {sentence}"
+                  + ("" if listed else "; --rejects PATH lists them all"), markup=False)

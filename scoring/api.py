@@ -1,0 +1,290 @@
+"""The use cases, each written once: profile -> as_of -> load -> decide -> result.
+
+Every command of the CLI calls one function here and renders what it returns; a script can
+call the same functions. User errors are ShopscoreError subclasses (exit 2 in the CLI)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from shopscore.scoring.engine.audit import audit as audit_dataset
+from shopscore.scoring.engine.decide import Decisions, local_as_of
+from shopscore.scoring.errors import OptionError
+from shopscore.scoring.inputs.accounts import refuse_rejects, write_rejects
+from shopscore.scoring.inputs.load import Dataset, load
+from shopscore.scoring.inputs.platforms import names as platform_names
+from shopscore.scoring.result import AuditResult
+from shopscore.scoring.rules.checks import choose_checks
+from shopscore.scoring.rules.industry import parse_industry
+from shopscore.scoring.rules.profile import Profile, load_profile
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The files to read and how: trade lines, an optional ratings file, the loader options."""
+
+    trades: tuple = ()
+    ratings: Path | None = None
+    platform: str = "auto"
+    encoding: str | None = None
+    sheet: str | None = None
+    rejects: Path | None = None  # write every rejected row here
+    strict: bool = False  # any rejected row is an error
+    on_read: Callable[[Dataset], None] | None = None  # told of what was read (rejected rows)
+
+
+@dataclass(frozen=True)
+class Audited:
+    """One audit: the rules it ran on, what was read, what was decided and the result."""
+
+    profile: Profile
+    as_of: datetime  # aware, in the profile's time zone
+    data: Dataset
+    result: AuditResult
+    decisions: Decisions | None  # None when the audit ran on a cluster
+    industry: dict = field(default_factory=dict)
+
+    @property
+    def local_as_of(self) -> np.datetime64:
+        return local_as_of(self.as_of, self.profile)
+
+
+def parse_as_of(text: str | None, tz) -> datetime:
+    """An ISO 8601 date or datetime; without an offset it is the profile's local time;
+    None means now."""
+    if text is None:
+        return datetime.now(tz)
+    try:
+        value = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        raise OptionError(f"--as-of {text!r} is not an ISO 8601 date or datetime "
+                          "(e.g. 2026-11-22T00:00:00+08:00)") from None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def rules(profile: str | None, as_of: str | None) -> tuple[Profile, datetime]:
+    """The profile (a shipped name or a file) and the moment described."""
+    prof = load_profile(profile)
+    return prof, parse_as_of(as_of, prof.tz)
+
+
+def _known_platform(name: str):
+    if name != "auto" and name not in platform_names():
+        raise OptionError(f"--platform {name!r}: expected one of auto, "
+                          f"{', '.join(platform_names())}")
+
+
+def read(sources: Sources, profile: Profile) -> Dataset:
+    """Read, map, validate and join the files; write the rejected rows when asked, and refuse
+    them under --strict."""
+    _known_platform(sources.platform)
+    data = load(list(sources.trades), profile.timezone, sources.ratings,
+                platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet)
+    _account(sources, data)
+    return data
+
+
+def _account(sources: Sources, data: Dataset):
+    """Write the rejected rows when asked, refuse them under --strict, else tell on_read."""
+    if sources.rejects is not None:
+        write_rejects(data, sources.rejects)
+    if sources.strict:
+        refuse_rejects(data)
+    if sources.on_read is not None:
+        sources.on_read(data)
+
+
+def audit(sources: Sources, profile: str | None = None, as_of: str | None = None,
+          industry: str | None = None, checks: Path | None = None, bar: float | None = None,
+          shop: str | None = None, engine: str = "local", scheduler: str | None = None,
+          on_tasks=None) -> Audited:
+    """Audit every shop (or `shop`) of the sources against the checks: `checks` a TOML file of
+    named checks, `bar` the default checks' bar. On `engine="dask"` the audit runs as one task
+    per shop partition on a Dask cluster (`scheduler`, else a local one)."""
+    prof, when = rules(profile, as_of)
+    figures = parse_industry(industry, prof.dsr_items)
+    chosen = choose_checks(prof, checks, bar)
+    if engine not in ("local", "dask"):
+        raise OptionError(f"--engine {engine!r}: expected local or dask")
+    if scheduler and engine != "dask":
+        raise OptionError("--scheduler needs --engine dask")
+    if engine == "dask":
+        from shopscore.scoring.engine.cluster import audit_distributed
+
+        if sources.ratings is not None:
+            raise OptionError("--ratings cannot be used with --engine dask: give the ratings "
+                              "as columns of the partitioned trade files")
+        _known_platform(sources.platform)
+        data, result = audit_distributed(
+            list(sources.trades), prof, when, figures, chosen, shop, scheduler=scheduler,
+            platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet,
+            on_done=on_tasks)
+        _account(sources, data)
+        decisions = None
+    else:
+        data = read(sources, prof)
+        result, decisions = audit_dataset(data, prof, when, figures, chosen, shop)
+    if shop is not None and not result.shops:
+        raise OptionError(f"--shop {shop!r}: no such shop in the data")
+    return Audited(prof, when, data, result, decisions, figures)
+
+
+def validate(sources: Sources, examples: int = 3) -> tuple[Dataset, dict]:
+    """What each file was recognised as and which rows were rejected, without scoring."""
+    from shopscore.scoring.inputs.validation import validation_report
+
+    data = read(replace(sources, strict=False), load_profile("taobao"))
+    return data, validation_report(data, examples)
+
+
+def explain(sources: Sources, order: str | None = None, buyer: str | None = None,
+            item: str | None = None, shop: str | None = None, profile: str | None = None,
+            as_of: str | None = None) -> dict:
+    """Why each rating of the selected lines counted or not (insight/explain.py)."""
+    from shopscore.scoring.insight.explain import explain as explain_lines
+
+    if order is None and buyer is None and item is None:
+        raise OptionError("explain needs --order ID, --buyer ID or --item ID: which ratings "
+                          "to explain")
+    done = audit(sources, profile, as_of, checks=None, shop=shop)
+    doc = explain_lines(done.decisions, done.profile, done.as_of, order=order, buyer=buyer,
+                        item=item, shop=shop)
+    if not doc["credit"] and not doc["dsr"]:
+        given = ", ".join(f"--{k} {v!r}" for k, v in doc["selection"].items() if v is not None)
+        raise OptionError(f"{given}: no trade line or rating matches in the data")
+    return doc
+
+
+def dsr_target(value: float | None, profile: Profile, option: str = "--target") -> float:
+    """A DSR bar (default the profile's): above 0 and at most 5."""
+    value = profile.default_min if value is None else value
+    if not (math.isfinite(value) and 0 < value <= 5):
+        raise OptionError(f"{option} {value:g}: a DSR target lies above 0 and at most 5")
+    return value
+
+
+def rate_target(value: float) -> float:
+    """A positive-rate bar: a fraction above 0 and at most 1."""
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise OptionError(f"--target-rate {value:g}: a positive rate lies above 0 and at most 1 "
+                          "(0.98 is 98%)")
+    return value
+
+
+def whatif(sources: Sources, target: float | None = None, target_rate: float = 0.98,
+           industry: str | None = None, shop: str | None = None, profile: str | None = None,
+           as_of: str | None = None) -> dict:
+    """5-star scores needed and 1-star scores absorbable per seller DSR item, positives needed
+    and negatives absorbable for the positive rate, from the audit of the sources."""
+    from shopscore.scoring.insight.whatif import data_doc
+
+    bar = dsr_target(target, load_profile(profile))
+    rate_target(target_rate)
+    if not sources.trades:
+        raise OptionError("give TRADES files to read, or a snapshot: --item ITEM --score 4.68 "
+                          "--count 30566")
+    done = audit(sources, profile, as_of, industry, shop=shop)
+    return data_doc(done.result, done.profile, done.industry, bar, target_rate)
+
+
+def whatif_snapshot(score: str | None, count: int | None, item: str | None = None,
+                    target: float | None = None, industry_avg: float | None = None,
+                    industry: str | None = None, shown: str = "rounded",
+                    profile: str | None = None, target_rate: float = 0.98) -> dict:
+    """The same answers from what the platform shows: a mean and a count."""
+    from shopscore.scoring.insight.whatif import snapshot_doc, snapshot_whatif
+
+    prof = load_profile(profile)
+    bar = dsr_target(target, prof)
+    rate_target(target_rate)
+    if score is None or count is None:
+        raise OptionError("a snapshot needs both --score (the shown mean) and --count")
+    name = item or "description"
+    if name not in prof.dsr_items:
+        raise OptionError(f"--item {name!r}: expected one of {', '.join(prof.dsr_items)}")
+    if industry_avg is None and industry:
+        figure = parse_industry(industry, prof.dsr_items).get(name)
+        industry_avg = figure.average if figure else None
+    if industry_avg is not None:
+        dsr_target(industry_avg, prof, "--industry-avg")
+    snap = snapshot_whatif(name, score, count, bar, industry_avg, shown)
+    return snapshot_doc(prof.name, bar, snap)
+
+
+def forecast(sources: Sources, days: int = 30, target: float | None = None, recent: int = 30,
+             industry: str | None = None, shop: str | None = None,
+             profile: str | None = None, as_of: str | None = None) -> dict:
+    """Each DSR item's mean over the next `days` days as scores leave the window, with no new
+    scores and at the recent pace (insight/forecast.py)."""
+    from shopscore.scoring.insight.forecast import forecast as project
+    from shopscore.scoring.insight.forecast import forecast_doc
+
+    if target is not None:
+        dsr_target(target, load_profile(profile))
+    done = audit(sources, profile, as_of, industry, shop=shop)
+    prof = done.profile
+    if recent > prof.dsr_window_days:
+        raise OptionError(f"--recent {recent}: at most the DSR window, "
+                          f"{prof.dsr_window_days} days")
+    bar = dsr_target(target, prof)
+    found = project(done.decisions.dsr, prof, done.local_as_of, days, bar,
+                    [s.shop_id for s in done.result.shops], recent)
+    return forecast_doc(done.result, prof, found, days, bar, recent,
+                        done.as_of.astimezone(prof.tz))
+
+
+def report(sources: Sources, days: int = 30, history: Path | None = None,
+           industry: str | None = None, checks: Path | None = None, bar: float | None = None,
+           shop: str | None = None, profile: str | None = None,
+           as_of: str | None = None) -> tuple[str, Audited]:
+    """The audit, star distributions, DSR trend and forecast as one HTML page (its text)."""
+    from shopscore.scoring.insight import history as history_mod
+    from shopscore.scoring.insight.forecast import forecast as project
+    from shopscore.scoring.report.html import build_report
+
+    trend_doc = None
+    if history is not None:
+        if not Path(history).is_file():
+            raise OptionError(f"--history {history}: no such file")
+        trend_doc = history_mod.trend(history_mod.read(history))
+    done = audit(sources, profile, as_of, industry, checks, bar, shop)
+    prof = done.profile
+    line = prof.default_min if bar is None else bar
+    found = project(done.decisions.dsr, prof, done.local_as_of, days, line,
+                    [s.shop_id for s in done.result.shops])
+    page = build_report(done.result, prof, done.decisions.dsr, done.local_as_of, found, days,
+                        line, trend_doc, start=done.as_of.astimezone(prof.tz))
+    return page, done
+
+
+def record_history(path: Path, result: AuditResult) -> int:
+    """Store the audit's figures per shop and as_of in the SQLite history file."""
+    from shopscore.scoring.insight.history import record
+
+    return record(path, result)
+
+
+def trend(path: Path, shop: str | None = None, metrics=None) -> dict:
+    """Each stored figure over time, with the change since the previous audit."""
+    from shopscore.scoring.insight import history
+
+    return history.trend(history.read(path), shop, metrics)
+
+
+def sample(out_dir: Path, lines: int = 3000, seed: int = 7, shops: int = 1,
+           as_of: str = "2026-11-22T00:00:00+08:00") -> list[Path]:
+    """Write the deterministic sample shop (CSV and Parquet) into out_dir."""
+    from shopscore.scoring.sample import write_sample
+
+    prof = load_profile("taobao")
+    try:
+        return write_sample(out_dir, lines=lines, seed=seed, shops=shops,
+                            as_of=parse_as_of(as_of, prof.tz))
+    except OSError as exc:
+        raise OptionError(f"--out {out_dir}: cannot be written ({exc.strerror})") from None
