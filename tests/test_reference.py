@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -53,9 +54,11 @@ def golden_figures(name):
     return ref, {s["shop_id"]: comparable(s) for s in expected["shops"]}
 
 
-@pytest.mark.skipif(not CASES, reason="shared/golden is not beside the repository")
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.skipif(not CASES and os.environ.get("CI", "").lower() not in ("true", "1", "yes"),
+                    reason="shared/golden is not beside the repository")
+@pytest.mark.parametrize("name", CASES or ["shared/golden is missing"])
 def test_reference_gives_the_golden_figures(name):
+    assert CASES, f"{GOLDEN} holds no case: CI must run with ../shared beside the checkout"
     ref, expected = golden_figures(name)
     assert sorted(ref) == sorted(expected)
     for sid in expected:

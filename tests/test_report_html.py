@@ -12,13 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from shopscore.cli.app import app  # first: cli.app registers cli/report.py
+from shopscore.cli.app import app
+from shopscore.scoring import api
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "sample_shop.csv"
 AS_OF = "2026-11-22T00:00:00+08:00"
-# The sample's DSR means (README: the audit of the sample as of AS_OF).
-MEANS = {"description": "4.77015", "service": "4.80484", "shipping": "4.79688",
-         "logistics": "4.75730"}
 # Per shop: 4 star distributions + 1 recomputed DSR trend + 2 forecast scenarios.
 CHARTS_PER_SHOP = 7
 CHART = re.compile(r'<svg class="chart"[^>]*>\s*<title>[^<]+</title>')
@@ -35,6 +33,20 @@ def report(tmp_path, *args, name="report.html"):
 
 
 @pytest.fixture(scope="module")
+def figures():
+    """The figures the page must show, from the library's own audit and forecast of the
+    sample (never copied from the README)."""
+    sources = api.Sources((SAMPLE,))
+    shop = api.audit(sources, as_of=AS_OF).result.shops[0]
+    ahead = api.forecast(sources, days=30, as_of=AS_OF)["shops"][0]["items"]["description"]
+    return {"shop": shop.shop_id, "score": shop.credit.score,
+            "level": f"{shop.credit.level_name} (#{shop.credit.level_index})",
+            "means": {name: f"{item.score:.5f}" for name, item in shop.dsr.items.items()},
+            "forecast": [f"{ahead[s]['days'][30]['score']:.5f}"
+                         for s in ("no_new_scores", "recent_pace")]}
+
+
+@pytest.fixture(scope="module")
 def sample_report(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
     result, out = report(tmp, SAMPLE)
@@ -48,17 +60,18 @@ def test_report_writes_one_page_and_says_so_on_stderr_only(sample_report):
     assert result.stderr.strip() == f"wrote {out}"
 
 
-def test_report_holds_the_audit_figures(sample_report):
+def test_report_holds_the_audit_figures(sample_report, figures):
     page = sample_report[2]
-    assert "shop-01" in page
-    assert ">2288<" in page  # the credit score
-    assert "4 diamonds (#9)" in page and "98.01%" in page
-    for item, mean in MEANS.items():
+    assert figures["shop"] in page
+    assert f">{figures['score']}<" in page  # the credit score
+    assert figures["level"] in page
+    for item, mean in figures["means"].items():
         assert item in page
         assert f">{mean}<" in page, item
     assert page.count('class="PASS"') >= 3  # the three default checks
-    # The forecast's figures (README: forecast, +30d with no new scores / at the recent pace).
-    assert "4.75709" in page and "4.76000" in page
+    # The forecast's figures: description at +30 days, with no new scores and at the pace.
+    for shown in figures["forecast"]:
+        assert shown in page
 
 
 def test_one_chart_per_expected_figure(sample_report):
@@ -99,11 +112,15 @@ def test_history_draws_dsr_and_credit_trends(tmp_path):
     page = out.read_text(encoding="utf-8")
     # 4 star distributions + DSR and credit trends + 2 forecast scenarios
     assert len(CHART.findall(page)) == CHARTS_PER_SHOP + 1
-    assert "4.77094" in page and ">2285<" in page  # README: the trend of 2026-11-21
+    earlier = api.audit(api.Sources((SAMPLE,)), as_of="2026-11-21T00:00:00+08:00")
+    shop = earlier.result.shops[0]  # the trend shows the stored audit of 2026-11-21
+    assert f"{shop.dsr.items['description'].score:.5f}" in page
+    assert f">{shop.credit.score}<" in page
 
 
-def test_exit_codes_like_audit(tmp_path):
-    failed, out = report(tmp_path, SAMPLE, "--min", "4.78")  # description 4.77015 < 4.78
+def test_exit_codes_like_audit(tmp_path, figures):
+    above = float(figures["means"]["description"]) + 0.005  # a bar description misses
+    failed, out = report(tmp_path, SAMPLE, "--min", f"{above:.3f}")
     assert failed.exit_code == 1, (failed.stderr, repr(failed.exception))
     assert 'class="FAIL"' in out.read_text(encoding="utf-8")
     missing, _ = report(tmp_path, tmp_path / "nope.csv", name="x.html")
@@ -129,15 +146,15 @@ def chromium(tmp_path, *args):
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install "
                                              "chromium); the browser test needs it")
-def test_report_renders_in_headless_chromium(sample_report, tmp_path):
+def test_report_renders_in_headless_chromium(sample_report, figures, tmp_path):
     page = sample_report[1].resolve()
     dumped = chromium(tmp_path, "--dump-dom", page.as_uri())
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     dom = dumped.stdout
     charts = re.findall(r'<svg[^>]*class="chart"', dom)
     assert len(charts) == CHARTS_PER_SHOP, dom[:500]
-    assert "shop-01" in dom and ">2288<" in dom
-    for mean in MEANS.values():
+    assert figures["shop"] in dom and f">{figures['score']}<" in dom
+    for mean in figures["means"].values():
         assert mean in dom
     # Page console messages look like `[...:INFO:CONSOLE:1] "boom", source: file://...` (or
     # CONSOLE(1) in older builds); the page has no scripts, so any of them is an error.
