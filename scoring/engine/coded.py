@@ -62,3 +62,8 @@ def distinct(series: pd.Series) -> set:
         return set(series.cat.categories[np.flatnonzero(used)])
     return set(series.dropna().unique())
 
+
+
+def no_rows(n: int) -> np.ndarray:
+    """n row references, all -1 (none), of position_dtype."""
+    return np.full(n, -1, dtype=position_dtype(n))

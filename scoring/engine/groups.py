@@ -159,3 +159,32 @@ def group_numbers(group: np.ndarray) -> np.ndarray:
     np.cumsum(number, out=number)
     return number
 
+
+
+NO_TIME = np.iinfo(np.int64).max  # a missing time, while taking minima over int64 nanoseconds
+
+
+def group_min(number: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Per group 0..count-1, the least of its rows' integer `values` (int64; the int64 maximum
+    for a group without rows); `number` gives each row's group."""
+    out = np.full(count, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(out, number, values.astype(np.int64, copy=False))  # same dtype: fast
+    return out
+
+
+def group_max(number: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """Per group 0..count-1, the greatest of its rows' int8 `values` (0 for a group without
+    rows); `number` gives each row's group."""
+    out = np.zeros(count, dtype=np.int8)
+    np.maximum.at(out, number, values)
+    return out
+
+
+def group_earliest(number: np.ndarray, times: np.ndarray, count: int) -> np.ndarray:
+    """Per group 0..count-1, the earliest of its rows' times (NaT when none has one);
+    `number` gives each row's group."""
+    times = np.asarray(times, dtype="datetime64[ns]")
+    out = np.full(count, NO_TIME, dtype=np.int64)
+    np.minimum.at(out, number, np.where(np.isnat(times), NO_TIME, times.view(np.int64)))
+    out[out == NO_TIME] = np.datetime64("NaT", "ns").view(np.int64)
+    return out.view("datetime64[ns]")

@@ -7,9 +7,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shopscore.scoring.engine.coded import position_dtype, where_true
-from shopscore.scoring.engine.groups import combine_codes, group_numbers, sort_in_place, stable_order
+from shopscore.scoring.engine.coded import codes, position_dtype, where_true
+from shopscore.scoring.engine.groups import (
+    combine_codes,
+    group_min,
+    group_numbers,
+    sort_in_place,
+    stable_order,
+)
 from shopscore.scoring.engine.ids import text_sorted
+from shopscore.scoring.engine.windows import month_numbers
 
 
 def text_keys(series: pd.Series, rows: np.ndarray) -> np.ndarray:
@@ -127,3 +134,31 @@ def _order_ties_by_text(tie: np.ndarray, rows: np.ndarray, first: pd.Series,
     del ids
     rows[pos] = sub[sort_in_place(combine_codes(run, *ranks))]
 
+
+
+def grouped_in_order(columns, rows: np.ndarray, keys, times: np.ndarray, order_by,
+                     by_month: bool = False):
+    """The rows `rows` in rule order: grouped by the id columns `keys` of `columns` (a frame
+    or a dict of columns; with by_month also by the calendar month of `times`), and within a
+    group by time, then by the text of the `order_by` id columns. Returns (the rows in that
+    order, each one's group key, each one's time) as sort_order does."""
+    parts = [codes(columns[c], rows, dtype=None) for c in keys]
+    if by_month:
+        parts.append(month_numbers(np.asarray(times)[rows]))
+    group = combine_codes(*parts)
+    del parts
+    return sort_order(group, times, rows, *(columns[c] for c in order_by))
+
+
+def first_in_groups(number: np.ndarray, at: np.ndarray, rows: np.ndarray, ids: pd.Series,
+                    count: int) -> np.ndarray:
+    """Per group 0..count-1, the row first by (time `at`, text of the id column `ids`, row):
+    rows at the same moment go by the text of their id (text_keys). `number`, `at` and `rows`
+    describe the rows, one entry each."""
+    at = at.astype(np.int64)  # NaT as the least integer: first, as in a sort of the integers
+    best = at == group_min(number, at, count)[number]
+    tied = np.flatnonzero(best & (np.bincount(number[best], minlength=count)[number] > 1))
+    if tied.size:
+        rank = text_keys(ids, rows[tied])
+        best[tied] = rank == group_min(number[tied], rank, count)[number[tied]]
+    return group_min(number[best], rows[best], count)
