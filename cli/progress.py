@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from shopscore.scoring.engine.stages import timings
 from shopscore.scoring.errors import ShopscoreError
-from shopscore.scoring.inputs.load import expand_inputs
+from shopscore.scoring.inputs.dataset import expand_inputs
 
 BIG_ROWS = 2_000_000
 BIG_BYTES = 200 * 1024 * 1024

@@ -17,7 +17,8 @@ from shopscore.scoring.engine.audit import audit as audit_dataset
 from shopscore.scoring.engine.decide import Decisions, local_as_of
 from shopscore.scoring.errors import OptionError
 from shopscore.scoring.inputs.accounts import refuse_rejects, write_rejects
-from shopscore.scoring.inputs.load import Dataset, load
+from shopscore.scoring.inputs.dataset import Dataset
+from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.platforms import names as platform_names
 from shopscore.scoring.result import AuditResult
 from shopscore.scoring.rules.checks import choose_checks

@@ -15,7 +15,7 @@ from shopscore.scoring.engine.summary import anomaly_summaries, credit_summaries
 from shopscore.scoring.engine.tally import shop_positions
 from shopscore.scoring.engine.threads import side_by_side
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP
-from shopscore.scoring.inputs.load import Dataset
+from shopscore.scoring.inputs.dataset import Dataset
 from shopscore.scoring.result import AuditResult, ShopResult
 from shopscore.scoring.rules import checks as checks_mod
 from shopscore.scoring.rules.profile import Profile

@@ -18,7 +18,8 @@ import pandas as pd
 from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.errors import OptionError, ShopscoreError
-from shopscore.scoring.inputs.load import REJECT_COLUMNS, Dataset, expand_inputs, load
+from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, expand_inputs
+from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.read import partition_value
 from shopscore.scoring.result import AuditResult
 

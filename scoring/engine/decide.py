@@ -11,7 +11,7 @@ import pandas as pd
 
 from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.engine.threads import side_by_side
-from shopscore.scoring.inputs.load import Dataset
+from shopscore.scoring.inputs.dataset import Dataset
 from shopscore.scoring.rules.credit import decide_credit
 from shopscore.scoring.rules.dsr import decide_dsr
 from shopscore.scoring.rules.profile import Profile

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from shopscore.scoring.errors import OptionError, RejectedRowsError
-from shopscore.scoring.inputs.load import Dataset
+from shopscore.scoring.inputs.dataset import Dataset
 
 
 def reject_sentences(data: Dataset) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -14,94 +12,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shopscore.scoring.engine import ids
-from shopscore.scoring.engine.coded import codes
 from shopscore.scoring.engine.memory import giving_back, release_arrow_memory
 from shopscore.scoring.engine.stages import stage
-from shopscore.scoring.errors import InputFileError, MissingColumnsError
+from shopscore.scoring.errors import MissingColumnsError
 from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import (
     CANONICAL,
     DEFAULT_SHOP,
     ID_COLUMNS,
-    RATING_COLUMNS,
     REQUIRED_TRADES,
 )
+from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
+from shopscore.scoring.inputs.join import join_ratings, reject_duplicates
 from shopscore.scoring.inputs.read import RawFile, partition_value, read_file
 from shopscore.scoring.inputs.validate import clean_ids, validate
-
-REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
-INPUT_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
-
-
-@dataclass
-class FileAccount:
-    """What happened to the rows of one input file: read = used + rejected."""
-
-    path: str
-    role: str
-    rows_read: int
-    rows_rejected: int
-    rejected_by_reason: dict
-    platform: str = "canonical"
-    encoding: str | None = None
-    headers: dict = field(default_factory=dict)  # canonical column -> header in the file
-
-    @property
-    def rows_used(self) -> int:
-        return self.rows_read - self.rows_rejected
-
-    def to_dict(self) -> dict:
-        return {"path": self.path, "role": self.role, "platform": self.platform,
-                "rows_read": self.rows_read, "rows_used": self.rows_used,
-                "rows_rejected": self.rows_rejected,
-                "rejected_by_reason": dict(sorted(self.rejected_by_reason.items()))}
-
-
-@dataclass
-class Dataset:
-    """Trade lines ready for scoring, the rating rows that matched no line, and the accounting."""
-
-    lines: pd.DataFrame
-    orphans: pd.DataFrame
-    files: list = field(default_factory=list)
-    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
-
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows_read for f in self.files)
-
-    @property
-    def rows_rejected(self) -> int:
-        return sum(f.rows_rejected for f in self.files)
-
-    @property
-    def rejected_by_reason(self) -> dict:
-        total = Counter()
-        for f in self.files:
-            total.update(f.rejected_by_reason)
-        return dict(sorted(total.items()))
-
-
-def expand_inputs(paths) -> list[Path]:
-    """Files, directories (their export files, sorted) and glob patterns, in order given."""
-    out = []
-    for given in paths:
-        text = str(given)
-        if any(ch in text for ch in "*?[") and not Path(text).exists():
-            matches = sorted(glob.glob(text, recursive=True))
-            if not matches:
-                raise InputFileError(text, "no file matches this pattern")
-            out += [Path(m) for m in matches if Path(m).is_file()]
-        elif Path(text).is_dir():
-            found = sorted(p for p in Path(text).rglob("*")
-                           if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                           and not p.name.startswith("."))
-            if not found:
-                raise InputFileError(text, "this directory holds no CSV, Parquet or Excel file")
-            out += found
-        else:
-            out.append(Path(text))
-    return out
 
 
 @dataclass
@@ -263,144 +187,10 @@ def _joined(order: pd.Series, item: pd.Series) -> pd.Series:
                      index=order.index)
 
 
-def _reject(rows: pd.DataFrame, mask, column, reason, rejects: list) -> pd.DataFrame:
-    if mask.any():
-        bad = rows.loc[mask]
-        rejects.append(pd.DataFrame({"file": bad["_file"], "fileno": bad["_fileno"],
-                                     "row": bad["_row"], "column": column, "value": None,
-                                     "reason": reason}))
-    return rows.loc[~mask].reset_index(drop=True)
 
 
-def _reject_duplicates(good: pd.DataFrame, key: list, rejects: list) -> pd.DataFrame:
-    """Rows repeating an earlier row's key are rejected. Only rows whose last key column
-    (a coded line id) repeats can repeat a key: when line ids are unique, nothing to do."""
-    last = good[key[-1]]
-    if isinstance(last.dtype, pd.CategoricalDtype):
-        codes = last.cat.codes.to_numpy()
-        if len(codes) and codes[0] >= 0 and (codes[1:] > codes[:-1]).all():
-            return good  # every line id once, in order: nothing can repeat
-        seen = np.bincount(codes[codes >= 0], minlength=len(last.cat.categories))
-        repeats = (codes < 0) | (seen[np.maximum(codes, 0)] > 1)
-        if not repeats.any():
-            return good
-        dup = np.zeros(len(good), dtype=bool)
-        dup[repeats] = good.loc[repeats, key].duplicated(keep="first").to_numpy()
-    else:
-        dup = good.duplicated(key, keep="first").to_numpy()
-    return _reject(good, dup, ",".join(key), "duplicate", rejects)
 
 
-def _merge_roles(ratings: pd.DataFrame) -> pd.DataFrame:
-    """A buyer's row and the seller's row of one line (rating exports with `role`) become one:
-    among ratings of the same line, a seller-only row lends its seller rating to the buyer's."""
-    pos = ratings["_pos"].to_numpy()
-    matched = pos >= 0
-    counts = np.bincount(pos[matched]) if matched.any() else np.zeros(0, dtype=np.int64)
-    shared = matched.copy()
-    shared[matched] = counts[pos[matched]] > 1
-    seller_only = (ratings["credit"].isna() & ratings["seller_credit"].notna()).to_numpy()
-    donors = np.flatnonzero(shared & seller_only)
-    if not donors.size:
-        return ratings
-    takers = np.flatnonzero(shared & ~seller_only)
-    donor_of = pd.Series(donors, index=pos[donors])
-    donor_of = donor_of[~donor_of.index.duplicated()]
-    has = np.isin(pos[takers], donor_of.index.to_numpy())
-    takers = takers[has]
-    given = donor_of.loc[pos[takers]].to_numpy()
-    ratings = ratings.copy()
-    for col in ("seller_credit", "seller_rated_at"):
-        values = ratings[col].copy()
-        fill = values.iloc[takers].isna().to_numpy()
-        values.iloc[takers[fill]] = ratings[col].iloc[given[fill]].to_numpy()
-        ratings[col] = values
-    used = np.zeros(len(ratings), dtype=bool)
-    used[np.unique(given)] = True
-    return ratings.loc[~used].reset_index(drop=True)
-
-
-def code_in(values, column: pd.Series) -> np.ndarray:
-    """The code each value has among a categorical column's categories, or -1."""
-    cats = ids.text_of(pd.Series(column.cat.categories))
-    given = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
-    found = pc.index_in(given, value_set=cats)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _line_positions(lines: pd.DataFrame, order_ids, line_ids) -> np.ndarray:
-    """The row of `lines` that holds each (order_id, line_id) pair, or -1."""
-    oc = code_in(order_ids, lines["order_id"])
-    lc = code_in(line_ids, lines["line_id"])
-    width = np.int64(len(lines["line_id"].cat.categories) + 1)
-    keys = oc.astype(np.int64) * width + lc
-    keys[(oc < 0) | (lc < 0)] = -1
-    line_keys = codes(lines["order_id"]) * width + codes(lines["line_id"])
-    pos = pd.Index(line_keys).get_indexer(keys)
-    pos[keys < 0] = -1
-    return pos
-
-
-def _resolve_lines(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list) -> pd.DataFrame:
-    """Give each rating the line_id of its trade line (and its row there, `_pos`): the line it
-    names when that line exists; else the only line of its order; else its order's line of
-    the same item; else, for an order of several lines, it is ambiguous (rejected). A rating
-    of an unknown order keeps what it has and becomes an orphan (`_pos` -1)."""
-    order_of = ratings["order_id"].astype(object).to_numpy()
-    line_of = (ratings["line_id"].astype(object).to_numpy(copy=True) if "line_id" in ratings
-               else np.full(len(ratings), None, dtype=object))
-    pos = _line_positions(lines, order_of, line_of)
-    todo = np.flatnonzero(pos < 0)
-    several = np.zeros(len(ratings), dtype=bool)
-    if todo.size:
-        line_codes = codes(lines["order_id"])
-        per_order = np.bincount(line_codes[line_codes >= 0],
-                                minlength=len(lines["order_id"].cat.categories))
-        first_row = np.full(len(per_order), -1, dtype=np.int64)
-        uniq, first = np.unique(line_codes[::-1], return_index=True)
-        first_row[uniq[uniq >= 0]] = (len(line_codes) - 1 - first)[uniq >= 0]
-        oc = code_in(order_of[todo], lines["order_id"])
-        size = np.zeros(len(todo), dtype=np.int64)
-        size[oc >= 0] = per_order[oc[oc >= 0]]
-        single = todo[size == 1]
-        pos[single] = first_row[oc[size == 1]]
-        line_of[single] = lines["line_id"].to_numpy()[pos[single]]
-        many = todo[size > 1]
-        if many.size and "item_id" in ratings:
-            guess = order_of[many] + "-" + ratings["item_id"].astype(object).fillna("").to_numpy()[many]
-            hit = _line_positions(lines, order_of[many], guess)
-            pos[many[hit >= 0]] = hit[hit >= 0]
-            line_of[many[hit >= 0]] = guess[hit >= 0]
-            many = many[hit < 0]
-        several[many] = True
-        unknown = todo[size == 0]
-        line_of[unknown] = np.where(pd.isna(line_of[unknown]), order_of[unknown],
-                                    line_of[unknown])
-    ratings = ratings.assign(line_id=line_of, _pos=pos)
-    return _reject(ratings, several, "line_id", "ambiguous_line", rejects)
-
-
-def _join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list):
-    """Attach rating columns to their trade lines; return (lines, orphan rating rows)."""
-    key = ["order_id", "line_id"]
-    ratings = _resolve_lines(lines, ratings, rejects)
-    ratings = _merge_roles(ratings)
-    ratings = _reject_duplicates(ratings, key, rejects)
-    pos = ratings["_pos"].to_numpy(dtype=np.int64)
-    found = pos >= 0
-    target, source = pos[found], np.flatnonzero(found)
-    lines = lines.copy()
-    for col in (c for c in RATING_COLUMNS if c in ratings):
-        given = ratings[col]
-        if isinstance(given.dtype, pd.CategoricalDtype):
-            merged = lines[col].cat.codes.to_numpy(copy=True)
-            merged[target] = given.cat.codes.to_numpy()[source]
-            lines[col] = pd.Categorical.from_codes(merged, categories=given.cat.categories)
-        else:
-            merged = lines[col].to_numpy(copy=True)
-            merged[target] = given.to_numpy()[source]
-            lines[col] = merged
-    return lines, ratings.loc[~found].drop(columns=["_pos"]).reset_index(drop=True)
 
 
 def _no_lines(tz: str) -> pd.DataFrame:
@@ -474,7 +264,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
         parts = [_no_lines(tz)]
     lines = pd.concat(parts, ignore_index=True) if len(parts) != 1 else parts[0]
     lines = encode_ids(lines)
-    lines = _reject_duplicates(lines, ["shop_id", "order_id", "line_id"], rejects)
+    lines = reject_duplicates(lines, ["shop_id", "order_id", "line_id"], rejects)
 
     orphans = lines.iloc[0:0]
     rating_inputs = [i for i in inputs if i.role == "ratings"]
@@ -492,7 +282,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
             rparts.append(good)
             rejects.append(rej)
         ratings = pd.concat(rparts, ignore_index=True) if len(rparts) > 1 else rparts[0]
-        lines, orphans = _join_ratings(lines, ratings, rejects)
+        lines, orphans = join_ratings(lines, ratings, rejects)
 
     rejects = [r for r in rejects if len(r)]
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else \

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shopscore.scoring.inputs.load import Dataset
+from shopscore.scoring.inputs.dataset import Dataset
 
 
 def validation_report(data: Dataset, examples: int = 3) -> dict:

@@ -1,0 +1,94 @@
+"""The loaded data and its accounting: the trade lines ready for scoring, the orphan rating rows,
+and what became of every row of every file (read = used + rejected)."""
+
+from __future__ import annotations
+
+import glob
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from shopscore.scoring.errors import InputFileError
+
+REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
+
+
+
+INPUT_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls")
+
+
+
+@dataclass
+class FileAccount:
+    """What happened to the rows of one input file: read = used + rejected."""
+
+    path: str
+    role: str
+    rows_read: int
+    rows_rejected: int
+    rejected_by_reason: dict
+    platform: str = "canonical"
+    encoding: str | None = None
+    headers: dict = field(default_factory=dict)  # canonical column -> header in the file
+
+    @property
+    def rows_used(self) -> int:
+        return self.rows_read - self.rows_rejected
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "role": self.role, "platform": self.platform,
+                "rows_read": self.rows_read, "rows_used": self.rows_used,
+                "rows_rejected": self.rows_rejected,
+                "rejected_by_reason": dict(sorted(self.rejected_by_reason.items()))}
+
+
+
+@dataclass
+class Dataset:
+    """Trade lines ready for scoring, the rating rows that matched no line, and the accounting."""
+
+    lines: pd.DataFrame
+    orphans: pd.DataFrame
+    files: list = field(default_factory=list)
+    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def rejected_by_reason(self) -> dict:
+        total = Counter()
+        for f in self.files:
+            total.update(f.rejected_by_reason)
+        return dict(sorted(total.items()))
+
+
+
+def expand_inputs(paths) -> list[Path]:
+    """Files, directories (their export files, sorted) and glob patterns, in order given."""
+    out = []
+    for given in paths:
+        text = str(given)
+        if any(ch in text for ch in "*?[") and not Path(text).exists():
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise InputFileError(text, "no file matches this pattern")
+            out += [Path(m) for m in matches if Path(m).is_file()]
+        elif Path(text).is_dir():
+            found = sorted(p for p in Path(text).rglob("*")
+                           if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+                           and not p.name.startswith("."))
+            if not found:
+                raise InputFileError(text, "this directory holds no CSV, Parquet or Excel file")
+            out += found
+        else:
+            out.append(Path(text))
+    return out
+
