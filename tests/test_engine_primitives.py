@@ -26,6 +26,7 @@ from shopscore.scoring.engine.groups import (
     sort_in_place,
     stable_order,
 )
+from shopscore.scoring.engine.ordering import sort_order, text_keys
 
 FEW = settings(max_examples=200, deadline=None)
 FEWER = settings(max_examples=100, deadline=None)
@@ -331,3 +332,63 @@ def test_group_numbers_equals_a_naive_loop(group):
     got = group_numbers(group)
     assert got.dtype == position_dtype(len(g))
     assert got.tolist() == [in_order.index(v) for v in g]
+
+
+# ---------------------------------------------------------------------------- ordering.py
+
+
+@FEW
+@given(columns(), st.data())
+def test_text_keys_equals_a_naive_loop(column, data):
+    # Dense keys 0.. of the chosen rows (any rows, in any order, repeats allowed) that sort as
+    # their text does, missing last.
+    values, series = column
+    n = len(values)
+    rows = data.draw(st.lists(st.integers(0, n - 1), max_size=2 * n) if n else st.just([]))
+    chosen = [keyed(values[r]) for r in rows]
+    levels = sorted(set(chosen))
+    got = text_keys(series, np.array(rows, dtype=data.draw(st.sampled_from([np.int32, np.int64]))))
+    assert got.tolist() == [levels.index(v) for v in chosen]
+
+
+HOUR = 3_600 * 10**9
+BASE = int(np.datetime64("2026-06-01", "ns").view(np.int64))
+
+
+@st.composite
+def sort_order_inputs(draw):
+    """(group of each chosen row, times of all rows, the chosen rows in any order, first and
+    second id columns with their values): groups and times with many ties, or spread wide."""
+    n = draw(st.integers(0, 30))
+    ticks = draw(st.sampled_from([st.just(BASE), st.integers(0, 3).map(lambda h: BASE + h * HOUR),
+                                  st.integers(-(2**62), 2**62)]))  # no NaT: sort_order takes none
+    times = np.array(draw(st.lists(ticks, min_size=n, max_size=n)), dtype=np.int64).view("datetime64[ns]")
+    idx = draw(st.permutations(range(n)))[:draw(st.integers(0, n))]
+    few = draw(st.lists(st.integers(-2, 2) | st.integers(0, 2**62), min_size=1, max_size=4))
+    group = draw(st.lists(st.sampled_from(few), min_size=len(idx), max_size=len(idx)))
+    ids_of = []
+    for _ in range(1 + draw(st.integers(0, 1))):
+        values = draw(st.lists(maybe_text, min_size=n, max_size=n))
+        extra = draw(st.lists(text, max_size=3))
+        kind = draw(st.sampled_from(KINDS))
+        ids_of.append((values, column_of(values, kind, extra, lambda xs: draw(st.permutations(xs)))))
+    return (np.array(group, dtype=np.int64), times,
+            np.array(idx, dtype=draw(st.sampled_from([np.int32, np.int64]))), ids_of)
+
+
+@FEWER
+@given(sort_order_inputs())
+def test_sort_order_equals_a_naive_loop(inputs):
+    group, times, idx, ids_of = inputs
+    ticks = times.view(np.int64).tolist()
+
+    def rank(k):  # what row k of idx is ordered by; its place in idx breaks the last ties
+        return (group[k], ticks[idx[k]], *(keyed(values[idx[k]]) for values, _ in ids_of), k)
+
+    order = sorted(range(len(idx)), key=rank)
+    columns_given = [series for _, series in ids_of] + [None] * (2 - len(ids_of))
+    rows, groups, ordered = sort_order(group.copy(), times, idx, *columns_given)
+    assert rows.tolist() == [int(idx[k]) for k in order]
+    assert groups.tolist() == [int(group[k]) for k in order]
+    assert ordered.dtype == np.dtype("datetime64[ns]")
+    assert ordered.view(np.int64).tolist() == [ticks[idx[k]] for k in order]
