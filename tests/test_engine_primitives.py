@@ -29,6 +29,14 @@ from shopscore.scoring.engine.groups import (
     stable_order,
 )
 from shopscore.scoring.engine.ordering import sort_order, text_keys
+from shopscore.scoring.engine.tally import (
+    coded_reasons,
+    is_code,
+    merged,
+    per_shop,
+    reason_counts,
+    shop_positions,
+)
 from shopscore.scoring.engine.windows import (
     anchored_windows,
     capped_running_total,
@@ -550,3 +558,117 @@ def test_clamped_running_total_equals_a_naive_loop(group, bounds, kind, data):
         expected.append(x)
     got = clamped_running_total(group, np.array(steps, dtype=dtype), low, high)
     assert got.tolist() == expected
+
+
+# ---------------------------------------------------------------------------- tally.py
+
+
+@FEW
+@given(columns(kinds=("object", "str", "category", "unused")), st.booleans())
+def test_coded_reasons_equals_a_naive_loop(column, as_list):
+    values, series = column
+    plain = not isinstance(series.dtype, pd.CategoricalDtype)
+    code, names = coded_reasons(list(values) if as_list and plain else series)
+    assert len(set(names)) == len(names)  # one code per reason
+    assert code.tolist() == [-1 if v is None else names.index(v) for v in values]
+    if plain:  # the names are the reasons found
+        assert set(names) == {v for v in values if v is not None}
+    else:  # a categorical's own categories, used or not, in their order
+        assert names == [str(c) for c in series.cat.categories]
+
+
+@FEW
+@given(st.lists(text, unique=True, max_size=6), text, st.sampled_from([np.int8, np.int16]), st.data())
+def test_is_code_equals_a_naive_loop(names, word, dtype, data):
+    code = data.draw(st.lists(st.integers(-1, len(names) - 1), max_size=30))
+    got = is_code(np.array(code, dtype=dtype), names, word)
+    assert got.dtype == bool
+    assert got.tolist() == [c >= 0 and names[c] == word for c in code]
+
+
+@FEW
+@given(st.integers(0, 4), st.integers(0, 5), st.sampled_from([np.int32, np.int64]),
+       st.sampled_from([np.int8, np.int16, np.int64]), st.booleans(), st.data())
+def test_per_shop_equals_a_naive_loop(shops, width, shop_type, code_type, masked, data):
+    n = data.draw(st.integers(0, 40))
+    shop = data.draw(st.lists(st.integers(-1, shops - 1), min_size=n, max_size=n))
+    code = data.draw(st.lists(st.integers(-1, width + 2), min_size=n, max_size=n))
+    mask = data.draw(st.lists(st.booleans(), min_size=n, max_size=n)) if masked else None
+    expected = [[0] * width for _ in range(shops)]
+    for k in range(n):
+        if shop[k] >= 0 and 0 <= code[k] < width and (mask is None or mask[k]):
+            expected[shop[k]][code[k]] += 1
+    got = per_shop(np.array(shop, dtype=shop_type), np.array(code, dtype=code_type), width, shops,
+                   None if mask is None else np.array(mask, dtype=bool))
+    assert got.shape == (shops, width)
+    assert got.tolist() == expected
+
+
+@FEW
+@given(st.lists(text, unique=True, max_size=6), st.data())
+def test_reason_counts_equals_a_naive_loop(names, data):
+    shops = data.draw(st.integers(0, 4))
+    counts = st.sampled_from([0, 0, 0, 1, 2, 7])
+    table = data.draw(st.lists(st.lists(counts, min_size=len(names), max_size=len(names)),
+                               min_size=shops, max_size=shops))
+    skip = tuple(data.draw(st.lists(st.sampled_from(names + ["absent"]), max_size=3)))
+    expected = []
+    for row in table:
+        found = {}
+        for j, count in enumerate(row):
+            if count and names[j] not in skip:
+                found[names[j]] = count
+        expected.append(found)
+    got = reason_counts(np.array(table, dtype=np.int64).reshape(shops, len(names)), names, skip)
+    assert got == expected
+    assert all(type(count) is int for found in got for count in found.values())
+
+
+@FEW
+@given(st.lists(st.dictionaries(text, st.integers(1, 50), max_size=5), max_size=4))
+def test_merged_equals_a_naive_loop(tables):
+    total = {}
+    for table in tables:
+        for reason, count in table.items():
+            total[reason] = total.get(reason, 0) + count
+    got = merged(*tables)
+    assert list(got.items()) == sorted(total.items())  # summed, in sorted order of the codes
+
+
+@FEW
+@given(columns(), st.lists(text, unique=True, max_size=6))
+def test_shop_positions_equals_a_naive_loop(column, shop_ids):
+    values, series = column
+    got = shop_positions(series, shop_ids)
+    assert got.tolist() == [shop_ids.index(v) if v is not None and v in shop_ids else -1 for v in values]
+
+
+# ---------------------------------------------------------------------------- ids.py
+# encode is tested in test_ids.py.
+
+
+@st.composite
+def id_numbers(draw):
+    """Integers as ids come: in order (no sort), nearly in order (one stable argsort) or in
+    no order (hashed), with repeats, of int32 or int64, negative or not."""
+    values = draw(keys(dtypes=(np.int32, np.int64)))
+    order = draw(st.sampled_from(["as drawn", "sorted", "nearly"]))
+    if order != "as drawn":
+        values = np.sort(values)
+    if order == "nearly" and len(values) > 2:
+        at = draw(st.integers(0, len(values) - 2))
+        values[[at, at + 1]] = values[[at + 1, at]]
+    return values
+
+
+@FEW
+@given(id_numbers())
+def test_dense_codes_equals_a_naive_loop(values):
+    v = values.tolist()
+    code, first = ids.dense_codes(values)
+    code, first = code.tolist(), first.tolist()
+    assert sorted(set(code)) == list(range(len(set(v))))  # dense 0..k-1 over the distinct values
+    for i in range(len(v)):
+        for j in range(len(v)):
+            assert (code[i] == code[j]) == (v[i] == v[j])
+    assert first == [code.index(c) for c in range(len(first))]  # each code's first row
