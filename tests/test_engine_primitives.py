@@ -129,7 +129,7 @@ def test_codes_equals_a_naive_loop(column, data):
         assert got.tolist() == [-1 if values[i] is None else cats.index(values[i]) for i in chosen]
         assert got.dtype == (series.cat.codes.dtype if dtype is None else dtype)
         return
-    assert got.dtype == np.int64
+    assert got.dtype == np.int64  # asked for int64, or None: a plain column has no codes of its own
     every = codes(series)
     distinct_values = {keyed(v) for v in values}  # all missing values are one
     assert sorted(set(every.tolist())) == list(range(len(distinct_values)))  # dense 0..k-1
@@ -237,9 +237,10 @@ def grouped(draw, dtypes=(np.int32, np.int64)):
 
 @st.composite
 def code_parts(draw):
-    """1..4 integer code arrays of one length, of assorted integer types. The widest span up
-    to 2**41 each, so two or three of them multiply past 2**62 (the re-ranking path) while
-    any one of them, times the number of rows, stays well inside int64."""
+    """1..4 integer code arrays of one length, of assorted integer types: codes from -1, or
+    values within +-2**40, whose ranges (up to 2**41 + 1) multiply past 2**62 two or three
+    at a time (the re-ranking path) while any one of them, times the number of rows, stays
+    well inside int64."""
     n = draw(st.integers(0, 30))
     parts = []
     for _ in range(draw(st.integers(1, 4))):
@@ -278,10 +279,9 @@ def test_combine_codes_with_a_part_too_wide_to_pack_after_re_ranking():
 
 
 @FEW
-@given(keys(), keys(max_size=12), st.sampled_from([1, 10**12]))
-def test_is_in_equals_a_naive_loop(found, chosen, scale):
+@given(keys(), keys(max_size=12))
+def test_is_in_equals_a_naive_loop(found, chosen):
     # Small keys >= 0 take the table of marks, others np.isin; chosen may hold anything.
-    found = found * found.dtype.type(1 if found.dtype == np.int32 else scale)
     got = is_in(found, chosen)
     wanted = set(chosen.tolist())
     assert got.dtype == bool
@@ -543,13 +543,11 @@ def test_capped_running_total_equals_a_naive_loop(group, cap, dtype, data):
 @FEW
 @given(grouped(), st.lists(st.integers(-6, 6), min_size=2, max_size=2).map(sorted),
        st.sampled_from([(np.int8, 4), (np.int32, 4), (np.int64, 4), (np.int64, 2**40)]), st.data())
-@example(np.zeros(0, dtype=np.int64), [0, 0], (np.int64, 4), None)
 def test_clamped_running_total_equals_a_naive_loop(group, bounds, kind, data):
     # Bounds on either side of 0 or both on one side (the start, 0, outside them).
     low, high = bounds
     dtype, reach = kind
-    steps = [] if data is None else data.draw(
-        st.lists(st.integers(-reach, reach), min_size=len(group), max_size=len(group)))
+    steps = data.draw(st.lists(st.integers(-reach, reach), min_size=len(group), max_size=len(group)))
     expected, x = [], 0
     for k, step in enumerate(steps):
         if k == 0 or group[k] != group[k - 1]:
@@ -564,7 +562,7 @@ def test_clamped_running_total_equals_a_naive_loop(group, bounds, kind, data):
 
 
 @FEW
-@given(columns(kinds=("object", "str", "category", "unused")), st.booleans())
+@given(columns(), st.booleans())
 def test_coded_reasons_equals_a_naive_loop(column, as_list):
     values, series = column
     plain = not isinstance(series.dtype, pd.CategoricalDtype)
