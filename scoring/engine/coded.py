@@ -14,16 +14,18 @@ def position_dtype(n: int) -> type:
 
 
 def where_true(mask: np.ndarray) -> np.ndarray:
-    """np.flatnonzero(mask), as positions of position_dtype."""
+    """The positions where mask is True, in increasing order (np.flatnonzero(mask)), as
+    position_dtype."""
     return np.arange(len(mask), dtype=position_dtype(len(mask)))[mask]
 
 
 
 def codes(series, rows=None, dtype=np.int64) -> np.ndarray:
-    """Dense integer codes of an id column, of its `rows` when given (missing values get a
-    code of their own), as `dtype`. With dtype=None a categorical keeps the width of its own
-    codes (the codes themselves when no rows are given: read them, never write them), which
-    is all combine_codes needs."""
+    """Integer codes of an id column, of its `rows` when given, equal exactly where the values
+    are (missing values get a code of their own), as `dtype`: a categorical's own codes
+    (-1: missing), else dense codes 0.. over the whole column. With dtype=None a categorical
+    keeps the width of its own codes (the codes themselves when no rows are given: read them,
+    never write them), which is all combine_codes needs."""
     if isinstance(series, pd.Series) and isinstance(series.dtype, pd.CategoricalDtype):
         found = series.cat.codes.to_numpy()
         found = found if rows is None else found[rows]

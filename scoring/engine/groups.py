@@ -42,8 +42,9 @@ def combine_codes(*parts) -> np.ndarray:
 
 
 def is_in(keys: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """np.isin(keys, chosen) for integer keys: by a table of marks when the keys are >= 0 and
-    span little more than their number (combined codes, say), which takes no sort."""
+    """Whether each integer key is one of `chosen` (np.isin(keys, chosen)): by a table of
+    marks when the keys are >= 0 and span little more than their number (combined codes,
+    say), which takes no sort."""
     keys = np.asarray(keys)
     if not keys.size or int(keys.min()) < 0 or int(keys.max()) >= 8 * keys.size + 1024:
         return np.isin(keys, chosen)
@@ -55,8 +56,8 @@ def is_in(keys: np.ndarray, chosen: np.ndarray) -> np.ndarray:
 
 
 def appearance_codes(key: np.ndarray) -> np.ndarray:
-    """pd.factorize(key)[0] for integer keys >= 0: dense codes numbered in the order each key
-    first appears, found by sorting (stable_order) rather than hashing."""
+    """Dense codes 0.. of integer keys >= 0, numbered in the order each key first appears
+    (pd.factorize(key)[0]), found by sorting (stable_order) rather than hashing."""
     n = len(key)
     if not n:
         return np.zeros(0, dtype=np.int64)
@@ -72,7 +73,8 @@ def appearance_codes(key: np.ndarray) -> np.ndarray:
 
 
 def stable_order(key: np.ndarray) -> np.ndarray:
-    """np.argsort(key, kind="stable") for an integer key.
+    """The rows of an integer key in key order, equal keys in row order: the positions that
+    np.argsort(key, kind="stable") gives.
 
     Each row's key (less the least key) is packed with its position into one 64-bit word and
     the words are sorted in place (far quicker than an argsort); the positions come back out

@@ -141,8 +141,8 @@ def _first_bytes(arr: pa.Array):
 
 
 def dense_codes(values: np.ndarray):
-    """(the code of each value, the row where each code first occurs), codes numbering the
-    distinct values.
+    """The code of each value and the row where each code first occurs, codes 0.. numbering
+    the distinct values (equal exactly where the values are).
 
     Ids an export lists in order (order ids grow with time) take one stable argsort, which
     is quick on nearly sorted input; others (buyers, items) are hashed by pyarrow, which

@@ -10,7 +10,8 @@ from shopscore.scoring.engine.groups import group_first, group_numbers, group_st
 
 
 def month_numbers(times: np.ndarray) -> np.ndarray:
-    """times.astype("datetime64[M]").astype(np.int64) (NaT stays the NaT integer), read from
+    """Each time's calendar month, counted in months from January 1970:
+    times.astype("datetime64[M]").astype(np.int64) (NaT stays the NaT integer), read from
     a table of the days the times span instead of converted one by one."""
     times = np.asarray(times, dtype="datetime64[ns]")
     nat = np.isnat(times)
@@ -34,7 +35,8 @@ def month_numbers(times: np.ndarray) -> np.ndarray:
 
 
 def anchored_windows(group: np.ndarray, times: np.ndarray, span) -> np.ndarray:
-    """Window number of each row, rows sorted by (group, time).
+    """The number of each row's anchored time window, windows numbered 0.. over all groups,
+    rows sorted by (group, time).
 
     The first row of a group opens a window; every later row with time < anchor + span
     joins it; the first row at or after that opens the next window (RULES.md, 14 days).
