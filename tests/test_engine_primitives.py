@@ -12,7 +12,6 @@ import datetime
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -139,8 +138,6 @@ def test_codes_equals_a_naive_loop(column, data):
     assert got.tolist() == [every[i] for i in chosen]
 
 
-@pytest.mark.xfail(strict=True, reason="codes() gives int64 for a plain (non-categorical) column "
-                                       "whatever `dtype` asks for; its docstring says 'as dtype'")
 def test_codes_of_a_plain_column_come_as_the_dtype_asked_for():
     assert codes(pd.Series(["a", "b", "a"], dtype=object), dtype=np.int32).dtype == np.int32
 
@@ -156,7 +153,7 @@ def test_is_value_equals_a_naive_loop(column, value):
 
 LOOKUPS = [  # (dtype, what the table maps to, defaults)
     (np.int8, st.integers(-128, 127), st.sampled_from([-1, -9, 0])),
-    (np.int64, st.integers(-(2**40), 2**40), st.sampled_from([-1, 2**40])),  # beyond 2**53: xfail below
+    (np.int64, st.integers(-(2**40), 2**40), st.sampled_from([-1, 2**40])),  # beyond 2**53: the case below
     (np.float64, st.integers(-5, 5).map(float), st.sampled_from([np.nan, -1.0])),
 ]
 
@@ -173,9 +170,6 @@ def test_lookup_equals_a_naive_loop(column, table_of):
     assert np.array_equal(got, expected, equal_nan=dtype is np.float64)
 
 
-@pytest.mark.xfail(strict=True, reason="lookup() on a plain column with a missing or unlisted value "
-                                       "goes through float64: int64 table values beyond 2**53 come back "
-                                       "rounded (2**53 + 1 -> 2**53)")
 def test_lookup_keeps_int64_values_beyond_2_to_the_53():
     got = lookup(pd.Series(["a", None], dtype=object), {"a": 2**53 + 1}, -1, np.int64)
     assert got.tolist() == [2**53 + 1, -1]
@@ -270,9 +264,6 @@ def test_combine_codes_equals_a_naive_loop(parts):
             assert (key[i] < key[j]) == (rows[i] < rows[j])
 
 
-@pytest.mark.xfail(strict=True, reason="combine_codes: after re-ranking, a part whose range times "
-                                       "the number of keys so far leaves int64 wraps round "
-                                       "(rows (0, 0) and (1, 2**62) get keys 0 and -2**63 + 1)")
 def test_combine_codes_with_a_part_too_wide_to_pack_after_re_ranking():
     key = combine_codes(np.array([0, 1]), np.array([0, 2**62]))
     assert key[0] < key[1]
@@ -450,7 +441,7 @@ def test_month_numbers_equals_a_naive_loop(times, unit):
 def spans():
     """Window lengths as the rules write them (a timedelta64 of days) and otherwise: hours,
     nanoseconds, Python timedeltas; none at all, and longer than any group (but not so long
-    that anchor + span leaves datetime64[ns]: that is the xfail below)."""
+    that anchor + span leaves datetime64[ns]: that is the case below)."""
     return (st.integers(0, 30).map(lambda d: np.timedelta64(d, "D"))
             | st.integers(0, 100).map(lambda h: np.timedelta64(h, "h"))
             | st.integers(0, 100 * HOUR).map(lambda ns: np.timedelta64(ns, "ns"))
@@ -487,9 +478,6 @@ def test_anchored_windows_equals_a_naive_loop(inputs, span):
     assert got.tolist() == expected
 
 
-@pytest.mark.xfail(strict=True, reason="anchored_windows: anchor + span is added in int64 nanoseconds "
-                                       "and wraps past 2262-04-11, so a window that should hold every "
-                                       "later row of its group closes at once")
 def test_anchored_windows_with_a_span_past_the_end_of_datetime64_ns():
     # A profile may set same_item_window_days this high (it must only be >= 0).
     times = np.array(["2026-06-01", "2026-06-01"], dtype="datetime64[ns]")

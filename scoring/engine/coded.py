@@ -12,12 +12,10 @@ def position_dtype(n: int) -> type:
     return np.int32 if n < 2**31 else np.int64
 
 
-
 def where_true(mask: np.ndarray) -> np.ndarray:
     """The positions where mask is True, in increasing order (np.flatnonzero(mask)), as
     position_dtype."""
     return np.arange(len(mask), dtype=position_dtype(len(mask)))[mask]
-
 
 
 def codes(series, rows=None, dtype=np.int64) -> np.ndarray:
@@ -30,9 +28,9 @@ def codes(series, rows=None, dtype=np.int64) -> np.ndarray:
         found = series.cat.codes.to_numpy()
         found = found if rows is None else found[rows]
         return found if dtype is None else found.astype(dtype)
-    found = pd.factorize(pd.Series(series), use_na_sentinel=False)[0].astype(np.int64)
-    return found if rows is None else found[rows]
-
+    found = pd.factorize(pd.Series(series), use_na_sentinel=False)[0]
+    found = found if rows is None else found[rows]
+    return found.astype(np.int64 if dtype is None else dtype)
 
 
 def is_value(series: pd.Series, value) -> np.ndarray:
@@ -45,15 +43,15 @@ def is_value(series: pd.Series, value) -> np.ndarray:
     return (series == value).fillna(False).to_numpy(dtype=bool)
 
 
-
 def lookup(series: pd.Series, table: dict, default, dtype) -> np.ndarray:
     """Each row's value in `table` (keyed by the column's values); `default` for a value not
     in it and for missing ones. For a categorical, only the categories are looked up."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         found = [table.get(c, default) for c in series.cat.categories] + [default]
         return np.asarray(found, dtype=dtype)[series.cat.codes.to_numpy()]  # -1: the default
-    return series.map(table).fillna(default).to_numpy(dtype=dtype)
-
+    index, values = pd.factorize(series, use_na_sentinel=True)  # each distinct value once
+    found = [table.get(v, default) for v in values] + [default]
+    return np.asarray(found, dtype=dtype)[index]  # -1 (missing): the default
 
 
 def distinct(series: pd.Series) -> set:
@@ -63,7 +61,6 @@ def distinct(series: pd.Series) -> set:
         used = np.bincount(found[found >= 0], minlength=len(series.cat.categories))
         return set(series.cat.categories[np.flatnonzero(used)])
     return set(series.dropna().unique())
-
 
 
 def no_rows(n: int) -> np.ndarray:

@@ -32,6 +32,9 @@ def combine_codes(*parts) -> np.ndarray:
         if span * width >= INT64_LIMIT:
             out = np.unique(out, return_inverse=True)[1].reshape(-1).astype(np.int64)
             span = int(out.max()) + 1
+            if span * width >= INT64_LIMIT:  # the part itself is too wide: its ranks too
+                part = np.unique(part, return_inverse=True)[1].reshape(-1)
+                low, width = 0, int(part.max()) + 1
         out *= width
         out += part
         if low:

@@ -56,7 +56,10 @@ def anchored_windows(group: np.ndarray, times: np.ndarray, span) -> np.ndarray:
     frontier, end = starts[longer], ends[longer]
     del starts, ends, longer
     while frontier.size:
-        step = _first_at_least(t, frontier + 1, end, t[frontier] + span)
+        anchor = t[frontier]  # anchor + span, held at the largest time instead of wrapping
+        reach = np.where(anchor > np.iinfo(np.int64).max - span, np.iinfo(np.int64).max,
+                         anchor + span)
+        step = _first_at_least(t, frontier + 1, end, reach)
         found = step < end
         frontier, end = step[found], end[found]
         is_anchor[frontier] = True

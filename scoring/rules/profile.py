@@ -138,6 +138,13 @@ def _whole(value) -> bool:
     return value >= 0
 
 
+MOST_DAYS = 36_500  # a century: longer windows would leave the clock's range
+
+
+def _days(value) -> bool:
+    return 0 <= value <= MOST_DAYS
+
+
 def parse_profile(text: str, source: str) -> Profile:
     """Build a Profile from TOML text; every error is a ProfileError naming the key."""
     doc = _resolve(_toml(text, source), source)
@@ -150,15 +157,17 @@ def parse_profile(text: str, source: str) -> Profile:
     except (ZoneInfoNotFoundError, ValueError):
         raise ProfileError(f"profile {source}: unknown timezone {tzname!r}") from None
     credit = _Reader(source, _table(doc, "credit", source), "credit.", CREDIT_DEFAULTS)
-    days = {key: credit.get(key, int, _whole, "must not be negative")
+    days = {key: credit.get(key, int, _days, f"must lie in 0..{MOST_DAYS}")
             for key in ("rating_window_days", "default_positive_days", "revision_days",
-                        "same_item_window_days", "monthly_cap_points")}
+                        "same_item_window_days")}
+    days["monthly_cap_points"] = credit.get("monthly_cap_points", int, _whole,
+                                            "must not be negative")
     low = credit.get("low_amount_yuan", float)
     periods = credit.get("periods_days", dict, bool, 'needs at least one period, e.g. '
                          '{"7d" = 7, "30d" = 30, "180d" = 180}')
     for label, value in periods.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            credit.fail(f"periods_days.{label}", "must be a positive integer")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= MOST_DAYS:
+            credit.fail(f"periods_days.{label}", f"must be an integer in 1..{MOST_DAYS}")
         if label in ("older", "total"):
             credit.fail(f"periods_days.{label}", "is a name the period table uses already")
     dsr = _Reader(source, _table(doc, "dsr", source), "dsr.", DSR_DEFAULTS)
@@ -170,9 +179,9 @@ def parse_profile(text: str, source: str) -> Profile:
                                f"{', '.join(ALL_DSR_ITEMS)})")
     if not set(seller) <= set(items):
         raise ProfileError(f"profile {source}: dsr.seller_items must be among dsr.items")
-    positive = (lambda v: v > 0), "must be positive"
-    first = dsr.get("monthly_first_orders", int, *positive)
-    window = dsr.get("window_days", int, *positive)
+    first = dsr.get("monthly_first_orders", int, lambda v: v > 0, "must be positive")
+    window = dsr.get("window_days", int, lambda v: 0 < v <= MOST_DAYS,
+                     f"must be an integer in 1..{MOST_DAYS}")
     checks = _Reader(source, _table(doc, "checks", source), "checks.", CHECKS_DEFAULTS)
     default_min = checks.get("default_min", float)
     warn = checks.get("warn", float, _whole, "must be a number >= 0")
