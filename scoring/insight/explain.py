@@ -18,47 +18,12 @@ import pandas as pd
 
 from shopscore.scoring.engine.coded import is_value
 from shopscore.scoring.engine.decide import Decisions, local_as_of
-from shopscore.scoring.result import SCHEMA_VERSION  # noqa: E402
-from shopscore.scoring.rules.figures import dsr_window_start
+from shopscore.scoring.insight.why import WORDS, anomaly_why, credit_why, dsr_why, when
+from shopscore.scoring.result import SCHEMA_VERSION
 from shopscore.scoring.rules.profile import Profile
 from shopscore.scoring.rules.reasons import COUNTED, RULE_TEXT, UNRATED
 
-WORDS = {1: "positive", 0: "neutral", -1: "negative"}
 RULES = RULE_TEXT
-
-
-def _t(value) -> str:
-    """A naive local time in words: 2026-05-16 09:00 (seconds only when there are some)."""
-    if value is None or pd.isna(value):
-        return "-"
-    ts = pd.Timestamp(value)
-    return ts.strftime("%Y-%m-%d %H:%M:%S" if ts.second or ts.microsecond else "%Y-%m-%d %H:%M")
-
-
-def _span(start, end) -> str:
-    """The time from start to end in words: '16 days', '15 days 00:00:01'."""
-    delta = pd.Timestamp(end) - pd.Timestamp(start)
-    sign = "-" if delta < pd.Timedelta(0) else ""
-    delta = abs(delta)
-    days, rest = delta.days, delta - pd.Timedelta(days=delta.days)
-    text = f"{days} day{'s' if days != 1 else ''}"
-    if rest:
-        secs = int(rest.total_seconds())
-        text += f" {secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
-    return sign + text
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _month(value) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m")
-
-
-def _signed(n) -> str:
-    return f"{int(n):+d}" if n else "0"
 
 
 class _Categories:
@@ -151,131 +116,15 @@ class _Explainer:
                "points": points if rated else None, "default": is_default,
                "rated_at": self.iso(dec["at"]) if rated else None,
                "fate": fate, "counted": fate == COUNTED, "rule": RULES.get(fate, fate),
-               "why": self.credit_why(f, fate, points, is_default, replaced, opened, total,
+               "why": credit_why(self, f, fate, points, is_default, replaced, opened, total,
                                       stand_for),
                "replaced_by": self.ref(replaced), "window_opened_by": self.ref(opened),
                "month_total_before": total, "stands_for": [self.ref(r) for r in stand_for],
                "anomaly": None if dec["anomaly"] is None or pd.isna(dec["anomaly"])
                else str(dec["anomaly"])}
-        rec["anomaly_why"] = self.anomaly_why(f, rec["anomaly"]) if rec["anomaly"] else None
+        rec["anomaly_why"] = anomaly_why(self, f, rec["anomaly"]) if rec["anomaly"] else None
         return rec
 
-    def credit_why(self, f, fate, points, is_default, replaced, opened, total, stand_for) -> str:
-        p, word = self.p, WORDS.get(points, "rating")
-        given = f["credit"] or word
-        if fate == COUNTED:
-            if is_default:
-                due = f["seller_rated_at"] + pd.Timedelta(days=p.default_positive_days)
-                text = (f"counted: default positive due {_t(due)} (seller rated positive "
-                        f"{p.default_positive_days} days earlier, the buyer did not rate)")
-            elif f["revised_at"] is not None and given != "positive" and points == 1:
-                text = (f"counted: the {given} rated {_t(f['rated_at'])} was revised to positive on "
-                        f"{_t(f['revised_at'])} (within {p.revision_days} days): it counts +1")
-            else:
-                text = f"counted: {word} ({_signed(points)}) rated {_t(f['rated_at'])}"
-            if total is not None and points:
-                text += (f"; the running total of buyer {f['buyer_id']} in "
-                         f"{_month(f['created_at'])} goes from {_signed(total)} to "
-                         f"{_signed(total + points)}")
-            if stand_for:
-                others = [self.line(r) for r in stand_for]
-                orders = ", ".join(f"line {o['line_id']}" if o["order_id"] == f["order_id"]
-                                   else f"order {o['order_id']}" for o in others)
-                text += (f"; it is the one {word} of its 14-day window for item {f['item_id']}, "
-                         f"in place of {orders}")
-            return text
-        if fate == UNRATED:
-            return self.unrated_why(f)
-        if fate == "after_as_of":
-            if f["rated_at"] is not None and f["rated_at"] > self.as_of:
-                return (f"excluded: after_as_of — rated {_t(f['rated_at'])}, after as_of "
-                        f"{_t(self.as_of)}: nothing after the audit's moment exists yet")
-            return (f"excluded: after_as_of — the trade was created {_t(f['created_at'])}, after "
-                    f"as_of {_t(self.as_of)}")
-        if fate == "not_success":
-            return (f"excluded: not_success — the trade line's status is {f['status']}: only "
-                    "successful trades (交易成功) can be rated")
-        if fate == "not_escrow":
-            return ("excluded: not_escrow — the line was not paid through the platform's escrow "
-                    "(支付宝), so it cannot be rated")
-        if fate == "refunded":
-            return "excluded: refunded — the line was refunded, so it cannot be rated"
-        if fate == "outside_rating_window":
-            done, at = f["completed_at"], f["rated_at"]
-            if done is None:
-                return "excluded: outside_rating_window — the line has no completion time"
-            if at < done:
-                return (f"excluded: outside_rating_window — rated {_t(at)}, before the trade "
-                        f"became successful ({_t(done)})")
-            return (f"excluded: outside_rating_window — rated {_t(at)}, {_span(done, at)} after "
-                    f"the trade became successful ({_t(done)}); a rating counts only within "
-                    f"{p.rating_window_days} days of success")
-        if fate == "deleted":
-            return (f"excluded: deleted — the buyer deleted this {given} rating on "
-                    f"{_t(f['revised_at'])}, {_span(f['rated_at'], f['revised_at'])} after giving "
-                    f"it (allowed within {p.revision_days} days); the line counts as unrated, "
-                    "without a default positive")
-        if fate == "low_amount":
-            amount = "-" if f["amount"] is None else f"{f['amount']:.2f}"
-            return (f"excluded: low_amount — the line paid {amount} yuan, at most "
-                    f"{p.low_amount_yuan:.2f}: a trade that small scores no credit point")
-        if fate == "same_item_14d":
-            anchor, first = self.line(opened), self.line(replaced)
-            first_fate = str(self.col("credit", "fate")[replaced])
-            where = f"order {first['order_id']}" + (
-                f" line {first['line_id']}" if first["order_id"] == f["order_id"] else "")
-            text = (f"excluded: same_item_14d — buyer {f['buyer_id']} rated item {f['item_id']} "
-                    f"again within {p.same_item_window_days} days of the window opened by order "
-                    f"{anchor['order_id']} (created {_t(anchor['created_at'])}); ")
-            if first_fate == COUNTED:
-                return text + f"the {word} of {where} counts in its place"
-            return (text + f"the {word} of {where} was chosen in its place (and is itself "
-                    f"excluded: {first_fate})")
-        if fate == "monthly_cap":
-            cap = p.monthly_cap_points
-            before = "?" if total is None else _signed(total)
-            after = "?" if total is None else _signed(total + points)
-            return (f"excluded: monthly_cap — the running total of buyer {f['buyer_id']} in "
-                    f"{_month(f['created_at'])} (by trade creation) was already {before}; this "
-                    f"{word} would take it to {after}, beyond ±{cap}")
-        return f"excluded: {fate}"
-
-    def unrated_why(self, f) -> str:
-        p = self.p
-        head = "no rating: the buyer did not rate this line"
-        seller = f["seller_credit"]
-        if seller is None or f["seller_rated_at"] is None:
-            return head + " and the seller did not rate the buyer, so no default positive"
-        if seller != "positive":
-            return (head + f"; the seller rated the buyer {seller}, and only a seller positive "
-                    "brings a default positive")
-        due = f["seller_rated_at"] + pd.Timedelta(days=p.default_positive_days)
-        if due > self.as_of:
-            return (head + f"; its default positive falls due {_t(due)}, after as_of "
-                    f"{_t(self.as_of)}")
-        if f["created_at"] > self.as_of:
-            return head + "; the trade was created after as_of"
-        if f["status"] != "success":
-            return head + f"; the line cannot be rated (status {f['status']}), so no default"
-        if not f["escrow"]:
-            return head + "; the line was not paid through escrow, so no default positive"
-        if f["refunded"]:
-            return head + "; the line was refunded, so no default positive"
-        return head
-
-    def anomaly_why(self, f, code) -> str:
-        p = self.p
-        if code == "revision_of_positive":
-            return (f"anomaly: revision_of_positive — the revision to {f['revised_to']} on "
-                    f"{_t(f['revised_at'])} is ignored: a positive can never be revised or deleted")
-        if code == "revision_after_30_days":
-            return (f"anomaly: revision_after_30_days — revised on {_t(f['revised_at'])}, "
-                    f"{_span(f['rated_at'], f['revised_at'])} after the rating (more than "
-                    f"{p.revision_days} days): ignored, the original {f['credit']} is kept")
-        if code == "revision_before_rating":
-            return (f"anomaly: revision_before_rating — the revision ({_t(f['revised_at'])}) is "
-                    f"dated before the rating ({_t(f['rated_at'])}): ignored")
-        return f"anomaly: {code}"
 
     # --- DSR -------------------------------------------------------------------------------
     def dsr_record(self, pos: int, fates: dict) -> dict:
@@ -293,52 +142,11 @@ class _Explainer:
                "scores": scores, "fate": fate, "counted": fate == COUNTED,
                "rule": RULES.get(fate, fate), "month_rank": rank or None,
                "counted_instead": first, "conflict": bool(o["conflict"])}
-        rec["why"] = self.dsr_why(o, rec, fates)
+        rec["why"] = dsr_why(self, o, rec, fates)
         rec["anomaly_why"] = (f"anomaly: dsr_conflict — lines of order {rec['order_id']} carry "
                               f"different DSR scores; those of the earliest-rated line "
                               f"{rec['line_id']} are used") if rec["conflict"] else None
         return rec
-
-    def dsr_why(self, o, rec, fates) -> str:
-        p, fate = self.p, rec["fate"]
-        done, at = o["completed_at"], o["at"]
-        given = ", ".join(f"{k} {v}" for k, v in rec["scores"].items() if v is not None)
-        month = "-" if pd.isna(done) else _month(done)
-        if fate == COUNTED:
-            return (f"counted: {given}, given {_t(at)}; the {_ordinal(rec['month_rank'] or 0)} "
-                    f"DSR-scored order of buyer {rec['buyer_id']} completed in {month}, within "
-                    f"the last {p.dsr_window_days} days")
-        if fate == "after_as_of":
-            return (f"excluded: after_as_of — DSR given {_t(at)} (or the trade created) after "
-                    f"as_of {_t(self.as_of)}")
-        if fate == "not_success":
-            return "excluded: not_success — no line of the order is successful (交易成功)"
-        if fate == "not_escrow":
-            return "excluded: not_escrow — the order's successful lines were not paid through escrow"
-        if fate == "refunded":
-            return "excluded: refunded — every successful escrow line of the order was refunded"
-        if fate == "outside_rating_window":
-            if pd.isna(at) or pd.isna(done) or at < done:
-                return (f"excluded: outside_rating_window — DSR given {_t(at)}, not after the "
-                        f"order became successful ({_t(done)})")
-            return (f"excluded: outside_rating_window — DSR given {_t(at)}, {_span(done, at)} "
-                    f"after the order became successful ({_t(done)}); only within "
-                    f"{p.rating_window_days} days")
-        if fate == "dsr_monthly_cap":
-            first = rec["counted_instead"] or []
-            text = (f"excluded: dsr_monthly_cap — {_ordinal(rec['month_rank'] or 0)} DSR-scored "
-                    f"order of buyer {rec['buyer_id']} completed in {month}; ")
-            later = {o_id: fates.get((rec["shop_id"], o_id), COUNTED) for o_id in first}
-            if all(v == COUNTED for v in later.values()):
-                return text + "counted instead: orders " + ", ".join(first)
-            return (text + f"the month's {len(first)} places went to orders "
-                    + ", ".join(o_id if v == COUNTED else f"{o_id} (itself excluded later: {v})"
-                                for o_id, v in later.items()))
-        if fate == "outside_dsr_window":
-            start = dsr_window_start(p, self.as_of)
-            return (f"excluded: outside_dsr_window — DSR given {_t(at)}, not within the "
-                    f"{p.dsr_window_days} days up to as_of (after {_t(start)})")
-        return f"excluded: {fate}"
 
 
 def _orphan_records(orphans: pd.DataFrame, as_of, kind: str) -> list[dict]:
@@ -353,7 +161,7 @@ def _orphan_records(orphans: pd.DataFrame, as_of, kind: str) -> list[dict]:
         fate = str(r[col])
         why = (f"excluded: orphan — no trade line of order {key[1]} in the data: a rating "
                "needs its trade line") if fate == "orphan" else (
-            f"excluded: after_as_of — given after as_of {_t(as_of)} (and no trade line of "
+            f"excluded: after_as_of — given after as_of {when(as_of)} (and no trade line of "
             f"order {key[1]} in the data)")
         out.append({"shop_id": key[0], "order_id": key[1], "line_id": None, "buyer_id": None,
                     "item_id": None, "fate": fate, "counted": False, "rule": RULES.get(fate, fate),

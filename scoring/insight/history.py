@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shopscore.scoring.errors import ShopscoreError
-from shopscore.scoring.result import SCHEMA_VERSION  # noqa: E402
+from shopscore.scoring.result import SCHEMA_VERSION
 from shopscore.scoring.rules.profile import ALL_DSR_ITEMS
 
 BUSY_TIMEOUT_S = 60.0
