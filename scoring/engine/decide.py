@@ -14,8 +14,8 @@ from shopscore.scoring.engine.threads import side_by_side
 from shopscore.scoring.inputs.dataset import Dataset
 from shopscore.scoring.rules.credit import decide_credit
 from shopscore.scoring.rules.dsr import decide_dsr
+from shopscore.scoring.rules.eligibility import orphan_fates
 from shopscore.scoring.rules.profile import Profile
-from shopscore.scoring.rules.reasons import AFTER_AS_OF, ORPHAN
 
 
 @dataclass(frozen=True)
@@ -50,22 +50,4 @@ def decide(data: Dataset, profile: Profile, as_of: np.datetime64) -> Decisions:
             return decide_credit(lines, profile, as_of)
 
     credit, dsr = side_by_side(credit_decided, dsr_decided, len(lines))
-    return Decisions(lines, credit, dsr, _orphan_fates(data.orphans, profile, as_of))
-
-
-def _orphan_fates(orphans: pd.DataFrame, profile: Profile, as_of) -> pd.DataFrame:
-    """Rating rows with no trade line: `orphan`, or `after_as_of` if given after as_of."""
-    if not len(orphans):
-        return pd.DataFrame({"shop_id": [], "order_id": [], "credit_fate": [], "dsr_fate": []})
-    items = [f"dsr_{i}" for i in profile.dsr_items if f"dsr_{i}" in orphans]
-    has_dsr = orphans[items].notna().any(axis=1).to_numpy() if items else np.zeros(len(orphans), bool)
-    has_credit = orphans["credit"].notna().to_numpy() if "credit" in orphans else has_dsr & False
-    late = (orphans["rated_at"].to_numpy("datetime64[ns]") > as_of)
-    dsr_late = (orphans["dsr_rated_at"].to_numpy("datetime64[ns]") > as_of)
-    return pd.DataFrame({
-        "shop_id": orphans["shop_id"].to_numpy(), "order_id": orphans["order_id"].to_numpy(),
-        "credit_fate": pd.Series(np.where(has_credit, np.where(late, AFTER_AS_OF, ORPHAN),
-                                          None), dtype=object),
-        "dsr_fate": pd.Series(np.where(has_dsr, np.where(dsr_late, AFTER_AS_OF, ORPHAN), None),
-                              dtype=object),
-    })
+    return Decisions(lines, credit, dsr, orphan_fates(data.orphans, profile, as_of))

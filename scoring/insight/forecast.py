@@ -111,7 +111,7 @@ def project(at, stars, as_of, days: int, window_days: int, recent_days: int = 30
 def forecast(dsr: pd.DataFrame, profile, as_of: np.datetime64, days: int = 30,
              bar: float | None = None, shops=None, recent_days: int = 30) -> list[ShopForecast]:
     """Forecast every shop of the audit's DSR decisions (`Decisions.dsr`), as of the local
-    `as_of` (audit.local_as_of). `bar` defaults to the profile's (4.7); checks are held on the
+    `as_of` (engine/decide.py local_as_of). `bar` defaults to the profile's (4.7); checks are held on the
     seller items only."""
     if days < 0 or recent_days <= 0 or recent_days > profile.dsr_window_days:
         raise ValueError("days >= 0 and 0 < recent_days <= the DSR window")

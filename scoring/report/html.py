@@ -351,7 +351,7 @@ def _forecast_html(shop_id, sf, days: int, bar: float, start) -> str:
 def build_report(result, profile, dsr, as_of_local, forecasts, days: int, bar: float,
                  trend_doc: dict | None = None, start=None) -> str:
     """The whole page. `result` the AuditResult, `dsr` the audit's Decisions.dsr, `as_of_local`
-    its naive local as_of (audit.local_as_of), `forecasts` forecast.forecast's list,
+    its naive local as_of (engine/decide.py local_as_of), `forecasts` forecast.forecast's list,
     `trend_doc` history.trend's document (or None: the DSR trend is recomputed from the data),
     `start` the aware as_of in the profile's zone (for day labels)."""
     start = start if start is not None else as_of_local.astype("datetime64[s]").item()

@@ -9,7 +9,7 @@ import pandas as pd
 
 from shopscore.scoring.engine.coded import is_value
 from shopscore.scoring.rules.profile import Profile
-from shopscore.scoring.rules.reasons import AFTER_AS_OF, CREDIT_FATES, ELIGIBILITY, UNRATED
+from shopscore.scoring.rules.reasons import AFTER_AS_OF, CREDIT_FATES, ELIGIBILITY, ORPHAN, UNRATED
 
 DAY = np.timedelta64(1, "D")
 CREDIT = {code: i for i, code in enumerate(CREDIT_FATES)}  # fate code -> its number
@@ -70,3 +70,22 @@ def line_stages(lines: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     stage[~escrow(lines)[rows]] = 1
     stage[~successful(lines)[rows]] = 0
     return stage
+
+
+def orphan_fates(orphans: pd.DataFrame, profile: Profile, as_of) -> pd.DataFrame:
+    """Rating rows whose trade line is not in the data: each one's credit and DSR fate, `orphan`,
+    or `after_as_of` when given after as_of (nothing after as_of exists)."""
+    if not len(orphans):
+        return pd.DataFrame({"shop_id": [], "order_id": [], "credit_fate": [], "dsr_fate": []})
+    items = [f"dsr_{i}" for i in profile.dsr_items if f"dsr_{i}" in orphans]
+    has_dsr = orphans[items].notna().any(axis=1).to_numpy() if items else np.zeros(len(orphans), bool)
+    has_credit = orphans["credit"].notna().to_numpy() if "credit" in orphans else has_dsr & False
+    late = (orphans["rated_at"].to_numpy("datetime64[ns]") > as_of)
+    dsr_late = (orphans["dsr_rated_at"].to_numpy("datetime64[ns]") > as_of)
+    return pd.DataFrame({
+        "shop_id": orphans["shop_id"].to_numpy(), "order_id": orphans["order_id"].to_numpy(),
+        "credit_fate": pd.Series(np.where(has_credit, np.where(late, AFTER_AS_OF, ORPHAN),
+                                          None), dtype=object),
+        "dsr_fate": pd.Series(np.where(has_dsr, np.where(dsr_late, AFTER_AS_OF, ORPHAN), None),
+                              dtype=object),
+    })
