@@ -45,3 +45,13 @@ def warn_rejects(data, listed: bool):
     for sentence in reject_sentences(data):
         err.print(f"shopscore: warning: {sentence}"
                   + ("" if listed else "; --rejects PATH lists them all"), markup=False)
+
+
+def sources(files, ratings=None, platform="auto", encoding=None, sheet=None, rejects=None,
+            strict=False):
+    """The files a command reads, as the use cases take them; rejected rows are warned of on
+    stderr as soon as they are read."""
+    from shopscore.scoring.api import Sources
+
+    return Sources(tuple(files or ()), ratings, platform, encoding, sheet, rejects, strict,
+                   on_read=lambda data: warn_rejects(data, rejects is not None))

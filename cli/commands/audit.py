@@ -67,16 +67,15 @@ def audit(
     from shopscore.scoring.engine.stages import stage
     from shopscore.scoring.engine.stages import timings as stage_timings
 
-    from ..console import err, out, user_errors, warn_rejects
+    from ..console import err, out, sources, user_errors
     from ..progress import stage_progress, wanted
     from ..render import audit_markdown, audit_shops_renderable
 
-    sources = api.Sources(tuple(trades), ratings, platform, encoding, sheet, rejects, strict,
-                          on_read=lambda data: warn_rejects(data, rejects is not None))
+    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
     with user_errors(debug):
         with stage_progress(wanted(trades, quiet), err, trades,
                             extra_files=ratings is not None) as shown:
-            done = api.audit(sources, profile, as_of, industry, checks, min_, shop, engine,
+            done = api.audit(chosen, profile, as_of, industry, checks, min_, shop, engine,
                              scheduler, on_tasks=shown.tasks)
         if history is not None:
             api.record_history(history, done.result)

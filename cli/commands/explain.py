@@ -46,13 +46,12 @@ def explain(
     three DSR places. It reads the very decisions the audit's figures are summed from."""
     from shopscore.scoring import api
 
-    from ..console import emit_json, out, user_errors, warn_rejects
+    from ..console import emit_json, out, sources, user_errors
     from ..render_insight import explanation_renderable
 
-    sources = api.Sources(tuple(trades), ratings, platform, encoding, sheet, strict=strict,
-                          on_read=lambda data: warn_rejects(data, False))
+    chosen = sources(trades, ratings, platform, encoding, sheet, strict=strict)
     with user_errors(debug):
-        doc = api.explain(sources, order, buyer, item, shop, profile, as_of)
+        doc = api.explain(chosen, order, buyer, item, shop, profile, as_of)
     if fmt is Fmt.json:
         emit_json(doc)
     else:

@@ -56,13 +56,12 @@ def forecast(
     would fall below the bar, and a chart of every day."""
     from shopscore.scoring import api
 
-    from ..console import emit_json, out, user_errors, warn_rejects
+    from ..console import emit_json, out, sources, user_errors
     from ..render_insight import forecast_renderable
 
-    sources = api.Sources(tuple(trades), ratings, platform, encoding, sheet, rejects, strict,
-                          on_read=lambda data: warn_rejects(data, rejects is not None))
+    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
     with user_errors(debug):
-        doc = api.forecast(sources, days, target, recent, industry, shop, profile, as_of)
+        doc = api.forecast(chosen, days, target, recent, industry, shop, profile, as_of)
     if fmt is Fmt.json:
         emit_json(doc)
     else:

@@ -50,12 +50,11 @@ def report(
     from shopscore.scoring import api
     from shopscore.scoring.errors import OptionError
 
-    from ..console import err, user_errors, warn_rejects
+    from ..console import err, sources, user_errors
 
-    sources = api.Sources(tuple(trades), ratings, platform, encoding, sheet, rejects, strict,
-                          on_read=lambda data: warn_rejects(data, rejects is not None))
+    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
     with user_errors(debug):
-        page, done = api.report(sources, days, history, industry, checks, min_, shop, profile,
+        page, done = api.report(chosen, days, history, industry, checks, min_, shop, profile,
                                 as_of)
         try:
             html_path.write_text(page, encoding="utf-8")

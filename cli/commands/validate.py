@@ -32,13 +32,12 @@ def validate(
     """Say what each file was recognised as and which rows were rejected, without scoring."""
     from shopscore.scoring import api
 
-    from ..console import out, user_errors, warn_rejects
+    from ..console import out, sources, user_errors
     from ..render import validation_renderable
 
     with user_errors(debug):
-        sources = api.Sources(tuple(files), ratings, platform, encoding, sheet, rejects,
-                              on_read=lambda data: warn_rejects(data, rejects is not None))
-        data, report = api.validate(sources, examples)
+        chosen = sources(files, ratings, platform, encoding, sheet, rejects)
+        data, report = api.validate(chosen, examples)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
     else:

@@ -80,7 +80,7 @@ def whatif(
     from shopscore.scoring import api
     from shopscore.scoring.errors import OptionError
 
-    from ..console import emit_json, out, user_errors, warn_rejects
+    from ..console import emit_json, out, sources, user_errors
     from ..render_insight import snapshot_renderable, whatif_renderable
 
     snapshot = any(v is not None for v in (item, score, count))
@@ -96,10 +96,8 @@ def whatif(
                 raise OptionError("--industry-avg belongs to the snapshot form (--item, "
                                       "--score, --count); with TRADES files give --industry "
                                       "ITEM=AVG,...")
-            sources = api.Sources(tuple(trades or ()), ratings, platform, encoding, sheet,
-                                  rejects, strict,
-                                  on_read=lambda data: warn_rejects(data, rejects is not None))
-            doc = api.whatif(sources, target, target_rate, industry, shop, profile, as_of)
+            chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
+            doc = api.whatif(chosen, target, target_rate, industry, shop, profile, as_of)
     if fmt is Fmt.json:
         emit_json(doc)
     elif snapshot:
