@@ -48,9 +48,18 @@ def test_a_key_left_out_takes_the_rules_default():
 
 def test_the_shipped_taobao_profile_holds_the_rules_defaults():
     written = load_profile("taobao")
-    bare = parse_profile('name = "taobao"\n', "taobao")
-    assert {k: v for k, v in vars(written).items() if k not in ("text", "source")} == \
-        {k: v for k, v in vars(bare).items() if k not in ("text", "source")}
+    bare = parse_profile('name = "taobao"\n[credit]\n[dsr]\n', "taobao")
+    mine = ("text", "source", "experience")  # its scorecard is its own, not a RULES.md default
+    assert {k: v for k, v in vars(written).items() if k not in mine} == \
+        {k: v for k, v in vars(bare).items() if k not in mine}
+
+
+def test_a_profile_without_credit_or_dsr_tables_has_no_such_rules():
+    # Douyin has no credit points and its exports name no buyer (RULES.md 7, CONTRACT.md).
+    prof = parse_profile('name = "mine"\n[experience]\nname = "x"\n', "mine.toml")
+    assert not prof.credit_rules and not prof.dsr_rules and prof.experience.name == "x"
+    douyin = load_profile("douyin")
+    assert not douyin.credit_rules and not douyin.dsr_rules and douyin.experience_min == 70
 
 
 def test_extends_replaces_a_table_whole_and_inherits_the_rest(based):

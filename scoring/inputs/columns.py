@@ -3,9 +3,11 @@
 ID_COLUMNS = ("shop_id", "order_id", "line_id", "buyer_id", "item_id")
 TIME_COLUMNS = ("created_at", "completed_at", "rated_at", "revised_at", "seller_rated_at",
                 "dsr_rated_at")
+# The trade line's times the service metrics read (RULES.md section 6): kept only when given.
+SERVICE_TIME_COLUMNS = ("paid_at", "collected_at", "signed_at", "delivery_due_at")
 BOOL_COLUMNS = ("escrow", "refunded")
 DSR_COLUMNS = ("dsr_description", "dsr_service", "dsr_shipping", "dsr_logistics")
-CANONICAL = (ID_COLUMNS + TIME_COLUMNS + BOOL_COLUMNS + DSR_COLUMNS
+CANONICAL = (ID_COLUMNS + TIME_COLUMNS + SERVICE_TIME_COLUMNS + BOOL_COLUMNS + DSR_COLUMNS
              + ("status", "amount", "credit", "revised_to", "seller_credit"))
 
 # Required in a trades file (CONTRACT.md, columns marked *).
@@ -22,3 +24,23 @@ REVISIONS = ("positive", "deleted")
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "f")
 DEFAULT_SHOP = "default"
+
+# After-sales (--after-sales, one row per case) and chats (--chats, one row per message):
+# CONTRACT.md's columns, those marked * required, and the vocabularies of their words.
+AFTER_SALES = {
+    "ids": ("shop_id", "aftersale_id", "order_id", "line_id"),
+    "times": ("applied_at", "agreed_at", "return_received_at", "refunded_at"),
+    "bools": ("escalated", "seller_liable"),
+    "words": {"type": ("refund_unshipped", "refund_shipped", "return_refund", "exchange"),
+              "reason": ("quality", "damaged", "logistics", "no_reason", "other"),
+              "status": ("refunded", "closed", "rejected", "open")},
+    "required": ("aftersale_id", "order_id", "type", "reason", "status", "applied_at"),
+}
+CHATS = {
+    "ids": ("shop_id", "session_id", "buyer_id"),
+    "times": ("sent_at",),
+    "bools": (),
+    "words": {"sender": ("buyer", "bot", "agent")},  # in this order on ties (RULES.md 6)
+    "required": ("session_id", "sent_at", "sender"),
+}
+SERVICE_TABLES = {"after_sales": AFTER_SALES, "chats": CHATS}

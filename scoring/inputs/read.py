@@ -16,7 +16,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from shopscore.scoring.errors import InputFileError
-from shopscore.scoring.inputs.columns import DSR_COLUMNS, FALSE_WORDS, TIME_COLUMNS, TRUE_WORDS
+from shopscore.scoring.inputs.columns import (
+    DSR_COLUMNS,
+    FALSE_WORDS,
+    SERVICE_TIME_COLUMNS,
+    TIME_COLUMNS,
+    TRUE_WORDS,
+)
 
 
 @dataclass
@@ -139,7 +145,8 @@ class _Undecodable(Exception):
 # Canonical columns a CSV reader may type as it reads: far cheaper than text, then parsing.
 # One value it cannot read so (`0000-00-00`, `￥1,234.50`, `5.0`) and the file is read again
 # as text, where validate judges every cell.
-_TYPED = {**{c: pa.timestamp("s") for c in TIME_COLUMNS}, **{c: pa.int8() for c in DSR_COLUMNS},
+_TYPED = {**{c: pa.timestamp("s") for c in TIME_COLUMNS + SERVICE_TIME_COLUMNS},
+          **{c: pa.int8() for c in DSR_COLUMNS},
           "escrow": pa.bool_(), "refunded": pa.bool_(), "amount": pa.float64()}
 
 

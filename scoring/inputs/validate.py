@@ -18,6 +18,7 @@ from shopscore.scoring.inputs.columns import (
     FALSE_WORDS,
     ID_COLUMNS,
     REVISIONS,
+    SERVICE_TIME_COLUMNS,
     STATUSES,
     TIME_COLUMNS,
     TRUE_WORDS,
@@ -211,16 +212,16 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
         out["status"] = categorical(status, STATUSES)
         _drop(frame, "status")
 
-    dated = [col for col in TIME_COLUMNS if col in have]
+    dated = [col for col in TIME_COLUMNS + SERVICE_TIME_COLUMNS if col in have]
     parsed = dict(zip(dated, two_at_a_time(
         lambda col: parse_times_fast(frame[col], tz), dated, n), strict=True))
-    for col in TIME_COLUMNS:
+    for col in TIME_COLUMNS + SERVICE_TIME_COLUMNS:
         if col in have:
             times, bad = parsed.pop(col)
             rej.flag(bad, "bad_datetime", col, frame[col])
             out[col] = times
             _drop(frame, col)
-        else:
+        elif col in TIME_COLUMNS:  # the service times are kept only when given
             out[col] = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     if "created_at" in required:
         rej.flag(out["created_at"].isna().to_numpy(), "missing_value", "created_at")

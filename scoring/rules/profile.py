@@ -14,8 +14,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shopscore.scoring.errors import ProfileError
+from shopscore.scoring.rules.scorecard_schema import Scorecard, parse_scorecard
 
-BUILTIN = ("taobao",)
+BUILTIN = ("taobao", "douyin", "douyin-2024")
 ALL_DSR_ITEMS = ("description", "service", "shipping", "logistics")
 
 # The defaults RULES.md gives: a key left out of a profile's table takes these.
@@ -25,7 +26,8 @@ CREDIT_DEFAULTS = {"rating_window_days": 15, "default_positive_days": 15, "revis
                    "low_amount_yuan": 1.00, "periods_days": {"7d": 7, "30d": 30, "180d": 180}}
 DSR_DEFAULTS = {"items": list(ALL_DSR_ITEMS), "seller_items": list(ALL_DSR_ITEMS[:3]),
                 "monthly_first_orders": 3, "window_days": 180}
-CHECKS_DEFAULTS = {"default_min": 4.7, "warn": None}
+CHECKS_DEFAULTS = {"default_min": 4.7, "warn": None, "experience_min": None}
+TOP_LEVEL = ("name", "timezone", "credit", "dsr", "checks", "levels", "experience")
 # The credit levels of RULES.md section 2: (lowest score, name), index 1..20.
 DEFAULT_LEVELS = tuple(
     (low, f"{n} {kind}{'s' if n > 1 else ''}")
@@ -62,6 +64,10 @@ class Profile:
     default_warn: float | None
     levels: tuple
     text: str
+    credit_rules: bool = True  # the profile has a [credit] table: credit points are scored
+    dsr_rules: bool = True  # the profile has a [dsr] table: DSR is scored
+    experience: Scorecard | None = None  # the [experience] scorecard (RULES.md section 7)
+    experience_min: float | None = None  # the default check's bar for experience.total
 
     @property
     def tz(self) -> ZoneInfo:
@@ -148,6 +154,10 @@ def _days(value) -> bool:
 def parse_profile(text: str, source: str) -> Profile:
     """Build a Profile from TOML text; every error is a ProfileError naming the key."""
     doc = _resolve(_toml(text, source), source)
+    unknown = sorted(set(doc) - set(TOP_LEVEL))
+    if unknown:
+        raise ProfileError(f"profile {source}: unknown key {unknown[0]} (a profile has "
+                           f"{', '.join(TOP_LEVEL)}, and may begin with extends)")
     name = doc.get("name", source)
     tzname = doc.get("timezone", DEFAULT_TIMEZONE)
     if not isinstance(name, str) or not isinstance(tzname, str):
@@ -185,11 +195,16 @@ def parse_profile(text: str, source: str) -> Profile:
     checks = _Reader(source, _table(doc, "checks", source), "checks.", CHECKS_DEFAULTS)
     default_min = checks.get("default_min", float)
     warn = checks.get("warn", float, _whole, "must be a number >= 0")
+    experience_min = checks.get("experience_min", float)
+    experience = None
+    if "experience" in doc:
+        experience = parse_scorecard(doc["experience"], source, low)
     return Profile(name=name, source=source, timezone=tzname, low_amount_yuan=low,
                    periods_days=dict(periods), dsr_items=items, seller_items=seller,
                    dsr_monthly_first_orders=first, dsr_window_days=window,
                    default_min=default_min, default_warn=warn, levels=_levels(doc, source),
-                   text=text, **days)
+                   text=text, credit_rules="credit" in doc, dsr_rules="dsr" in doc,
+                   experience=experience, experience_min=experience_min, **days)
 
 
 def _toml(text: str, source: str) -> dict:
@@ -208,7 +223,7 @@ def _resolve(doc: dict, source: str) -> dict:
     if base not in BUILTIN:
         raise ProfileError(f"profile {source}: extends = {base!r} is not a shipped profile "
                            f"(shipped: {', '.join(BUILTIN)})")
-    merged = _toml(_builtin_text(base), base)
+    merged = _resolve(_toml(_builtin_text(base), base), base)  # a shipped one may extend too
     merged.pop("name", None)  # the name is the extending profile's own (or its file's)
     merged.update(doc)
     return merged
