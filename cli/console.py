@@ -48,10 +48,12 @@ def warn_rejects(data, listed: bool):
 
 
 def sources(files, ratings=None, platform="auto", encoding=None, sheet=None, rejects=None,
-            strict=False):
+            strict=False, after_sales=None, chats=None):
     """The files a command reads, as the use cases take them; rejected rows are warned of on
     stderr as soon as they are read."""
     from shopscore.scoring.api import Sources
 
     return Sources(tuple(files or ()), ratings, platform, encoding, sheet, rejects, strict,
-                   on_read=lambda data: warn_rejects(data, rejects is not None))
+                   on_read=lambda data: warn_rejects(data, rejects is not None),
+                   after_sales=tuple(after_sales) if after_sales else None,
+                   chats=tuple(chats) if chats else None)

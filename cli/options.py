@@ -21,6 +21,13 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="The moment described 
                                           "default: now).")]
 Profile = Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML file.")]
 Shop = Annotated[str | None, typer.Option(help="Only this shop_id.")]
+AfterSales = Annotated[list[Path] | None, typer.Option(
+    "--after-sales", help="After-sales exports (Taobao 退款管理, Douyin 售后单, or canonical "
+    "columns): files, directories or globs; repeat for more. They give the experience "
+    "score's refund, return and after-sale metrics.")]
+Chats = Annotated[list[Path] | None, typer.Option(
+    "--chats", help="Chat record exports (千牛 聊天记录, 飞鸽 会话记录, or canonical columns), "
+    "one row per message; repeat for more. They give the reply and satisfaction metrics.")]
 TableOrJson = Annotated[Fmt, typer.Option("--format", help="table or json.")]
 
 

@@ -17,6 +17,7 @@ from shopscore.scoring.engine.audit import audit as audit_dataset
 from shopscore.scoring.engine.decide import Decisions, local_as_of
 from shopscore.scoring.errors import OptionError
 from shopscore.scoring.inputs.accounts import refuse_rejects, write_rejects
+from shopscore.scoring.inputs.columns import REQUIRED_TRADES
 from shopscore.scoring.inputs.dataset import Dataset
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.platforms import names as platform_names
@@ -37,6 +38,8 @@ class Sources:
     sheet: str | None = None
     rejects: Path | None = None  # write every rejected row here
     strict: bool = False  # any rejected row is an error
+    after_sales: tuple | None = None  # after-sales exports (RULES.md section 6), None: none
+    chats: tuple | None = None  # chat record exports
     on_read: Callable[[Dataset], None] | None = None  # told of what was read (rejected rows)
 
 
@@ -75,6 +78,12 @@ def rules(profile: str | None, as_of: str | None) -> tuple[Profile, datetime]:
     return prof, parse_as_of(as_of, prof.tz)
 
 
+def required_columns(profile: Profile) -> tuple:
+    """The trade columns the profile's rules need: CONTRACT.md's starred ones for credit and
+    DSR; only order_id for a profile that scores experience alone (Douyin names no buyer)."""
+    return REQUIRED_TRADES if profile.credit_rules or profile.dsr_rules else ("order_id",)
+
+
 def _known_platform(name: str):
     if name != "auto" and name not in platform_names():
         raise OptionError(f"--platform {name!r}: expected one of auto, "
@@ -86,7 +95,9 @@ def read(sources: Sources, profile: Profile) -> Dataset:
     them under --strict."""
     _known_platform(sources.platform)
     data = load(list(sources.trades), profile.timezone, sources.ratings,
-                platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet)
+                platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet,
+                after_sales=sources.after_sales, chats=sources.chats,
+                required=required_columns(profile))
     _account(sources, data)
     return data
 

@@ -109,12 +109,55 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class MetricValue:
+    """One service metric of RULES.md section 6 (a mean: numerator is the total in the
+    metric's unit, denominator the count), with its points on the scorecard."""
+
+    value: float | int | None
+    numerator: float | int | None
+    denominator: int | None
+    bad: int | None
+    points: float | None = None  # None: outside the scorecard, or no value
+    floored: bool = False  # the small-shop floor raised the points
+
+    def to_dict(self) -> dict:
+        return {"value": self.value, "numerator": self.numerator,
+                "denominator": self.denominator, "points": self.points,
+                "floored": self.floored, "bad": self.bad}
+
+
+@dataclass(frozen=True)
+class Experience:
+    """The experience scorecard of one shop (RULES.md section 7; CONTRACT.md `experience`)."""
+
+    scorecard: str
+    window_days: int
+    stage: str  # "formal" or "growth"
+    total: float | int | None
+    display: float | None
+    stars: float | None
+    example_bounds: bool
+    missing_inputs: tuple
+    dimensions: dict  # name -> {"score", "weight", "protected"}
+    metrics: dict  # name -> MetricValue
+
+    def to_dict(self) -> dict:
+        return {"scorecard": self.scorecard, "window_days": self.window_days,
+                "stage": self.stage, "total": self.total, "display": self.display,
+                "stars": self.stars, "example_bounds": self.example_bounds,
+                "missing_inputs": list(self.missing_inputs),
+                "dimensions": {k: dict(v) for k, v in self.dimensions.items()},
+                "metrics": {k: v.to_dict() for k, v in self.metrics.items()}}
+
+
+@dataclass(frozen=True)
 class ShopResult:
     shop_id: str
-    credit: Credit
-    dsr: Dsr
+    credit: Credit | None  # None: the profile has no credit rules (Douyin)
+    dsr: Dsr | None  # None: the profile has no DSR rules
     anomalies_by_reason: dict
     checks: tuple = ()
+    experience: Experience | None = None  # None: the profile has no scorecard
 
     @property
     def passed(self) -> bool:
@@ -122,9 +165,11 @@ class ShopResult:
 
     def metrics(self) -> dict:
         """The shop's figures as checks address them (the JSON without the checks)."""
-        return {"shop_id": self.shop_id, "credit": self.credit.to_dict(),
-                "dsr": self.dsr.to_dict(),
-                "anomalies_by_reason": dict(sorted(self.anomalies_by_reason.items()))}
+        return {"shop_id": self.shop_id,
+                "credit": None if self.credit is None else self.credit.to_dict(),
+                "dsr": None if self.dsr is None else self.dsr.to_dict(),
+                "anomalies_by_reason": dict(sorted(self.anomalies_by_reason.items())),
+                "experience": None if self.experience is None else self.experience.to_dict()}
 
     def to_dict(self) -> dict:
         out = self.metrics()

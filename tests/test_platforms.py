@@ -83,12 +83,14 @@ def user_error(result) -> str:
 
 
 def assert_same_figures(export: dict, canonical: dict):
-    """Same shops, same credit figures, same exclusions, same DSR, same checks."""
+    """Same shops, same credit figures, same exclusions, same DSR, same checks (the export's
+    payment and sign-for times give it service metrics the canonical file cannot have)."""
     assert [s["shop_id"] for s in export["shops"]] == [s["shop_id"] for s in canonical["shops"]]
     for got, want in zip(export["shops"], canonical["shops"], strict=True):
         assert got["credit"] == want["credit"], (got["credit"], want["credit"])
         assert got["dsr"] == want["dsr"]
-        assert got == want
+        assert {k: v for k, v in got.items() if k != "experience"} == \
+            {k: v for k, v in want.items() if k != "experience"}
 
 
 def order_ids(*files, ratings=None, sheet=None) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import Debug, Format, Profile, Shop, Strict
+from ..options import AfterSales, Chats, Debug, Format, Profile, Shop, Strict
 from ..status import EXIT_HELP, ExitStatus
 
 
@@ -18,6 +18,8 @@ def audit(
                                                      "columns or in --ratings.")],
     ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings, joined "
                                                       "on order_id + line_id.")] = None,
+    after_sales: AfterSales = None,
+    chats: Chats = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="The moment the audit describes "
                                               "(ISO 8601; default: now in the profile's time "
                                               "zone).")] = None,
@@ -71,7 +73,8 @@ def audit(
     from ..progress import stage_progress, wanted
     from ..render import audit_markdown, audit_shops_renderable
 
-    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
+    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
+                     after_sales=after_sales, chats=chats)
     with user_errors(debug):
         with stage_progress(wanted(trades, quiet), err, trades,
                             extra_files=ratings is not None) as shown:

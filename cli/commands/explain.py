@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import Debug, Encoding, Platform, Sheet, Shop, Strict, TableOrJson
+from ..options import AfterSales, Chats, Debug, Encoding, Platform, Sheet, Shop, Strict, TableOrJson
 from ..status import ExitStatus, Fmt, exit_help
 
 EXIT_HELP = exit_help("0 the explanation was printed",
@@ -26,6 +26,8 @@ def explain(
     = None,
     ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings, "
                                                       "joined on order_id + line_id.")] = None,
+    after_sales: AfterSales = None,
+    chats: Chats = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="The moment the audit "
                                               "describes (ISO 8601; default: now).")] = None,
     profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML "
@@ -49,7 +51,8 @@ def explain(
     from ..console import emit_json, out, sources, user_errors
     from ..render_insight import explanation_renderable
 
-    chosen = sources(trades, ratings, platform, encoding, sheet, strict=strict)
+    chosen = sources(trades, ratings, platform, encoding, sheet, strict=strict,
+                     after_sales=after_sales, chats=chats)
     with user_errors(debug):
         doc = api.explain(chosen, order, buyer, item, shop, profile, as_of)
     if fmt is Fmt.json:

@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from ..options import (
+    AfterSales,
     AsOf,
+    Chats,
     Debug,
     Encoding,
     Platform,
@@ -32,6 +34,8 @@ def forecast(
     days: Annotated[int, typer.Option(help="How many days ahead.", min=1, max=3650)] = 30,
     ratings: Ratings = None,
     as_of: AsOf = None,
+    after_sales: AfterSales = None,
+    chats: Chats = None,
     profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry figures (as for audit; shown "
                                                  "only in JSON).")] = None,
@@ -59,7 +63,8 @@ def forecast(
     from ..console import emit_json, out, sources, user_errors
     from ..render_insight import forecast_renderable
 
-    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
+    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
+                     after_sales=after_sales, chats=chats)
     with user_errors(debug):
         doc = api.forecast(chosen, days, target, recent, industry, shop, profile, as_of)
     if fmt is Fmt.json:

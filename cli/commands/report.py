@@ -8,7 +8,20 @@ from typing import Annotated
 
 import typer
 
-from ..options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Shop, Strict
+from ..options import (
+    AfterSales,
+    AsOf,
+    Chats,
+    Debug,
+    Encoding,
+    Platform,
+    Profile,
+    Ratings,
+    Rejects,
+    Sheet,
+    Shop,
+    Strict,
+)
 from ..status import ExitStatus, exit_help
 
 EXIT_HELP = exit_help("0 the report was written and every check passed",
@@ -23,6 +36,8 @@ def report(
     html_path: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
     ratings: Ratings = None,
     as_of: AsOf = None,
+    after_sales: AfterSales = None,
+    chats: Chats = None,
     profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry figures, e.g. description=4.78,"
                                                  "service=4.80 (AVG[:BEST[:LOWEST]]).")] = None,
@@ -52,7 +67,8 @@ def report(
 
     from ..console import err, sources, user_errors
 
-    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
+    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
+                     after_sales=after_sales, chats=chats)
     with user_errors(debug):
         page, done = api.report(chosen, days, history, industry, checks, min_, shop, profile,
                                 as_of)

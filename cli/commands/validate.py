@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ..options import Debug, Encoding, Format, Platform, Ratings, Rejects, Sheet, Strict
+from ..options import AfterSales, Chats, Debug, Encoding, Format, Platform, Ratings, Rejects, Sheet, Strict
 from ..status import ExitStatus, exit_help
 
 EXIT_HELP = exit_help("0 the files were read (rejected rows are reported, not an error)",
@@ -20,6 +20,8 @@ EXIT_HELP = exit_help("0 the files were read (rejected rows are reported, not an
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Export files, directories or globs.")],
     ratings: Ratings = None,
+    after_sales: AfterSales = None,
+    chats: Chats = None,
     platform: Platform = "auto",
     encoding: Encoding = None,
     sheet: Sheet = None,
@@ -36,7 +38,8 @@ def validate(
     from ..render import validation_renderable
 
     with user_errors(debug):
-        chosen = sources(files, ratings, platform, encoding, sheet, rejects)
+        chosen = sources(files, ratings, platform, encoding, sheet, rejects,
+                     after_sales=after_sales, chats=chats)
         data, report = api.validate(chosen, examples)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")

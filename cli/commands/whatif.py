@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 
 from ..options import (
+    AfterSales,
     AsOf,
+    Chats,
     Debug,
     Encoding,
     Platform,
@@ -40,6 +42,8 @@ def whatif(
                                                             "(--score and --count).")] = None,
     ratings: Ratings = None,
     as_of: AsOf = None,
+    after_sales: AfterSales = None,
+    chats: Chats = None,
     profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry averages, e.g. description=4.78,"
                                                  "service=4.80 (AVG[:BEST[:LOWEST]]).")] = None,
@@ -96,7 +100,8 @@ def whatif(
                 raise OptionError("--industry-avg belongs to the snapshot form (--item, "
                                       "--score, --count); with TRADES files give --industry "
                                       "ITEM=AVG,...")
-            chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
+            chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
+                     after_sales=after_sales, chats=chats)
             doc = api.whatif(chosen, target, target_rate, industry, shop, profile, as_of)
     if fmt is Fmt.json:
         emit_json(doc)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from shopscore.scoring.engine.coded import distinct
 from shopscore.scoring.engine.decide import Decisions, decide, local_as_of
+from shopscore.scoring.engine.experience import experience_summaries
 from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.engine.summary import anomaly_summaries, credit_summaries, dsr_summaries
 from shopscore.scoring.engine.tally import shop_positions
@@ -25,8 +26,7 @@ def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | Non
           checks=None, shop: str | None = None) -> tuple[AuditResult, Decisions]:
     """Score every shop of the data as of `as_of` and hold each against the checks."""
     industry = industry or {}
-    checks = list(checks) if checks is not None else checks_mod.default_checks(
-        profile.seller_items, profile.default_min, profile.default_warn)
+    checks = list(checks) if checks is not None else checks_mod.profile_checks(profile)
     when = local_as_of(as_of, profile)
     decisions = decide(data, profile, when)
     with stage("summary"):
@@ -45,22 +45,25 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
     # Every figure of every shop in one pass over the records, by each row's shop position.
     count = len(shop_ids)
     line_shop = shop_positions(lines["shop_id"], shop_ids)
-    order_shop = shop_positions(decisions.dsr["shop_id"], shop_ids)
+    order_shop = shop_positions(decisions.dsr["shop_id"], shop_ids) \
+        if decisions.dsr is not None else None
     orphan_shop = shop_positions(decisions.orphans["shop_id"], shop_ids)
+    nothing = [None] * count
     credits, (dsrs, found) = side_by_side(
-        lambda: credit_summaries(decisions.credit, line_shop, count, decisions.orphans,
-                                 orphan_shop, profile, when),
-        lambda: (dsr_summaries(decisions.dsr, order_shop, count, decisions.orphans,
-                               orphan_shop, profile, industry),
-                 anomaly_summaries(decisions.credit, line_shop, count, decisions.dsr,
-                                   order_shop)),
+        lambda: nothing if decisions.credit is None else credit_summaries(
+            decisions.credit, line_shop, count, decisions.orphans, orphan_shop, profile, when),
+        lambda: (nothing if decisions.dsr is None else dsr_summaries(
+            decisions.dsr, order_shop, count, decisions.orphans, orphan_shop, profile, industry),
+                 anomaly_summaries(decisions, line_shop, count, order_shop)),
         len(lines))
+    experiences = experience_summaries(data, profile, when, shop_ids, line_shop)
     shops = []
-    for sid, cred, dsr, anomaly in zip(shop_ids, credits, dsrs, found, strict=True):
-        metrics = ShopResult(sid, cred, dsr, anomaly).metrics()
+    for sid, cred, dsr, anomaly, experience in zip(shop_ids, credits, dsrs, found, experiences,
+                                                   strict=True):
+        metrics = ShopResult(sid, cred, dsr, anomaly, experience=experience).metrics()
         checks_mod.validate_metrics(checks, metrics)
         results = tuple(checks_mod.evaluate(c, metrics) for c in checks)
-        shops.append(ShopResult(sid, cred, dsr, anomaly, results))
+        shops.append(ShopResult(sid, cred, dsr, anomaly, results, experience))
     aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
     inputs = {"rows_read": data.rows_read, "rows_rejected": data.rows_rejected,
               "rejected_by_reason": data.rejected_by_reason,

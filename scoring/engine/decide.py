@@ -24,8 +24,8 @@ class Decisions:
     plus the rating rows that matched no trade line. Audit and explain read the same."""
 
     lines: pd.DataFrame
-    credit: pd.DataFrame
-    dsr: pd.DataFrame
+    credit: pd.DataFrame | None  # None: the profile has no credit rules
+    dsr: pd.DataFrame | None  # None: the profile has no DSR rules
     orphans: pd.DataFrame
 
 
@@ -42,10 +42,14 @@ def decide(data: Dataset, profile: Profile, as_of: np.datetime64) -> Decisions:
     lines = data.lines
 
     def dsr_decided():
+        if not profile.dsr_rules:
+            return None
         with stage("dsr"):
             return decide_dsr(lines, profile, as_of)
 
     def credit_decided():
+        if not profile.credit_rules:
+            return None
         with stage("credit"):
             return decide_credit(lines, profile, as_of)
 

@@ -113,12 +113,16 @@ def dsr_summaries(orders, shop, shops: int, orphans, orphan_shop, profile: Profi
     return out
 
 
-def anomaly_summaries(decided, shop, shops: int, orders, order_shop) -> list[dict]:
+def anomaly_summaries(decisions, shop, shops: int, order_shop) -> list[dict]:
     """Each shop's anomalies by reason: the credit records' and the DSR conflicts."""
-    code, names = coded_reasons(decided["anomaly"])
-    found = reason_counts(per_shop(shop, code, len(names), shops), names)
-    conflict = orders["conflict"].to_numpy(dtype=bool)
-    conflicts = np.bincount(order_shop[conflict & (order_shop >= 0)], minlength=shops)
+    found = [{} for _ in range(shops)]
+    if decisions.credit is not None:
+        code, names = coded_reasons(decisions.credit["anomaly"])
+        found = reason_counts(per_shop(shop, code, len(names), shops), names)
+    conflicts = np.zeros(shops, dtype=np.int64)
+    if decisions.dsr is not None:
+        conflict = decisions.dsr["conflict"].to_numpy(dtype=bool)
+        conflicts = np.bincount(order_shop[conflict & (order_shop >= 0)], minlength=shops)
     return [merged(found[k], {DSR_CONFLICT: int(conflicts[k])} if conflicts[k] else {})
             for k in range(shops)]
 
@@ -139,6 +143,7 @@ def dsr_summary(orders, orphans, profile: Profile, industry: dict) -> Dsr:
                          industry)[0]
 
 
-def anomalies(decided, orders) -> dict:
+def anomalies(decisions) -> dict:
     """One shop's anomalies by reason."""
-    return anomaly_summaries(decided, _one_shop(decided), 1, orders, _one_shop(orders))[0]
+    return anomaly_summaries(decisions, _one_shop(decisions.credit), 1,
+                             _one_shop(decisions.dsr))[0]

@@ -53,6 +53,10 @@ class Dataset:
     orphans: pd.DataFrame
     files: list = field(default_factory=list)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    trade_columns: frozenset = frozenset()  # the canonical columns the trade files carry
+    after_sales: pd.DataFrame | None = None  # one row per case; None: no --after-sales file
+    chats: pd.DataFrame | None = None  # one row per message; None: no --chats file
+    service_columns: dict = field(default_factory=dict)  # "after_sales"/"chats" -> columns given
 
     @property
     def rows_read(self) -> int:

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from shopscore.scoring.engine.ids import arrow_of, text_of
 from shopscore.scoring.errors import OptionError
-from shopscore.scoring.inputs.columns import CANONICAL
+from shopscore.scoring.inputs.columns import CANONICAL, SERVICE_TIME_COLUMNS
 
 # Helper columns a platform may supply to derive canonical ones; dropped after mapping.
 DERIVED = ("unit_price", "quantity", "refund_amount", "refund_status", "after_sale", "role")
@@ -51,7 +51,8 @@ def table() -> dict:
 def platforms() -> dict:
     doc = table()
     out = {}
-    common = doc.get("common", {}).get("columns", {})
+    common = {**doc.get("common", {}).get("columns", {}),
+              **doc.get("service", {}).get("trade_columns", {})}
     for name in doc["order"]:
         spec = doc["platforms"][name]
         own = spec.get("columns", {}) if name != "canonical" else {c: [c] for c in CANONICAL}
@@ -125,7 +126,10 @@ def map_columns(frame: pd.DataFrame, name: str) -> Mapped:
     have = list(frame.columns)
     picked, headers = {}, {}
     for column, aliases in platform.columns.items():
-        found = [a for a in aliases if a in have and a not in headers.values()]
+        # A header feeds one column, but a service time may share its header with another
+        # (Taobao's 确认收货时间 is the completion and the nearest thing to a sign-for).
+        found = [a for a in aliases if a in have
+                 and (column in SERVICE_TIME_COLUMNS or a not in headers.values())]
         if not found:
             continue
         picked[column], headers[column] = frame[found[0]], found[0]

@@ -28,12 +28,24 @@ def default_checks(seller_items, bar: float, warn: float | None = None) -> list[
             for item in seller_items]
 
 
-def choose_checks(profile, checks_file=None, bar: float | None = None) -> list[Check]:
-    """The checks an audit runs: the file's named checks (--checks) replace the default DSR
-    checks; a bar (--min) sets the default checks' bar, and with a file adds them to its checks.
-    The profile's warning band goes to the default checks."""
-    defaults = default_checks(profile.seller_items, profile.default_min if bar is None else bar,
+def profile_checks(profile, bar: float | None = None) -> list[Check]:
+    """The profile's default checks: each seller DSR item at least the bar (when the profile
+    has DSR rules), and the experience total at least [checks] experience_min (when given)."""
+    out = []
+    if profile.dsr_rules:
+        out += default_checks(profile.seller_items, profile.default_min if bar is None else bar,
                               profile.default_warn)
+    if profile.experience is not None and profile.experience_min is not None:
+        out.append(Check(f"experience.total >= {profile.experience_min:g}", "experience.total",
+                         min=profile.experience_min))
+    return out
+
+
+def choose_checks(profile, checks_file=None, bar: float | None = None) -> list[Check]:
+    """The checks an audit runs: the file's named checks (--checks) replace the default
+    checks; a bar (--min) sets the default DSR checks' bar, and with a file adds them to its
+    checks. The profile's warning band goes to the default checks."""
+    defaults = profile_checks(profile, bar)
     if checks_file is None:
         return defaults
     named = load_checks(checks_file)
@@ -93,10 +105,29 @@ def lookup(doc: dict, path: str):
     return cur
 
 
+def _why_absent(sample: dict, path: str) -> str | None:
+    """Why a metric path names nothing: a section the profile has no rules for, or a
+    service metric whose inputs are missing."""
+    head = path.split(".")[0]
+    if head in ("credit", "dsr", "experience") and sample.get(head) is None:
+        return {"credit": "the profile has no credit rules", "dsr": "the profile has no DSR "
+                "rules", "experience": "the profile has no experience scorecard"}[head]
+    parts = path.split(".")
+    if head == "experience" and len(parts) > 2 and parts[1] == "metrics":
+        missing = sample["experience"]["missing_inputs"]
+        if parts[2] not in sample["experience"]["metrics"] and missing:
+            return ("it is not computed without " + ", ".join(missing)
+                    + " (give --after-sales FILE / --chats FILE, or the trade columns)")
+    return None
+
+
 def validate_metrics(checks, sample: dict):
     """Fail early (exit 2) for a check whose metric names nothing in the result."""
     for check in checks:
         value = lookup(sample, check.metric)
+        why = _why_absent(sample, check.metric) if value is _MISSING else None
+        if why:
+            raise ChecksFileError(f"check {check.name!r}: metric {check.metric!r}: {why}")
         if value is _MISSING or isinstance(value, (dict, list, str, bool)):
             raise ChecksFileError(f"check {check.name!r}: metric {check.metric!r} is not a number "
                                   "in the audit result (e.g. dsr.description.score, "
@@ -121,7 +152,8 @@ def five_star_needed(total: int, count: int, bound: float) -> int | None:
 def evaluate(check: Check, metrics: dict) -> CheckResult:
     value = lookup(metrics, check.metric)
     if value is _MISSING or value is None:
-        reason = "no ratings" if value is None else "metric not in the result"
+        reason = "metric not in the result" if value is not None else \
+            "no data" if check.metric.startswith("experience.") else "no ratings"
         return CheckResult(check.name, check.metric, check.min, check.max, None, False,
                            None, None, reason, "fail", check.warn)
     value = float(value) if not isinstance(value, int) else value

@@ -1,0 +1,138 @@
+"""The experience scores of every shop: the units of RULES.md section 6 built once (orders,
+cases, rounds, sessions), each metric summed per shop in one bincount pass, and each shop's
+metrics scored on the profile's scorecard (rules/scorecard.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shopscore.scoring.engine.coded import codes
+from shopscore.scoring.engine.stages import stage
+from shopscore.scoring.engine.tally import shop_positions
+from shopscore.scoring.inputs.dataset import Dataset
+from shopscore.scoring.inputs.join import code_in
+from shopscore.scoring.result import Experience, MetricValue
+from shopscore.scoring.rules.profile import Profile
+from shopscore.scoring.rules.scorecard import score
+from shopscore.scoring.rules.scorecard_schema import METRICS, Scorecard
+from shopscore.scoring.rules.service import MEANS, Units, measure, missing_inputs
+from shopscore.scoring.rules.service_cases import cases_of, with_cases
+from shopscore.scoring.rules.service_chats import chats_of
+from shopscore.scoring.rules.service_orders import order_numbers, orders_of
+
+
+def available_inputs(data: Dataset) -> set:
+    """The inputs the metrics can read: trade-line columns by name, the service files by
+    kind, and their columns as `after_sales.agreed_at`."""
+    out = set(data.trade_columns)
+    for kind in ("after_sales", "chats"):
+        if getattr(data, kind) is not None:
+            out.add(kind)
+            out |= {f"{kind}.{c}" for c in data.service_columns.get(kind, ())}
+    return out
+
+
+def build_units(data: Dataset, card: Scorecard, as_of: np.datetime64, shop_ids: list,
+                line_shop: np.ndarray) -> Units:
+    """The orders, cases, rounds and sessions of the data, shops by their position in
+    shop_ids."""
+    lines = data.lines
+    number = order_numbers(lines)
+    orders = orders_of(lines, number, line_shop, as_of)
+    cases = rounds = sessions = None
+    if data.after_sales is not None:
+        sales = data.after_sales
+        order_of = _order_of(lines, number, sales)
+        cases = cases_of(sales, order_of, shop_positions(sales["shop_id"], shop_ids), card,
+                         as_of)
+        orders = with_cases(orders, cases, sales)
+    if data.chats is not None:
+        rounds, sessions = chats_of(data.chats, shop_positions(data.chats["shop_id"], shop_ids),
+                                    card, as_of)
+    return Units(orders, cases, rounds, sessions, card, as_of,
+                 has_liable=data.after_sales is not None and "seller_liable" in data.after_sales)
+
+
+def _order_of(lines: pd.DataFrame, number: np.ndarray, sales: pd.DataFrame) -> np.ndarray:
+    """Each case's order number (-1: its (shop, order) is not among the trade lines)."""
+    shop = code_in(sales["shop_id"].astype(object), lines["shop_id"])
+    order = code_in(sales["order_id"].astype(object), lines["order_id"])
+    width = np.int64(len(lines["order_id"].cat.categories) + 1)
+    line_keys = codes(lines["shop_id"]) * width + codes(lines["order_id"])
+    keys = shop.astype(np.int64) * width + order
+    keys[(shop < 0) | (order < 0)] = -1
+    found = pd.Index(line_keys).get_indexer(keys)
+    return np.where((keys >= 0) & (found >= 0), number[np.maximum(found, 0)], -1)
+
+
+def experience_summaries(data: Dataset, profile: Profile, as_of: np.datetime64,
+                         shop_ids: list, line_shop: np.ndarray) -> list:
+    """The Experience of each shop (None each when the profile has no scorecard)."""
+    card = profile.experience
+    if card is None:
+        return [None] * len(shop_ids)
+    with stage("experience"):
+        units = build_units(data, card, as_of, shop_ids, line_shop)
+        available = available_inputs(data)
+        lacking = missing_inputs(available)
+        shops = len(shop_ids)
+        sums = {m: _per_shop(measure(m, units), units, shops) for m in METRICS if not lacking[m]}
+        missing = _named_missing(lacking, available)
+        return [_shop_experience(card, {m: s[k] for m, s in sums.items()}, missing)
+                for k in range(shops)]
+
+
+def _per_shop(found, units: Units, shops: int) -> np.ndarray:
+    """(shops, 3): per shop the members, the sum of what they add, and the bad ones."""
+    shop = getattr(units, found.unit).shop
+    mine = found.member & (shop >= 0)
+    where = shop[mine]
+    bad = found.bad[mine] if found.bad is not None else np.zeros(int(mine.sum()), dtype=bool)
+    return np.stack([np.bincount(where, minlength=shops),
+                     np.bincount(where, weights=found.adds[mine], minlength=shops),
+                     np.bincount(where[bad], minlength=shops)], axis=1)
+
+
+def _named_missing(lacking: dict, available: set) -> tuple:
+    """The inputs whose absence left a metric out, in the order the metrics need them; a
+    column of a file that is missing itself is not named (the file is)."""
+    out = []
+    for gone in lacking.values():
+        for name in gone:
+            if "." in name and name.split(".")[0] not in available:
+                continue
+            if name not in out:
+                out.append(name)
+    return tuple(out)
+
+
+def _value(metric: str, count: int, total: float, bad: int) -> MetricValue:
+    """One shop's figures of one metric from its member count, total and bad count."""
+    count, total, bad = int(count), float(total), int(bad)
+    if metric == "valid_paid_orders":
+        return MetricValue(count, count, None, None)
+    if metric in MEANS:
+        unit = MEANS[metric] or 1
+        numerator = total / unit if metric != "goods_score" else int(round(total))
+        has_bad = metric == "goods_score"
+        if not count:
+            return MetricValue(None, 0, 0, 0 if has_bad else None)
+        return MetricValue(total / count / unit if unit != 1 else total / count, numerator, count,
+                           bad if has_bad else None)
+    numerator = int(round(total))
+    return MetricValue(numerator / count if count else None, numerator, count, bad)
+
+
+def _shop_experience(card: Scorecard, sums: dict, missing: tuple) -> Experience:
+    values = {m: _value(m, *s) for m, s in sums.items()}
+    valid = values["valid_paid_orders"].value if "valid_paid_orders" in values else None
+    scored = score(card, {m: v.value for m, v in values.items()},
+                   {m: v.bad for m, v in values.items()}, valid)
+    metrics = {m: MetricValue(v.value, v.numerator, v.denominator, v.bad,
+                              scored["points"].get(m), scored["floored"].get(m, False))
+               for m, v in values.items()}
+    return Experience(card.name, card.window_days, scored["stage"], scored["total"],
+                      scored["display"], scored["stars"], card.example_bounds, missing,
+                      scored["dimensions"], metrics)
+
