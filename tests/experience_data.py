@@ -372,19 +372,23 @@ def draw_order(draw, shop, n, as_of, days, sc, cols) -> list:
         if "dsr_description" in cols and draw(st.booleans()):
             row["dsr_description"] = draw(st.integers(1, 5))
             base = signed or paid or moment(draw, as_of, days)
-            row["dsr_rated_at"] = after(draw, base, DSR_AFTER) if draw(st.booleans()) \
+            given = after(draw, base, DSR_AFTER) if draw(st.booleans()) \
                 else moment(draw, as_of, days)
+            # Never before the trade was created: an order created after as_of then has
+            # nothing by as_of, whether or not a reading drops such lines first.
+            row["dsr_rated_at"] = max(given, created)
         lines.append(row)
     return lines
 
 
-def draw_case(draw, shop, number, order_lines, as_of, days, cols) -> dict:
+def draw_case(draw, shop, number, order_lines, as_of, days, cols, liable) -> dict:
     paid = min((r["paid_at"] for r in order_lines if r.get("paid_at")), default=None)
     if paid is not None and draw(st.booleans()):
         applied = after(draw, paid, APPLY_AFTER)
     else:
         applied = moment(draw, as_of, days, ["07:59:59", "08:00:00", "22:00:00", "22:59:59",
                                               "23:00:00", "23:30:00", "07:30:00", "10:00:00"])
+    applied = max(applied, order_lines[0]["created_at"])  # as for the DSR: not before
     kind = pick(draw, ["refund_unshipped", "refund_shipped", "return_refund", "exchange"])
     status = pick(draw, ["refunded", "refunded", "closed", "rejected", "open"])
     agreed = maybe(draw, after(draw, applied, AGREE_AFTER))
@@ -398,7 +402,9 @@ def draw_case(draw, shop, number, order_lines, as_of, days, cols) -> dict:
            "return_received_at": received, "refunded_at": refunded,
            "escalated": draw(st.booleans())}
     if "seller_liable" in cols:
-        row["seller_liable"] = draw(st.booleans())
+        # One ruling per order: whether it is read on the first case or on any case of the
+        # order (RULES.md does not say) then gives the same figure.
+        row["seller_liable"] = liable
     return {k: v for k, v in row.items() if k in cols}
 
 
@@ -454,10 +460,12 @@ def experience_datasets(draw) -> Dataset:
             after_cols.append("seller_liable")
         if not draw(st.integers(0, 7)):
             after_cols.remove("agreed_at")
-        after_sales = []
+        after_sales, liable = [], {}
         for number in range(draw(st.integers(0, 10))):
-            (shop, _), lines = pick(draw, orders)
-            after_sales.append(draw_case(draw, shop, number + 1, lines, as_of, days, after_cols))
+            (shop, n), lines = pick(draw, orders)
+            liable.setdefault((shop, n), draw(st.booleans()))
+            after_sales.append(draw_case(draw, shop, number + 1, lines, as_of, days, after_cols,
+                                         liable[(shop, n)]))
 
     chats = chat_cols = None
     with_lines = sorted({r["shop_id"] for r in trades})
