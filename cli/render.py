@@ -11,6 +11,8 @@ from rich.text import Text
 
 from shopscore.scoring.result import AuditResult, ShopResult
 
+from .render_experience import experience_markdown, experience_tables
+
 STARS = ("5", "4", "3", "2", "1")
 
 
@@ -89,14 +91,21 @@ def _reasons(shop: dict) -> list[tuple[str, str, int]]:
                          ("anomaly", ("anomalies_by_reason",))):
         table = shop
         for k in key:
-            table = table[k]
-        rows += [(section, code, n) for code, n in sorted(table.items())]
+            table = table[k] if table is not None else None
+        rows += [(section, code, n) for code, n in sorted((table or {}).items())]
     return rows
 
 
 def shop_tables(shop: ShopResult) -> list:
     """The platform's pages for one shop: credit, periods, DSR, checks, exclusions."""
     d = shop.to_dict()
+    out = _credit_tables(d) if d["credit"] is not None else []
+    out += _dsr_tables(d) if d["dsr"] is not None else []
+    out += experience_tables(d)
+    return out + _checks_tables(d)
+
+
+def _credit_tables(d: dict) -> list:
     c = d["credit"]
     level = c["level"]["name"] or "no level (score below 4)"
     summary = Table(box=box.SIMPLE_HEAVY, title=f"Shop {d['shop_id']}: credit", title_justify="left")
@@ -112,7 +121,10 @@ def shop_tables(shop: ShopResult) -> list:
         periods.add_column(p, justify="right")
     for kind in ("positive", "neutral", "negative"):
         periods.add_row(kind, *(str(tally[kind]) for tally in c["periods"].values()))
+    return [summary, periods]
 
+
+def _dsr_tables(d: dict) -> list:
     ds = d["dsr"]
     names = list(ds["seller_items"]) + [k for k in ds if isinstance(ds[k], dict) and "score" in ds[k]
                                         and k not in ds["seller_items"]]
@@ -133,7 +145,10 @@ def shop_tables(shop: ShopResult) -> list:
                                 for s in STARS))
     if len(names) > len(ds["seller_items"]):
         dsr.caption += "; * not part of the seller's DSR"
+    return [dsr, shares]
 
+
+def _checks_tables(d: dict) -> list:
     checks = Table(box=box.SIMPLE_HEAVY, title="Checks", title_justify="left")
     with_reason = any(ch["reason"] for ch in d["checks"])
     for col in ("check", "result", "value", "bound", "margin", "5★ needed",
@@ -153,7 +168,7 @@ def shop_tables(shop: ShopResult) -> list:
         reasons.add_row(row[0], row[1], str(row[2]))
     if not rows:
         reasons.add_row("-", "none", "0")
-    return [summary, periods, dsr, shares, checks, reasons]
+    return [checks, reasons]
 
 
 def inputs_table(result: AuditResult) -> Table:
@@ -195,19 +210,25 @@ def audit_markdown(result: AuditResult) -> str:
         d = shop.to_dict()
         c = d["credit"]
         out.append(f"### Shop {d['shop_id']}")
-        out.append(f"Credit score **{c['score']}** ({c['level']['name'] or 'no level'}), "
-                   f"positive rate **{percent(c['positive_rate'])}**, "
-                   f"default positives {c['default_positive']}")
-        out.append("")
-        out.append(_md_table(["", *c["periods"]], [[k, *(str(n[k]) for n in c["periods"].values())]
-                                              for k in ("positive", "neutral", "negative")]))
-        out.append("")
+        if c is not None:
+            out.append(f"Credit score **{c['score']}** ({c['level']['name'] or 'no level'}), "
+                       f"positive rate **{percent(c['positive_rate'])}**, "
+                       f"default positives {c['default_positive']}")
+            out.append("")
+            out.append(_md_table(["", *c["periods"]],
+                                 [[k, *(str(n[k]) for n in c["periods"].values())]
+                                  for k in ("positive", "neutral", "negative")]))
+            out.append("")
         ds = d["dsr"]
-        out.append(_md_table(
-            ["DSR item", "score", "badge", "count", "vs industry"],
-            [[n, num(ds[n]["score"]), badge(ds[n]["badge"]), str(ds[n]["count"]),
-              _position(ds[n])] for n in ds["seller_items"]]))
-        out.append("")
+        if ds is not None:
+            out.append(_md_table(
+                ["DSR item", "score", "badge", "count", "vs industry"],
+                [[n, num(ds[n]["score"]), badge(ds[n]["badge"]), str(ds[n]["count"]),
+                  _position(ds[n])] for n in ds["seller_items"]]))
+            out.append("")
+        if d["experience"] is not None:
+            out.append(experience_markdown(d))
+            out.append("")
         out.append(_md_table(
             ["check", "result", "value", "bound", "margin", "5★ needed"],
             [[ch["name"], {"FAIL": "**FAIL**", "WARN": "**WARN** ⚠️"}.get(_status(ch), _status(ch)),
@@ -262,20 +283,30 @@ MANY_SHOPS = 5  # above this many shops, the table output is the summary and the
 
 def shops_summary_table(result: AuditResult) -> Table:
     """One row per shop: credit score, level, positive rate, each seller DSR item, items below
-    industry, PASS/FAIL."""
-    first = result.shops[0].dsr if result.shops else None
-    items = list(first.seller_items) if first is not None else []
+    industry, the experience total, PASS/FAIL (the columns of the rules the profile has)."""
+    first = result.shops[0] if result.shops else None
+    credit = first is not None and first.credit is not None
+    items = list(first.dsr.seller_items) if first is not None and first.dsr is not None else []
+    experience = first is not None and first.experience is not None
     table = Table(box=box.SIMPLE_HEAVY, title=f"Shops ({len(result.shops)})", title_justify="left")
-    for col in ("shop", "credit score", "level", "positive rate", *items, "below industry",
-                "result"):
+    columns = ["shop"] + (["credit score", "level", "positive rate"] if credit else []) + items
+    columns += (["below industry"] if first is not None and first.dsr is not None else [])
+    columns += (["experience"] if experience else []) + ["result"]
+    for col in columns:
         table.add_column(col, justify="left" if col in ("shop", "level") else "right")
     for shop in result.shops:
-        c, ds = shop.credit, shop.dsr
-        level = f"{c.level_name} (#{c.level_index})" if c.level_name else "-"
+        c, ds, e = shop.credit, shop.dsr, shop.experience
+        row = [shop.shop_id]
+        if credit:
+            level = f"{c.level_name} (#{c.level_index})" if c.level_name else "-"
+            row += [str(c.score), level, percent(c.positive_rate)]
+        row += [num(ds.items[i].score) if i in ds.items else "-" for i in items]
+        if ds is not None:
+            row.append(str(ds.items_below_industry))
+        if experience:
+            row.append("-" if e.total is None else f"{e.total:g}")
         mark = Text("PASS", style="bold green") if shop.passed else Text("FAIL", style="bold red")
-        table.add_row(shop.shop_id, str(c.score), level, percent(c.positive_rate),
-                      *(num(ds.items[i].score) if i in ds.items else "-" for i in items),
-                      str(ds.items_below_industry), mark)
+        table.add_row(*row, mark)
     return table
 
 

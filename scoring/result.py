@@ -119,11 +119,14 @@ class MetricValue:
     bad: int | None
     points: float | None = None  # None: outside the scorecard, or no value
     floored: bool = False  # the small-shop floor raised the points
+    dimension: str | None = None  # the scorecard dimension it is scored in
+    weight: float | None = None  # its weight there
 
     def to_dict(self) -> dict:
         return {"value": self.value, "numerator": self.numerator,
                 "denominator": self.denominator, "points": self.points,
-                "floored": self.floored, "bad": self.bad}
+                "floored": self.floored, "bad": self.bad, "dimension": self.dimension,
+                "weight": self.weight}
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ class Experience:
     stars: float | None
     example_bounds: bool
     missing_inputs: tuple
-    dimensions: dict  # name -> {"score", "weight", "protected"}
+    dimensions: dict  # name -> {"score", "weight", "protected", "metrics"}
     metrics: dict  # name -> MetricValue
 
     def to_dict(self) -> dict:

@@ -564,7 +564,7 @@ ENGINE_READY = engine_has_experience()
 @pytest.mark.xfail(not ENGINE_READY, strict=False, run=False,
                    reason="the engine has no experience scorecard yet (audit has no "
                           "--after-sales); this runs by itself once it does")
-@settings(SETTINGS, max_examples=40)
+@settings(SETTINGS, max_examples=int(os.environ.get("SHOPSCORE_EXAMPLES", "40")))
 @given(ds=experience_datasets())
 def test_engine_equals_the_reference(ds):
     folder = Path(tempfile.mkdtemp(prefix="experience-"))

@@ -4,6 +4,8 @@ metrics scored on the profile's scorecard (rules/scorecard.py)."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
@@ -62,8 +64,10 @@ def _order_of(lines: pd.DataFrame, number: np.ndarray, sales: pd.DataFrame) -> n
     line_keys = codes(lines["shop_id"]) * width + codes(lines["order_id"])
     keys = shop.astype(np.int64) * width + order
     keys[(shop < 0) | (order < 0)] = -1
-    found = pd.Index(line_keys).get_indexer(keys)
-    return np.where((keys >= 0) & (found >= 0), number[np.maximum(found, 0)], -1)
+    known, first = np.unique(line_keys, return_index=True)  # each order's key once
+    at = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
+    hit = (keys >= 0) & (len(known) > 0) & (known[at] == keys) if len(known) else keys < -1
+    return np.where(hit, number[first[at]] if len(known) else -1, -1)
 
 
 def experience_summaries(data: Dataset, profile: Profile, as_of: np.datetime64,
@@ -107,32 +111,42 @@ def _named_missing(lacking: dict, available: set) -> tuple:
     return tuple(out)
 
 
-def _value(metric: str, count: int, total: float, bad: int) -> MetricValue:
-    """One shop's figures of one metric from its member count, total and bad count."""
+def _value(metric: str, count: int, total: float, bad: int) -> tuple[MetricValue, object]:
+    """One shop's figures of one metric from its member count, total and bad count, and its
+    value exact (a Fraction: the scorecard compares and weighs values at full precision)."""
     count, total, bad = int(count), float(total), int(bad)
     if metric == "valid_paid_orders":
-        return MetricValue(count, count, None, None)
+        return MetricValue(count, count, None, None), count
     if metric in MEANS:
         unit = MEANS[metric] or 1
-        numerator = total / unit if metric != "goods_score" else int(round(total))
         has_bad = metric == "goods_score"
+        numerator = int(round(total)) if has_bad else total / unit
         if not count:
-            return MetricValue(None, 0, 0, 0 if has_bad else None)
-        return MetricValue(total / count / unit if unit != 1 else total / count, numerator, count,
-                           bad if has_bad else None)
+            return MetricValue(None, 0, 0, 0 if has_bad else None), None
+        exact = Fraction(total) / count / unit  # total seconds / count (hours: / 3600)
+        return MetricValue(float(exact), numerator, count, bad if has_bad else None), exact
     numerator = int(round(total))
-    return MetricValue(numerator / count if count else None, numerator, count, bad)
+    if not count:
+        return MetricValue(None, 0, 0, bad), None
+    return MetricValue(numerator / count, numerator, count, bad), Fraction(numerator, count)
 
 
 def _shop_experience(card: Scorecard, sums: dict, missing: tuple) -> Experience:
-    values = {m: _value(m, *s) for m, s in sums.items()}
+    found = {m: _value(m, *s) for m, s in sums.items()}
+    values = {m: v for m, (v, _) in found.items()}
     valid = values["valid_paid_orders"].value if "valid_paid_orders" in values else None
-    scored = score(card, {m: v.value for m, v in values.items()},
+    scored = score(card, {m: exact for m, (_, exact) in found.items()},
                    {m: v.bad for m, v in values.items()}, valid)
+    place = {r.metric: (d.name, r.weight) for d in card.dimensions for r in d.metrics}
     metrics = {m: MetricValue(v.value, v.numerator, v.denominator, v.bad,
-                              scored["points"].get(m), scored["floored"].get(m, False))
+                              _plain(scored["points"].get(m)), scored["floored"].get(m, False),
+                              *place.get(m, (None, None)))
                for m, v in values.items()}
     return Experience(card.name, card.window_days, scored["stage"], scored["total"],
                       scored["display"], scored["stars"], card.example_bounds, missing,
                       scored["dimensions"], metrics)
 
+
+def _plain(points):
+    """Points as JSON numbers: a Fraction (a value taken as its points) as a float."""
+    return float(points) if isinstance(points, Fraction) else points

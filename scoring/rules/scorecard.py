@@ -17,8 +17,9 @@ def points_of(rule: MetricRule, value: float) -> float:
     every tier `below`; tiers = "value": the value itself. Compared at full precision."""
     if rule.tiers is None:
         return value
+    value = exact(value)
     for bound, points in rule.tiers:
-        if (bound <= value) if rule.better == "higher" else (bound >= value):
+        if (exact(bound) <= value) if rule.better == "higher" else (exact(bound) >= value):
             return points
     return rule.below
 
@@ -30,14 +31,15 @@ def floor_raises(card: Scorecard, metric: str, points: float, bad, valid_orders)
     floor = card.floor
     return bool(floor is not None and metric in floor.metrics and valid_orders is not None
                 and valid_orders < floor.orders_below and bad is not None
-                and bad <= floor.bad_at_most and points < floor.points)
+                and bad <= floor.bad_at_most and exact(points) < exact(floor.points))
 
 
 def _holds(value, op: str, bound) -> bool:
     if value is None:  # a null metric fails its condition
         return False
+    value, bound = exact(value), exact(bound)
     return {">=": value >= bound, ">": value > bound, "<=": value <= bound, "<": value < bound,
-            "==": value == bound}[op]
+            "==": value == bound, "!=": value != bound}[op]
 
 
 def exact(number) -> Fraction:
@@ -84,7 +86,7 @@ def score(card: Scorecard, values: dict, bads: dict, valid_orders) -> dict:
             mean, protected = exact(protection.points), True
         dimensions[dim.name] = {"exact": mean, "weight": dim.weight, "protected": protected}
     total = weighted_mean((d["weight"], d["exact"]) for d in dimensions.values())
-    growth = valid_orders is None or valid_orders < card.min_orders
+    growth = valid_orders is not None and valid_orders < card.min_orders  # unknown: formal
     if growth:
         shown_total = card.growth_score
     elif total is None:
@@ -95,8 +97,10 @@ def score(card: Scorecard, values: dict, bads: dict, valid_orders) -> dict:
     display = douyin_display(shown_total) if card.display == "douyin" else None
     return {"points": points, "floored": floored,
             "dimensions": {name: {"score": None if d["exact"] is None else float(d["exact"]),
-                                  "weight": d["weight"], "protected": d["protected"]}
-                           for name, d in dimensions.items()},
+                                  "weight": d["weight"], "protected": d["protected"],
+                                  "metrics": [m.metric for m in dim.metrics]}
+                           for name, d in dimensions.items()
+                           for dim in card.dimensions if dim.name == name},
             "stage": "growth" if growth else "formal", "total": shown_total,
             "display": display, "stars": None if display is None else stars(display)}
 

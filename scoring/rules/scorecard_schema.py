@@ -18,7 +18,7 @@ METRICS = ("valid_paid_orders", "goods_score", "goods_good_rate", "quality_retur
            "chat_dissatisfaction_rate")
 REASONS = ("quality", "damaged", "logistics", "no_reason", "other")
 DISPLAYS = ("none", "douyin")
-OPERATORS = (">=", ">", "<=", "<", "==")
+OPERATORS = (">=", ">", "<=", "<", "==", "!=")
 
 # The defaults of RULES.md sections 6 and 7 (low_amount_yuan: the credit rules' value).
 DEFAULTS = {

@@ -81,13 +81,14 @@ def orders_of(lines: pd.DataFrame, number: np.ndarray, line_shop: np.ndarray,
 
 
 def _amounts(lines: pd.DataFrame, number: np.ndarray, count: int) -> np.ndarray:
-    """Each order's amount: the sum of its lines' amounts (NaN when none of them says)."""
+    """Each order's amount: the sum of its lines' amounts (NaN, unknown, unless every line
+    of the order says)."""
     if "amount" not in lines:
         return np.full(count, np.nan)
     amount = lines["amount"].to_numpy(dtype="float64")
-    known = ~np.isnan(amount)
-    total = np.bincount(number[known], weights=amount[known], minlength=count)
-    return np.where(np.bincount(number[known], minlength=count) > 0, total, np.nan)
+    unknown = np.bincount(number[np.isnan(amount)], minlength=count) > 0
+    total = np.bincount(number, weights=np.nan_to_num(amount), minlength=count)
+    return np.where(unknown, np.nan, total)
 
 
 def _descriptions(lines: pd.DataFrame, number: np.ndarray, count: int, as_of: np.datetime64):
