@@ -258,8 +258,8 @@ def _dimensions(entries, source: str) -> tuple:
             t.fail("name", f"{name!r} is given twice")
         seen.add(name)
         metrics = t.table.get("metrics", [])
-        if not isinstance(metrics, list) or not metrics:
-            t.fail("metrics", "must hold at least one [[experience.dimensions.metrics]] table")
+        if not isinstance(metrics, list):
+            t.fail("metrics", "must be an array of [[experience.dimensions.metrics]] tables")
         out.append(Dimension(name, t.number("weight", 1, 0),
                              tuple(_metric(m, source, f"{where}metrics[{k}].")
                                    for k, m in enumerate(metrics, start=1))))
