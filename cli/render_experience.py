@@ -39,6 +39,8 @@ DIMENSIONS = {"goods": "商品体验", "logistics": "物流体验", "service": "
 WHERE = {"商家体验分": "抖店 → 店铺 → 商家体验分 → 全部指标",
          "店铺真实体验分": "千牛 → 店铺 → 真实体验分"}
 MISSING = {"after_sales": "--after-sales FILE", "chats": "--chats FILE"}
+UNIT_WORDS = {"orders": "order", "cases": "after-sale case", "rounds": "chat round",
+              "sessions": "chat session"}
 
 
 def figure(metric: str, value) -> str:
@@ -181,3 +183,96 @@ def experience_markdown(shop: dict) -> str:
 
 def experience_renderable(shop: dict) -> Group:
     return Group(*experience_tables(shop))
+
+
+# --- the insight commands on the experience score ---------------------------------------
+
+def metric_explanation_renderable(doc: dict) -> Group:
+    """`explain --metric`: per shop the metric's figures, then what cost it its points."""
+    metric = doc["metric"]
+    label = LABELS.get(metric, (metric,))[0]
+    parts = [Text(f"shopscore explain as of {doc['as_of']} (profile {doc['profile']}): "
+                  f"{label} {metric}", style="bold")]
+    for shop in doc["shops"]:
+        m = shop["figures"]
+        head = f"\nShop {shop['shop_id']}: " + ("not computed" if m is None else
+                                                f"{figure(metric, m['value'])} "
+                                                f"({_fraction(metric, m)}), points {_points(m)}")
+        parts.append(Text(head, style="bold"))
+        what = UNIT_WORDS[shop["unit"]]
+        parts.append(Text(f"{shop['count']} {what}(s) of {shop['members']} cost points"
+                          + (f"; the first {len(shop['records'])} shown (--limit)"
+                             if len(shop["records"]) < shop["count"] else ""), style="dim"))
+        if shop["records"]:
+            parts.append(_records_table(shop["records"]))
+    return Group(*parts)
+
+
+def _records_table(records: list) -> Table:
+    keys = [k for k in records[0] if any(r.get(k) is not None for r in records)]
+    table = Table(box=box.SIMPLE)
+    for key in keys:
+        table.add_column(key.replace("_", " "), justify="left")
+    for r in records:
+        table.add_row(*(_cell(r.get(k)) for k in keys))
+    return table
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    text = str(value)
+    return text[:16].replace("T", " ") if len(text) >= 19 and text[10] == "T" else text
+
+
+def experience_whatif_renderable(shop_id: str, e: dict) -> Table:
+    """`whatif` on the experience score: each scored metric's next tier and what it takes."""
+    best = e["best"]
+    table = Table(box=box.SIMPLE_HEAVY, title=f"Shop {shop_id}: experience score, what it takes "
+                  "(each metric's next tier, the others as they are)", title_justify="left",
+                  caption=(f"Most total points per unit of work: {LABELS.get(best, (best,))[0]} "
+                           f"({best})." if best else "No metric has a better tier within reach.")
+                  + " next: the next tier's bound, then: its points; units: members of the "
+                    "metric's population to turn good (a mean: its worst ones brought to the "
+                    "bound; the goods score: 5-star orders to add); total: the total then; "
+                    "gain: total points per unit.", caption_justify="left")
+    for col in ("metric", "value", "points", "next", "then", "units", "total", "gain"):
+        table.add_column(col, justify="left" if col == "metric" else "right",
+                         overflow="fold", min_width=8 if col == "metric" else None)
+    for m in e["metrics"]:
+        name = m["metric"]
+        table.add_row(LABELS.get(name, (name,))[0], figure(name, m["value"]),
+                      _count(m["points"]),
+                      "-" if m["next_bound"] is None else figure(name, m["next_bound"]),
+                      _count(m["next_points"]), _count(m["units_needed"]),
+                      "-" if m["total_then"] is None else f"{m['total_then']:.2f}",
+                      "-" if m["gain_per_unit"] is None else f"{m['gain_per_unit']:.3f}")
+    return table
+
+
+def experience_forecast_renderable(ahead: dict, horizons) -> Table:
+    """`forecast` on the experience score: the total and each scored metric at a few days
+    ahead, as the window rolls on with no new data."""
+    days = ahead["days"]
+    picked = [d for d in horizons if d < len(days)]
+    below = ahead["first_below_day"]
+    table = Table(box=box.SIMPLE_HEAVY, title=f"Shop {ahead['shop_id']}: experience score if no "
+                  "new orders, cases or chats arrive", title_justify="left",
+                  caption=None if ahead["bar"] is None else (
+                      f"below {ahead['bar']:g} from day {below}" if below is not None
+                      else f"stays at or above {ahead['bar']:g}"), caption_justify="left")
+    table.add_column("figure", justify="left")
+    for d in picked:
+        table.add_column("now" if d == 0 else f"+{d}d", justify="right")
+    table.add_row("total", *("-" if days[d]["total"] is None else f"{days[d]['total']:g}"
+                             for d in picked))
+    table.add_row("stage", *(days[d]["stage"] for d in picked))
+    for metric in days[0]["metrics"]:
+        table.add_row(LABELS.get(metric, (metric,))[0],
+                      *(figure(metric, days[d]["metrics"].get(metric, {}).get("value"))
+                        for d in picked))
+    return table

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .render import num, percent
+from .render_experience import experience_forecast_renderable, experience_whatif_renderable
 
 SPARK = "▁▂▃▄▅▆▇█"
 HORIZONS = (1, 7, 14, 30)
@@ -92,6 +93,10 @@ def whatif_renderable(doc: dict) -> Group:
     parts = [Text(f"shopscore whatif as of {doc['as_of']} (profile {doc['profile']})",
                   style="bold")]
     for s in doc["shops"]:
+        if s.get("experience"):
+            parts.append(experience_whatif_renderable(s["shop_id"], s["experience"]))
+        if s["dsr"] is None:
+            continue
         table = Table(box=box.SIMPLE_HEAVY, pad_edge=False, collapse_padding=True, title_justify="left",
                       title=f"Shop {s['shop_id']}: DSR (last 180 days), target {doc['target']:g}",
                       caption="5★ needed: extra 5-star scores that lift the mean to the target "
@@ -107,7 +112,10 @@ def whatif_renderable(doc: dict) -> Group:
                           "-" if it["industry"] is None else f"{it['industry']:g}",
                           _count(it["five_star_needed_for_industry"]),
                           _count(it["one_star_absorbable_before_industry"]))
+        parts.append(table)
         r = s["positive_rate"]
+        if r is None:
+            continue
         rate = Table(box=box.SIMPLE, pad_edge=False, collapse_padding=True, title_justify="left",
                      title=f"Positive rate (all time), target {percent(r['target'])}",
                      caption="negatives absorbable: extra negative (or neutral) ratings it can "
@@ -117,7 +125,7 @@ def whatif_renderable(doc: dict) -> Group:
             rate.add_column(col, justify="right")
         rate.add_row(percent(r["rate"]), str(r["positive"]), str(r["rated"]),
                      _count(r["positives_needed"]), _count(r["negatives_absorbable"]))
-        parts += [table, rate]
+        parts.append(rate)
     return Group(*parts)
 
 
@@ -189,6 +197,10 @@ def forecast_renderable(doc: dict, width: int = 80) -> Group:
                   style="bold")]
     chart_width = max(10, min(days + 1, width - 40))
     for s in doc["shops"]:
+        if s.get("experience"):
+            parts.append(experience_forecast_renderable(s["experience"], (0, *horizons)))
+        if not s["items"]:
+            continue
         tables = {}
         for scenario, what in (("no_new_scores", "if no new scores arrive"),
                                ("recent_pace", f"at the pace and star mix of the last "

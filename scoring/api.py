@@ -21,7 +21,7 @@ from shopscore.scoring.inputs.columns import REQUIRED_TRADES
 from shopscore.scoring.inputs.dataset import Dataset
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.platforms import names as platform_names
-from shopscore.scoring.result import AuditResult
+from shopscore.scoring.result import SCHEMA_VERSION, AuditResult
 from shopscore.scoring.rules.checks import choose_checks
 from shopscore.scoring.rules.industry import parse_industry
 from shopscore.scoring.rules.profile import Profile, load_profile
@@ -155,15 +155,30 @@ def validate(sources: Sources, examples: int = 3) -> tuple[Dataset, dict]:
     return data, validation_report(data, examples)
 
 
+def experience_units(done: Audited):
+    """The orders, cases, rounds and sessions of an audit's data (RULES.md section 6), and
+    the inputs they had: for the insight commands on the experience score."""
+    from shopscore.scoring.engine.experience import available_inputs, build_units
+    from shopscore.scoring.engine.tally import shop_positions
+
+    ids = [s.shop_id for s in done.result.shops]
+    units = build_units(done.data, done.profile.experience, done.local_as_of, ids,
+                        shop_positions(done.data.lines["shop_id"], ids))
+    return units, available_inputs(done.data), ids
+
+
 def explain(sources: Sources, order: str | None = None, buyer: str | None = None,
             item: str | None = None, shop: str | None = None, profile: str | None = None,
-            as_of: str | None = None) -> dict:
-    """Why each rating of the selected lines counted or not (insight/explain.py)."""
+            as_of: str | None = None, metric: str | None = None, limit: int = 0) -> dict:
+    """Why each rating of the selected lines counted or not (insight/explain.py); with
+    `metric`, which orders, cases or chat rounds cost that service metric its points."""
     from shopscore.scoring.insight.explain import explain as explain_lines
 
+    if metric is not None:
+        return explain_metric(sources, metric, shop, profile, as_of, limit)
     if order is None and buyer is None and item is None:
-        raise OptionError("explain needs --order ID, --buyer ID or --item ID: which ratings "
-                          "to explain")
+        raise OptionError("explain needs --order ID, --buyer ID or --item ID (which ratings "
+                          "to explain), or --metric NAME (what cost a service metric)")
     done = audit(sources, profile, as_of, checks=None, shop=shop)
     doc = explain_lines(done.decisions, done.profile, done.as_of, order=order, buyer=buyer,
                         item=item, shop=shop)
@@ -171,6 +186,48 @@ def explain(sources: Sources, order: str | None = None, buyer: str | None = None
         given = ", ".join(f"--{k} {v!r}" for k, v in doc["selection"].items() if v is not None)
         raise OptionError(f"{given}: no trade line or rating matches in the data")
     return doc
+
+
+def mean_members(units, found: dict, shop: int) -> dict:
+    """Per mean metric the shop has, its members' own values in the metric's unit."""
+    from shopscore.scoring.rules.service import MEANS, measure
+
+    out = {}
+    for metric in found:
+        if metric in MEANS:
+            m = measure(metric, units)
+            mine = m.member & (getattr(units, m.unit).shop == shop)
+            out[metric] = m.adds[mine] / (MEANS[metric] or 1)
+    return out
+
+
+def explain_metric(sources: Sources, metric: str, shop: str | None = None,
+                   profile: str | None = None, as_of: str | None = None, limit: int = 0) -> dict:
+    """The orders, cases, rounds or sessions that cost one service metric its points."""
+    from shopscore.scoring.insight.experience import explain_metric as explain_units
+    from shopscore.scoring.rules.scorecard_schema import METRICS
+    from shopscore.scoring.rules.service import missing_inputs
+
+    if metric not in METRICS:
+        raise OptionError(f"--metric {metric!r}: expected one of {', '.join(METRICS)}")
+    prof = load_profile(profile)
+    if prof.experience is None:
+        raise OptionError(f"--metric {metric}: the profile {prof.name} has no experience "
+                          "scorecard (try --profile douyin, or a profile with [experience])")
+    done = audit(sources, profile, as_of, checks=None, shop=shop)
+    units, available, ids = experience_units(done)
+    lacking = missing_inputs(available)[metric]
+    if lacking:
+        raise OptionError(f"--metric {metric} cannot be computed without "
+                          f"{', '.join(lacking)} (give --after-sales FILE / --chats FILE, or "
+                          "the trade columns)")
+    found = explain_units(metric, units, done.data, ids, prof.tz, limit)
+    value = {s.shop_id: s.experience.metrics.get(metric) for s in done.result.shops}
+    for entry in found["shops"]:
+        m = value[entry["shop_id"]]
+        entry["figures"] = None if m is None else m.to_dict()
+    return {"schema_version": SCHEMA_VERSION, "command": "explain", "as_of": done.result.as_of,
+            "profile": prof.name, "selection": {"shop": shop, "metric": metric}, **found}
 
 
 def dsr_target(value: float | None, profile: Profile, option: str = "--target") -> float:
@@ -202,7 +259,18 @@ def whatif(sources: Sources, target: float | None = None, target_rate: float = 0
         raise OptionError("give TRADES files to read, or a snapshot: --item ITEM --score 4.68 "
                           "--count 30566")
     done = audit(sources, profile, as_of, industry, shop=shop)
-    return data_doc(done.result, done.profile, done.industry, bar, target_rate)
+    doc = data_doc(done.result, done.profile, done.industry, bar, target_rate)
+    if done.profile.experience is not None:
+        from shopscore.scoring.engine.experience import shop_values
+        from shopscore.scoring.insight.experience import whatif_experience
+
+        units, available, ids = experience_units(done)
+        for k, (entry, found) in enumerate(zip(doc["shops"], shop_values(units, available,
+                                                                           len(ids)),
+                                               strict=True)):
+            entry["experience"] = whatif_experience(done.profile.experience, found,
+                                                    mean_members(units, found, k))
+    return doc
 
 
 def whatif_snapshot(score: str | None, count: int | None, item: str | None = None,
@@ -247,8 +315,17 @@ def forecast(sources: Sources, days: int = 30, target: float | None = None, rece
     bar = dsr_target(target, prof)
     found = project(done.decisions.dsr, prof, done.local_as_of, days, bar,
                     [s.shop_id for s in done.result.shops], recent)
-    return forecast_doc(done.result, prof, found, days, bar, recent,
-                        done.as_of.astimezone(prof.tz))
+    doc = forecast_doc(done.result, prof, found, days, bar, recent,
+                       done.as_of.astimezone(prof.tz))
+    if prof.experience is not None:
+        from shopscore.scoring.insight.experience import forecast_experience
+
+        units, available, ids = experience_units(done)
+        rolled = forecast_experience(units, available, ids, days, prof.experience_min,
+                                     done.as_of.astimezone(prof.tz))
+        for entry, ahead in zip(doc["shops"], rolled, strict=True):
+            entry["experience"] = ahead
+    return doc
 
 
 def report(sources: Sources, days: int = 30, history: Path | None = None,

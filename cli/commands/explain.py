@@ -24,6 +24,13 @@ def explain(
     = None,
     item: Annotated[str | None, typer.Option(help="Explain the lines of this item_id.")]
     = None,
+    metric: Annotated[str | None, typer.Option(help="Explain a service metric of the experience "
+                                               "score (e.g. quality_return_rate, "
+                                               "reply_seconds_mean): the orders, cases or chat "
+                                               "rounds that cost it points, with their times.")]
+    = None,
+    limit: Annotated[int, typer.Option(help="With --metric: at most this many of each shop's "
+                                       "(0: all).", min=0)] = 50,
     ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings, "
                                                       "joined on order_id + line_id.")] = None,
     after_sales: AfterSales = None,
@@ -40,7 +47,8 @@ def explain(
     strict: Strict = False,
     debug: Debug = False,
 ):
-    """Say why each rating of an order, buyer or item counted or not, and which rule decided.
+    """Say why each rating of an order, buyer or item counted or not, and which rule decided;
+    or (--metric) which orders, cases or chat rounds cost a service metric its points.
 
     Every rating's fate (counted, unrated, or the reason code of the audit) with the rule
     behind it in plain words, naming the rating that took its place (same item within 14
@@ -49,14 +57,17 @@ def explain(
     from shopscore.scoring import api
 
     from ..console import emit_json, out, sources, user_errors
+    from ..render_experience import metric_explanation_renderable
     from ..render_insight import explanation_renderable
 
     chosen = sources(trades, ratings, platform, encoding, sheet, strict=strict,
                      after_sales=after_sales, chats=chats)
     with user_errors(debug):
-        doc = api.explain(chosen, order, buyer, item, shop, profile, as_of)
+        doc = api.explain(chosen, order, buyer, item, shop, profile, as_of, metric, limit)
     if fmt is Fmt.json:
         emit_json(doc)
+    elif metric is not None:
+        out.print(metric_explanation_renderable(doc))
     else:
         out.print(explanation_renderable(doc))
     raise typer.Exit(ExitStatus.OK)

@@ -78,13 +78,23 @@ def experience_summaries(data: Dataset, profile: Profile, as_of: np.datetime64,
         return [None] * len(shop_ids)
     with stage("experience"):
         units = build_units(data, card, as_of, shop_ids, line_shop)
-        available = available_inputs(data)
-        lacking = missing_inputs(available)
-        shops = len(shop_ids)
-        sums = {m: _per_shop(measure(m, units), units, shops) for m in METRICS if not lacking[m]}
-        missing = _named_missing(lacking, available)
-        return [_shop_experience(card, {m: s[k] for m, s in sums.items()}, missing)
-                for k in range(shops)]
+        return score_units(units, available_inputs(data), len(shop_ids))
+
+
+def score_units(units: Units, available: set, shops: int) -> list:
+    """The Experience of each of `shops` shops from the units, in the window ending at
+    units.as_of (a later moment scores the same data as the window rolls on)."""
+    missing = _named_missing(missing_inputs(available), available)
+    return [_shop_experience(units.card, found, missing)
+            for found in shop_values(units, available, shops)]
+
+
+def shop_values(units: Units, available: set, shops: int) -> list:
+    """Per shop, {metric: (MetricValue without points, its exact value)} of every metric
+    the inputs allow."""
+    lacking = missing_inputs(available)
+    sums = {m: _per_shop(measure(m, units), units, shops) for m in METRICS if not lacking[m]}
+    return [{m: _value(m, *s[k]) for m, s in sums.items()} for k in range(shops)]
 
 
 def _per_shop(found, units: Units, shops: int) -> np.ndarray:
@@ -131,8 +141,7 @@ def _value(metric: str, count: int, total: float, bad: int) -> tuple[MetricValue
     return MetricValue(numerator / count, numerator, count, bad), Fraction(numerator, count)
 
 
-def _shop_experience(card: Scorecard, sums: dict, missing: tuple) -> Experience:
-    found = {m: _value(m, *s) for m, s in sums.items()}
+def _shop_experience(card: Scorecard, found: dict, missing: tuple) -> Experience:
     values = {m: v for m, (v, _) in found.items()}
     valid = values["valid_paid_orders"].value if "valid_paid_orders" in values else None
     scored = score(card, {m: exact for m, (_, exact) in found.items()},

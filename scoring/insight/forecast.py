@@ -116,6 +116,8 @@ def forecast(dsr: pd.DataFrame, profile, as_of: np.datetime64, days: int = 30,
     if days < 0 or recent_days <= 0 or recent_days > profile.dsr_window_days:
         raise ValueError("days >= 0 and 0 < recent_days <= the DSR window")
     bar = profile.default_min if bar is None else bar
+    if dsr is None:  # a profile without DSR rules: nothing to project
+        return [ShopForecast(str(sid), {}) for sid in (shops or [])]
     counted = dsr.loc[(dsr["fate"] == COUNTED).to_numpy()]
     if shops is None:
         shops = sorted(set(counted["shop_id"].dropna()))

@@ -242,16 +242,20 @@ def data_doc(result, profile, industry: dict, target: float, target_rate: float)
     target (and its industry average), and the positive rate's against target_rate."""
     shops = []
     for s in result.shops:
-        items = {}
-        for name in profile.seller_items:
-            it = s.dsr.items[name]
-            ind = industry.get(name)
-            items[name] = item_whatif(name, it.total, it.count, target,
-                                      ind.average if ind else None).to_dict()
-        c = s.credit
-        rated = c.positive + c.neutral + c.negative
-        shops.append({"shop_id": s.shop_id, "dsr": items,
-                      "positive_rate": rate_whatif(c.positive, rated, target_rate).to_dict()})
+        items = None
+        if s.dsr is not None:
+            items = {}
+            for name in profile.seller_items:
+                it = s.dsr.items[name]
+                ind = industry.get(name)
+                items[name] = item_whatif(name, it.total, it.count, target,
+                                          ind.average if ind else None).to_dict()
+        rate = None
+        if s.credit is not None:
+            c = s.credit
+            rated = c.positive + c.neutral + c.negative
+            rate = rate_whatif(c.positive, rated, target_rate).to_dict()
+        shops.append({"shop_id": s.shop_id, "dsr": items, "positive_rate": rate})
     return {"schema_version": SCHEMA_VERSION, "command": "whatif", "mode": "data",
             "as_of": result.as_of, "profile": result.profile, "target": target,
             "target_rate": target_rate, "shops": shops}

@@ -102,6 +102,7 @@ def score(card: Scorecard, values: dict, bads: dict, valid_orders) -> dict:
                            for name, d in dimensions.items()
                            for dim in card.dimensions if dim.name == name},
             "stage": "growth" if growth else "formal", "total": shown_total,
+            "weighted": total,  # the exact weighted mean, before clamping and rounding
             "display": display, "stars": None if display is None else stars(display)}
 
 
