@@ -77,7 +77,10 @@ def _fraction(metric: str, m: dict) -> str:
 
 
 def _points(m: dict) -> str:
-    return "-" if m["points"] is None else f"{m['points']:g}"
+    p = m["points"]
+    if p is None:
+        return "-"
+    return f"{p:g}" if float(p).is_integer() else f"{p:.1f}"
 
 
 def headline(e: dict) -> str:
@@ -127,7 +130,7 @@ def experience_tables(shop: dict) -> list:
         for metric in _dimension_metrics(e, name):
             scored.add(metric)
             m = metrics.get(metric)
-            label = f"  {LABELS.get(metric, (metric,))[0]} {metric}"
+            label = f"  {LABELS.get(metric, (metric,))[0]}"
             if m is None:
                 card.add_row(label, "", "not computed", "", "-", "")
                 continue

@@ -41,7 +41,8 @@ def default_sample(tmp_path_factory):
     """The bundled sample: 3000 lines, seed 7, one shop, as of 2026-11-22."""
     out = tmp_path_factory.mktemp("sample")
     paths = write_sample(out, lines=3000, seed=7, shops=1, as_of=AS_OF)
-    return dict(zip(("csv", "parquet", "trades", "ratings"), paths, strict=True))
+    return dict(zip(("csv", "parquet", "trades", "ratings", "after_sales", "after_sales_parquet",
+                     "chats", "chats_parquet"), paths, strict=True))
 
 
 def test_same_seed_same_frame_other_seed_other_frame():
@@ -76,7 +77,9 @@ def test_same_arguments_same_bytes(tmp_path):
     one = write_sample(tmp_path / "a", lines=500, seed=2, shops=2, as_of=AS_OF)
     two = write_sample(tmp_path / "b", lines=500, seed=2, shops=2, as_of=AS_OF)
     assert [p.name for p in one] == ["sample_shop.csv", "sample_shop.parquet",
-                                     "sample_trades.csv", "sample_ratings.csv"]
+                                     "sample_trades.csv", "sample_ratings.csv",
+                                     "sample_after_sales.csv", "sample_after_sales.parquet",
+                                     "sample_chats.csv", "sample_chats.parquet"]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(one, two, strict=True))
 
 
@@ -131,3 +134,38 @@ def test_ratings_split_adds_only_orphans(default_sample):
     assert orphan_orders > 0
     split["dsr"]["orders_scored"] -= orphan_orders
     assert split == whole
+
+
+def test_the_sample_shop_has_every_service_metric_with_a_few_bad(default_sample):
+    # Issue 11: the generator makes matching after-sales and chats: every metric of RULES.md
+    # section 6 has a value, and every rate has some bad members.
+    from shopscore.scoring import api
+    from shopscore.scoring.rules.scorecard_schema import METRICS
+
+    done = api.audit(api.Sources((default_sample["csv"],),
+                                 after_sales=(default_sample["after_sales"],),
+                                 chats=(default_sample["chats"],)), as_of=AS_OF.isoformat())
+    experience = done.result.shops[0].experience
+    assert experience.missing_inputs == () and experience.stage == "formal"
+    assert set(experience.metrics) == set(METRICS)
+    for name, m in experience.metrics.items():
+        assert m.value is not None, name
+        if name.endswith("_rate"):
+            assert m.bad > 0, name
+    assert not done.data.rows_rejected
+
+
+def test_the_douyin_shaped_sample_audits_on_the_douyin_profile(tmp_path):
+    from shopscore.scoring import api
+    from shopscore.scoring.sample import write_douyin_sample
+
+    orders, sales, talk = write_douyin_sample(tmp_path, lines=1500, seed=11, as_of=AS_OF)
+    assert orders.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, as 抖店 writes
+    done = api.audit(api.Sources((orders,), after_sales=(sales,), chats=(talk,)),
+                     profile="douyin", as_of=AS_OF.isoformat())
+    shop = done.result.shops[0]
+    assert shop.credit is None and shop.dsr is None  # Douyin: no buyer, no credit points
+    assert shop.experience.stage == "formal" and shop.experience.total is not None
+    assert shop.experience.missing_inputs == ()
+    assert {f.platform for f in done.data.files} == {"douyin"}
+    assert not done.data.rows_rejected

@@ -2,6 +2,6 @@
 rule (simulate.py draws them, write.py writes them)."""
 
 from shopscore.scoring.sample.simulate import COLUMNS
-from shopscore.scoring.sample.write import generate, write_sample
+from shopscore.scoring.sample.write import generate, write_douyin_sample, write_sample
 
-__all__ = ["COLUMNS", "generate", "write_sample"]
+__all__ = ["COLUMNS", "generate", "write_douyin_sample", "write_sample"]

@@ -11,12 +11,14 @@ import numpy as np
 TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_AS_OF = datetime(2026, 11, 22, tzinfo=TZ)
 
-COLUMNS = ("shop_id", "order_id", "line_id", "buyer_id", "item_id", "created_at", "completed_at",
-           "status", "escrow", "refunded", "amount", "rated_at", "credit", "revised_at",
-           "revised_to", "seller_rated_at", "seller_credit", "dsr_rated_at", "dsr_description",
-           "dsr_service", "dsr_shipping", "dsr_logistics")
-TRADE_COLUMNS = COLUMNS[:11]
-RATING_COLUMNS = ("order_id", "line_id", "shop_id") + COLUMNS[11:]
+TRADE_COLUMNS = ("shop_id", "order_id", "line_id", "buyer_id", "item_id", "created_at",
+                 "completed_at", "status", "escrow", "refunded", "amount", "paid_at",
+                 "collected_at", "signed_at", "delivery_due_at")
+RATING_PART = ("rated_at", "credit", "revised_at", "revised_to", "seller_rated_at",
+               "seller_credit", "dsr_rated_at", "dsr_description", "dsr_service",
+               "dsr_shipping", "dsr_logistics")
+COLUMNS = TRADE_COLUMNS + RATING_PART
+RATING_COLUMNS = ("order_id", "line_id", "shop_id") + RATING_PART
 DSR_ITEMS = ("dsr_description", "dsr_service", "dsr_shipping", "dsr_logistics")
 
 MINUTE, HOUR, DAY = 60, 3600, 86400

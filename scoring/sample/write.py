@@ -15,6 +15,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from shopscore.scoring.sample.service import (
+    CASE_REASONS,
+    CASE_STATUSES,
+    CASE_TYPES,
+    SENDERS,
+    after_sales,
+    chats,
+    service_orders,
+)
 from shopscore.scoring.sample.simulate import (
     CHUNK,
     COLUMNS,
@@ -97,8 +106,7 @@ def _amounts(cents) -> pa.Array:
 
 
 def _rating_columns(part: dict, sim: dict) -> dict:
-    shops = sim["shops"]
-    names = [f"shop-{k + 1:0{max(2, len(str(shops)))}d}" for k in range(shops)]
+    names = _shop_names(sim)
     base = sim["base"]
     return {
         "shop_id": _words(part["shop"], names), "order_id": _ids(part["order"]),
@@ -141,6 +149,7 @@ def _table(sim: dict, lo: int, hi: int) -> pa.Table:
         "escrow": _words(part["escrow"], ("false", "true")),
         "refunded": _words(part["refunded"], ("false", "true")),
         "amount": _amounts(part["cents"]),
+        **{name: _times(part[name], sim["base"]) for name in SERVICE_TIMES},
     })
     return pa.table({name: cols[name] for name in COLUMNS})
 
@@ -153,10 +162,13 @@ def _ratings(table: pa.Table) -> pa.Table:
 
 # The Parquet sample is typed as a warehouse writes it: times as timestamps (local wall
 # clock, no offset), flags as booleans, amounts as numbers, stars as small integers.
+SERVICE_TIMES = ("paid_at", "collected_at", "signed_at", "delivery_due_at")
 _TIME_COLUMNS = ("created_at", "completed_at", "rated_at", "revised_at", "seller_rated_at",
-                 "dsr_rated_at")
+                 "dsr_rated_at", *SERVICE_TIMES, "applied_at", "agreed_at",
+                 "return_received_at", "refunded_at", "sent_at")
 PARQUET_TYPES = {**{c: pa.timestamp("s") for c in _TIME_COLUMNS},
                  "escrow": pa.bool_(), "refunded": pa.bool_(), "amount": pa.float64(),
+                 "escalated": pa.bool_(), "seller_liable": pa.bool_(), "rating": pa.int8(),
                  **{c: pa.int8() for c in DSR_ITEMS}}
 
 
@@ -179,7 +191,7 @@ def _chunks(lines: int):
 
 def generate(lines: int, seed: int, shops: int = 1, as_of: datetime = DEFAULT_AS_OF) -> pd.DataFrame:
     """The sample's trade lines in the canonical columns, every value text (missing: NA)."""
-    sim = simulate(lines, seed, shops, as_of)
+    sim = _simulated(lines, seed, shops, as_of)
     return pa.concat_tables([_table(sim, lo, hi) for lo, hi in _chunks(lines)]).to_pandas()
 
 
@@ -189,7 +201,7 @@ def write_sample(out_dir, lines: int = 3000, seed: int = 7, shops: int = 1,
     (the same data split in two, plus a few orphan ratings); return the paths written."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sim = simulate(lines, seed, shops, as_of)
+    sim = _simulated(lines, seed, shops, as_of)
     paths = [out_dir / f"sample_{name}" for name in
              ("shop.csv", "shop.parquet", "trades.csv", "ratings.csv")]
     schema = pa.schema([(name, pa.string()) for name in COLUMNS])
@@ -217,4 +229,67 @@ def write_sample(out_dir, lines: int = 3000, seed: int = 7, shops: int = 1,
             job.result()
         ratings_csv.write_table(pa.table(_rating_columns(orphans(sim, lines), sim))
                                 .select(RATING_COLUMNS))
+    return paths + write_service(out_dir, sim, seed)
+
+
+def _simulated(lines: int, seed: int, shops: int, as_of: datetime) -> dict:
+    """The simulation, with its orders' payment, pickup, sign-for and promised delivery."""
+    sim = simulate(lines, seed, shops, as_of)
+    sim["orders"].update(service_orders(sim, seed))
+    return sim
+
+
+def _shop_names(sim: dict) -> list:
+    shops = sim["shops"]
+    return [f"shop-{k + 1:0{max(2, len(str(shops)))}d}" for k in range(shops)]
+
+
+def service_tables(sim: dict, seed: int) -> tuple[pa.Table, pa.Table]:
+    """The after-sale cases and chat messages of the sample, as text tables in the canonical
+    columns of CONTRACT.md."""
+    orders, base = sim["orders"], sim["base"]
+    names = _shop_names(sim)
+    cases = after_sales(sim, seed)
+    o = cases["order"]
+    sales = pa.table({
+        "shop_id": _words(orders["shop"][o], names),
+        "aftersale_id": _ids(np.arange(len(o)) + 1_000_001, "AS"),
+        "order_id": _ids(orders["order"][o]),
+        "type": _words(cases["type"], CASE_TYPES), "reason": _words(cases["reason"], CASE_REASONS),
+        "status": _words(cases["status"], CASE_STATUSES),
+        **{c: _times(cases[c].astype(np.int32), base)
+           for c in ("applied_at", "agreed_at", "return_received_at", "refunded_at")},
+        "escalated": _words(cases["escalated"], ("false", "true")),
+        "seller_liable": _words(cases["seller_liable"], ("false", "true"))})
+    msgs = chats(sim, seed)
+    o = msgs["order"]
+    talk = pa.table({
+        "shop_id": _words(orders["shop"][o], names),
+        "session_id": _ids(msgs["session"] + 5_000_001, "S"),
+        "buyer_id": _ids(100_000_000 + (orders["buyer"][o].astype(np.int64) + 1) * 48_271
+                         % 900_000_000, "tb"),
+        "sent_at": _times(msgs["sent_at"].astype(np.int32), base),
+        "sender": _words(msgs["sender"], SENDERS),
+        "rating": _digit(msgs["rating"].astype(np.int8))})
+    return sales, talk
+
+
+def write_douyin_sample(out_dir, lines: int = 2000, seed: int = 11,
+                        as_of: datetime = DEFAULT_AS_OF) -> list[Path]:
+    """The Douyin-shaped sample (one shop): its order, after-sales and chat exports."""
+    from shopscore.scoring.sample.douyin import write_douyin
+
+    return write_douyin(out_dir, _simulated(lines, seed, 1, as_of), seed)
+
+
+def write_service(out_dir: Path, sim: dict, seed: int) -> list[Path]:
+    """sample_after_sales and sample_chats, as CSV and as typed Parquet."""
+    sales, talk = service_tables(sim, seed)
+    paths = []
+    for name, table in (("after_sales", sales), ("chats", talk)):
+        csv_path, parquet_path = out_dir / f"sample_{name}.csv", out_dir / f"sample_{name}.parquet"
+        pacsv.write_csv(table, csv_path, write_options=pacsv.WriteOptions(
+            quoting_style="none", quoting_header="none"))
+        pq.write_table(_typed(table), parquet_path)
+        paths += [csv_path, parquet_path]
     return paths
