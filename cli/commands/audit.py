@@ -9,57 +9,67 @@ from typing import Annotated
 
 import typer
 
-from ..options import Debug, Format, Profile, Shop, Strict
+from ..helpfmt import Command
+from ..options import (
+    Debug,
+    Encoding,
+    Format,
+    Platform,
+    Profile,
+    Quiet,
+    Ratings,
+    Rejects,
+    Sheet,
+    Shop,
+    Strict,
+)
 from ..status import EXIT_HELP, ExitStatus
 
 
 def audit(
     trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV or Parquet); ratings as "
                                                      "columns or in --ratings.")],
-    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings, joined "
-                                                      "on order_id + line_id.")] = None,
+    ratings: Ratings = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="The moment the audit describes "
                                               "(ISO 8601; default: now in the profile's time "
-                                              "zone).")] = None,
+                                              "zone).", metavar="DATETIME")] = None,
     profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry figures, e.g. description=4.78,"
-                                                 "service=4.80:4.95:4.50 (AVG[:BEST[:LOWEST]]).")]
+                                                 "service=4.80:4.95:4.50 (AVG[:BEST[:LOWEST]]).",
+                                                 metavar="ITEM=AVG,...")]
     = None,
     checks: Annotated[Path | None, typer.Option(help="TOML file of named checks "
-                                                "(\\[checks.NAME] metric, min, max); replaces "
-                                                "the default DSR checks.")] = None,
+                                                "([checks.NAME] metric, min, max); replaces "
+                                                "the default DSR checks.", metavar="FILE")] = None,
     min_: Annotated[float | None, typer.Option("--min", help="Bar for the default checks "
                                                "(every seller DSR item >= this; default from "
-                                               "the profile, 4.7).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.table,
+                                               "the profile, 4.7).", metavar="SCORE")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.",
+                                        metavar="table|json|markdown|digest")] = Format.table,
     shop: Shop = None,
-    rejects: Annotated[Path | None, typer.Option(help="Write every rejected row (file, row, "
-                                                 "column, value, reason) to this CSV.")] = None,
+    rejects: Rejects = None,
     strict: Strict = False,
-    platform: Annotated[str, typer.Option(help="Export format: auto (from the headers), "
-                                          "canonical, taobao, douyin, jd, pdd.")] = "auto",
-    encoding: Annotated[str | None, typer.Option(help="Text encoding of CSV files (default: "
-                                                 "detected, UTF-8 or GB18030).")] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or index (default: the "
-                                              "first).")] = None,
-    timings: Annotated[bool, typer.Option(help="Print the seconds spent in each stage (read, "
+    platform: Platform = "auto",
+    encoding: Encoding = None,
+    sheet: Sheet = None,
+    timings: Annotated[bool, typer.Option("--timings", help="Print the seconds spent in each stage (read, "
                                           "prepare, credit, dsr, summary, render) as one JSON "
                                           "line on stderr.")] = False,
-    detail: Annotated[bool, typer.Option(help="With more than 5 shops, show every shop's "
+    detail: Annotated[bool, typer.Option("--detail", help="With more than 5 shops, show every shop's "
                                          "tables too, not only the summary and the failing "
                                          "checks.")] = False,
     engine: Annotated[str, typer.Option(help="local, or dask: one task per shop of a "
-                                        "hive-partitioned dataset (DIR/shop_id=…/*.parquet) "
-                                        "on a Dask cluster.")] = "local",
+                                        "hive-partitioned dataset (DIR/shop_id=ID/*.parquet) "
+                                        "on a Dask cluster.", metavar="local|dask")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="With --engine dask: the scheduler's "
                                                   "address, e.g. tcp://host:8786 (default: a "
-                                                  "local cluster of 2 workers).")] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress display on stderr for big "
-                                        "inputs.")] = False,
+                                                  "local cluster of 2 workers).", metavar="ADDRESS")]
+    = None,
+    quiet: Quiet = False,
     history: Annotated[Path | None, typer.Option(help="Store this audit's figures per shop and "
                                                  "as_of in this SQLite file (the same as_of "
                                                  "again replaces them); shopscore trend shows "
-                                                 "them.")] = None,
+                                                 "them.", metavar="FILE")] = None,
     debug: Debug = False,
 ):
     """Audit credit score, level, positive rate and DSR, and check them against campaign bars."""
@@ -95,4 +105,5 @@ def audit(
 
 
 def register(app: typer.Typer):
-    app.command(epilog=EXIT_HELP)(audit)
+    app.command(epilog=EXIT_HELP, cls=Command,
+                short_help="Audit credit, positive rate and DSR against campaign bars.")(audit)

@@ -7,7 +7,19 @@ from typing import Annotated
 
 import typer
 
-from ..options import Debug, Encoding, Platform, Sheet, Shop, Strict, TableOrJson
+from ..helpfmt import Command
+from ..options import (
+    AsOf,
+    Debug,
+    Encoding,
+    Platform,
+    Profile,
+    Ratings,
+    Sheet,
+    Shop,
+    Strict,
+    TableOrJson,
+)
 from ..status import ExitStatus, Fmt, exit_help
 
 EXIT_HELP = exit_help("0 the explanation was printed",
@@ -18,18 +30,18 @@ EXIT_HELP = exit_help("0 the explanation was printed",
 def explain(
     trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet or Excel); "
                                                      "ratings as columns or in --ratings.")],
-    order: Annotated[str | None, typer.Option(help="Explain the lines of this order_id.")]
+    order: Annotated[str | None, typer.Option(help="Explain the lines of this order_id.",
+                                              metavar="ID")]
     = None,
-    buyer: Annotated[str | None, typer.Option(help="Explain the lines of this buyer_id.")]
+    buyer: Annotated[str | None, typer.Option(help="Explain the lines of this buyer_id.",
+                                              metavar="ID")]
     = None,
-    item: Annotated[str | None, typer.Option(help="Explain the lines of this item_id.")]
+    item: Annotated[str | None, typer.Option(help="Explain the lines of this item_id.",
+                                             metavar="ID")]
     = None,
-    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings, "
-                                                      "joined on order_id + line_id.")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The moment the audit "
-                                              "describes (ISO 8601; default: now).")] = None,
-    profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML "
-                                         "file.")] = "taobao",
+    ratings: Ratings = None,
+    as_of: AsOf = None,
+    profile: Profile = "taobao",
     shop: Shop = None,
     fmt: TableOrJson = Fmt.table,
     platform: Platform = "auto",
@@ -60,4 +72,5 @@ def explain(
 
 
 def register(app: typer.Typer):
-    app.command(epilog=EXIT_HELP)(explain)
+    app.command(epilog=EXIT_HELP, cls=Command,
+                short_help="Why each rating of an order, buyer or item counted or not.")(explain)

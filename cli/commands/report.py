@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from ..helpfmt import Command
 from ..options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Shop, Strict
 from ..status import ExitStatus, exit_help
 
@@ -20,23 +21,28 @@ EXIT_HELP = exit_help("0 the report was written and every check passed",
 def report(
     trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet, Excel); "
                                                      "ratings as columns or in --ratings.")],
-    html_path: Annotated[Path, typer.Option("--html", help="The HTML file to write.")],
+    html_path: Annotated[Path, typer.Option("--html", help="The HTML file to write.",
+                                                      metavar="FILE")],
     ratings: Ratings = None,
     as_of: AsOf = None,
     profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry figures, e.g. description=4.78,"
-                                                 "service=4.80 (AVG[:BEST[:LOWEST]]).")] = None,
+                                                 "service=4.80 (AVG[:BEST[:LOWEST]]).",
+                                                 metavar="ITEM=AVG,...")] = None,
     checks: Annotated[Path | None, typer.Option(help="TOML file of named checks; replaces the "
-                                                "default DSR checks.")] = None,
+                                                "default DSR checks (with --with-defaults: adds "
+                                                "to them).", metavar="FILE")] = None,
     min_: Annotated[float | None, typer.Option("--min", help="Bar for the default checks and "
                                                "the forecast (default from the profile, "
-                                               "4.7).")] = None,
+                                               "4.7).", metavar="SCORE")] = None,
     shop: Shop = None,
     history: Annotated[Path | None, typer.Option(help="Draw the DSR and credit trends from this "
                                                  "SQLite file (written by audit --history); "
                                                  "default: the 180-day DSR mean of the last 90 "
-                                                 "days, recomputed from the data.")] = None,
-    days: Annotated[int, typer.Option(help="Days to forecast.", min=1, max=3650)] = 30,
+                                                 "days, recomputed from the data.",
+                                                 metavar="FILE")] = None,
+    days: Annotated[int, typer.Option(help="Days to forecast.", min=1, max=3650,
+                                        metavar="DAYS")] = 30,
     platform: Platform = "auto",
     encoding: Encoding = None,
     sheet: Sheet = None,
@@ -66,4 +72,5 @@ def report(
 
 
 def register(app: typer.Typer):
-    app.command("report", epilog=EXIT_HELP)(report)
+    app.command("report", epilog=EXIT_HELP, cls=Command,
+                short_help="The audit, charts and forecast as one HTML page.")(report)
