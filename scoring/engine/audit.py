@@ -57,10 +57,11 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
         len(lines))
     shops = []
     for sid, cred, dsr, anomaly in zip(shop_ids, credits, dsrs, found, strict=True):
-        metrics = ShopResult(sid, cred, dsr, anomaly).metrics()
+        name = data.shop_names.get(sid)
+        metrics = ShopResult(sid, cred, dsr, anomaly, shop_name=name).metrics()
         checks_mod.validate_metrics(checks, metrics)
         results = tuple(checks_mod.evaluate(c, metrics) for c in checks)
-        shops.append(ShopResult(sid, cred, dsr, anomaly, results))
+        shops.append(ShopResult(sid, cred, dsr, anomaly, results, name))
     aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
     inputs = {"rows_read": data.rows_read, "rows_rejected": data.rows_rejected,
               "rejected_by_reason": data.rejected_by_reason,

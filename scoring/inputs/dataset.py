@@ -53,6 +53,7 @@ class Dataset:
     orphans: pd.DataFrame
     files: list = field(default_factory=list)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    shop_names: dict = field(default_factory=dict)  # shop_id -> the export's shop name
 
     @property
     def rows_read(self) -> int:

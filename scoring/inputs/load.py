@@ -38,6 +38,7 @@ class _Input:
     role: str  # trades, details (lines that need an order report) or ratings
     rows_read: int = 0
     columns: list = field(default_factory=list)  # every canonical column, read or not yet
+    first: list = field(default_factory=list)  # the canonical columns read first (ids)
 
     def rest(self) -> pd.DataFrame:
         """The columns left to read (a big Parquet file is read ids first), mapped to
@@ -46,7 +47,7 @@ class _Input:
             return pd.DataFrame(index=self.mapped.frame.index)
         with stage("read"):
             later = self.raw.read_later()
-        return plat.map_columns(later, self.mapped.platform).frame
+        return plat.map_columns(later, self.mapped.platform, taken=self.first).frame
 
     def complete(self):
         """Read the columns left to read into the mapped frame."""
@@ -93,7 +94,8 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
     mapped = plat.map_columns(raw.frame, name)
     columns = list(mapped.frame.columns)
     if raw.later:  # their names now (mapping an empty frame), their values when validated
-        rest = plat.map_columns(pd.DataFrame(columns=raw.later, dtype=object), name)
+        rest = plat.map_columns(pd.DataFrame(columns=raw.later, dtype=object), name,
+                                taken=columns)
         mapped.headers.update(rest.headers)
         columns += [c for c in rest.frame.columns if c not in columns]
     shop = partition_value(path)  # a hive-partitioned dataset: shop_id=VALUE/part-*.parquet
@@ -102,7 +104,8 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
                                              dtype=pd.StringDtype("pyarrow", na_value=np.nan))
         mapped.headers["shop_id"] = f"shop_id={shop} (from the path)"
         columns.append("shop_id")
-    return _Input(number, raw, mapped, _role(columns), len(raw.frame) + len(raw.ragged), columns)
+    return _Input(number, raw, mapped, _role(columns), len(raw.frame) + len(raw.ragged), columns,
+                  list(mapped.frame.columns))
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +121,8 @@ FEW_WORDS = ("shop_id", "status", "credit", "seller_credit", "revised_to")
 
 
 # What an order report says of every line of its order (an item report's lines take these).
-ORDER_LEVEL = ("shop_id", "buyer_id", "created_at", "completed_at", "status", "escrow")
+ORDER_LEVEL = ("shop_id", "shop_name", "buyer_id", "created_at", "completed_at", "status",
+               "escrow")
 
 
 def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
@@ -276,6 +280,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
             inp.release()
             good, rej = _validated(inp, frame, tz, ("order_id",))
             frame = None
+            good = good.drop(columns=["shop_name"], errors="ignore")  # the lines name shops
             if not named_shop:
                 shops = lines["shop_id"].unique()
                 good["shop_id"] = shops[0] if len(shops) == 1 else DEFAULT_SHOP
@@ -298,7 +303,28 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
                                  {str(k): int(v) for k, v in counts.items()},
                                  inp.mapped.platform, inp.raw.encoding, inp.mapped.headers))
     lines = encode_ids(lines.reset_index(drop=True))
+    lines, names = _take_shop_names(lines)
     if len(all_rejects):
         all_rejects = all_rejects.sort_values(["fileno", "row"], kind="stable")
     return Dataset(lines=lines, orphans=orphans, files=files,
-                   rejects=all_rejects[REJECT_COLUMNS].reset_index(drop=True))
+                   rejects=all_rejects[REJECT_COLUMNS].reset_index(drop=True), shop_names=names)
+
+
+def _take_shop_names(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Each shop's name (the one most of its lines give; ties: the first in text order), and
+    the lines without the name column (the rules never read it)."""
+    if "shop_name" not in lines:
+        return lines, {}
+    name = lines.pop("shop_name")
+    name = name if isinstance(name.dtype, pd.CategoricalDtype) else name.astype("category")
+    pairs = pd.DataFrame({"shop": lines["shop_id"].cat.codes.to_numpy(),
+                          "name": name.cat.codes.to_numpy()})
+    pairs = pairs[(pairs["name"] >= 0) & (pairs["shop"] >= 0)]
+    counts = pairs.value_counts().reset_index(name="n")  # per distinct (shop, name)
+    shops, names = lines["shop_id"].cat.categories, name.cat.categories
+    best = {}
+    for shop, code, n in counts.itertuples(index=False):
+        key = (-n, str(names[code]))
+        if shop not in best or key < best[shop]:
+            best[shop] = key
+    return lines, {str(shops[s]): key[1] for s, key in best.items()}
