@@ -14,6 +14,7 @@ from ..options import (
     Debug,
     Encoding,
     Format,
+    Lang,
     Platform,
     Profile,
     Quiet,
@@ -39,14 +40,35 @@ def audit(
                                                  metavar="ITEM=AVG,...")]
     = None,
     checks: Annotated[Path | None, typer.Option(help="TOML file of named checks "
-                                                "([checks.NAME] metric, min, max); replaces "
-                                                "the default DSR checks.", metavar="FILE")] = None,
+                                                "([checks.NAME] metric, min, max; rates as "
+                                                "fractions, 0.98). They replace the default "
+                                                "DSR checks, unless --with-defaults (or "
+                                                "with_defaults = true in the file) adds them "
+                                                "to the defaults.", metavar="FILE")] = None,
+    with_defaults: Annotated[bool, typer.Option("--with-defaults", help="Run the --checks file's "
+                                                "checks and the default DSR checks too.")]
+    = False,
     min_: Annotated[float | None, typer.Option("--min", help="Bar for the default checks "
-                                               "(every seller DSR item >= this; default from "
-                                               "the profile, 4.7).", metavar="SCORE")] = None,
+                                               "(every seller DSR item >= this, a score in "
+                                               "1..5; default from the profile, 4.7).",
+                                               metavar="SCORE")] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.",
                                         metavar="table|json|markdown|digest")] = Format.table,
+    lang: Lang = None,
     shop: Shop = None,
+    notify: Annotated[list[str] | None, typer.Option(help="Post the digest to a team chat's "
+                                                     "group robot when a check fails or warns: "
+                                                     "a DingTalk, WeCom or Feishu webhook URL "
+                                                     "(or kind=URL: dingtalk=, wecom=, "
+                                                     "feishu=); repeat for more. A failed post "
+                                                     "is one line on stderr and never changes "
+                                                     "the exit code.", metavar="URL")] = None,
+    notify_always: Annotated[bool, typer.Option("--notify-always", help="Post the digest even "
+                                                "when every check passes.")] = False,
+    notify_secret_env: Annotated[str | None, typer.Option(
+        "--notify-secret-env", help="The environment variable holding the robots' signing "
+        "secret (default: SHOPSCORE_DINGTALK_SECRET, SHOPSCORE_FEISHU_SECRET; WeCom signs "
+        "nothing).", metavar="NAME")] = None,
     rejects: Rejects = None,
     strict: Strict = False,
     platform: Platform = "auto",
@@ -72,21 +94,30 @@ def audit(
                                                  "them.", metavar="FILE")] = None,
     debug: Debug = False,
 ):
-    """Audit credit score, level, positive rate and DSR, and check them against campaign bars."""
+    """Audit credit score, level, positive rate and DSR, and check them against campaign bars.
+
+    \b
+    Examples:
+      shopscore audit orders.csv --as-of 2026-11-22
+      shopscore audit exports/ --min 4.78 --format digest --lang zh
+      shopscore audit exports/ --checks bars.toml --with-defaults --format json
+      shopscore audit exports/ --notify "$DINGTALK_WEBHOOK" --notify "$WECOM_WEBHOOK"
+    """
     from shopscore.scoring import api
     from shopscore.scoring.engine.stages import stage
     from shopscore.scoring.engine.stages import timings as stage_timings
 
     from ..console import err, out, sources, user_errors
     from ..progress import stage_progress, wanted
-    from ..render import audit_markdown, audit_shops_renderable
 
     chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
     with user_errors(debug):
+        words = api.labels(lang)
+        robots = api.notify_targets(notify or ())
         with stage_progress(wanted(trades, quiet), err, trades,
                             extra_files=ratings is not None) as shown:
             done = api.audit(chosen, profile, as_of, industry, checks, min_, shop, engine,
-                             scheduler, on_tasks=shown.tasks)
+                             scheduler, on_tasks=shown.tasks, with_defaults=with_defaults)
         if history is not None:
             api.record_history(history, done.result)
     result = done.result
@@ -95,10 +126,18 @@ def audit(
             sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2,
                                         allow_nan=False) + "\n")
         elif fmt is Format.markdown:
-            sys.stdout.write(audit_markdown(result) + "\n")
+            from ..render_markdown import audit_markdown
+
+            sys.stdout.write(audit_markdown(result, words, detail))
+        elif fmt is Format.digest:
+            sys.stdout.write(api.digest_text(result, words) + "\n")
         else:
-            out.print(audit_shops_renderable(result, detail))
+            from ..render import audit_shops_renderable
+
+            out.print(audit_shops_renderable(result, words, detail, out.width))
         sys.stdout.flush()
+    for problem in api.notify(result, robots, words, notify_always, notify_secret_env):
+        err.print(f"shopscore: warning: {problem}", markup=False)
     if timings:
         sys.stderr.write(json.dumps({"timings": stage_timings()}) + "\n")
     raise typer.Exit(ExitStatus.OK if result.passed else ExitStatus.CHECK_FAILED)

@@ -9,7 +9,19 @@ from typing import Annotated
 import typer
 
 from ..helpfmt import Command
-from ..options import AsOf, Debug, Encoding, Platform, Profile, Ratings, Rejects, Sheet, Shop, Strict
+from ..options import (
+    AsOf,
+    Debug,
+    Encoding,
+    Lang,
+    Platform,
+    Profile,
+    Ratings,
+    Rejects,
+    Sheet,
+    Shop,
+    Strict,
+)
 from ..status import ExitStatus, exit_help
 
 EXIT_HELP = exit_help("0 the report was written and every check passed",
@@ -41,6 +53,10 @@ def report(
                                                  "default: the 180-day DSR mean of the last 90 "
                                                  "days, recomputed from the data.",
                                                  metavar="FILE")] = None,
+    lang: Lang = None,
+    with_defaults: Annotated[bool, typer.Option("--with-defaults", help="Run the --checks "
+                                                "file's checks and the default DSR checks "
+                                                "too.")] = False,
     days: Annotated[int, typer.Option(help="Days to forecast.", min=1, max=3650,
                                         metavar="DAYS")] = 30,
     platform: Platform = "auto",
@@ -61,7 +77,7 @@ def report(
     chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
     with user_errors(debug):
         page, done = api.report(chosen, days, history, industry, checks, min_, shop, profile,
-                                as_of)
+                                as_of, lang, with_defaults)
         try:
             html_path.write_text(page, encoding="utf-8")
         except OSError as exc:
