@@ -15,6 +15,7 @@ import numpy as np
 
 from shopscore.scoring.engine.audit import audit as audit_dataset
 from shopscore.scoring.engine.decide import Decisions, local_as_of
+from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.errors import OptionError
 from shopscore.scoring.inputs.accounts import refuse_rejects, write_rejects
 from shopscore.scoring.inputs.dataset import Dataset
@@ -257,15 +258,18 @@ def report(sources: Sources, days: int = 30, history: Path | None = None,
         if not Path(history).is_file():
             raise OptionError(f"--history {history}: no such file")
         trend_doc = history_mod.trend(history_mod.read(history))
+    lang = labels(lang).lang
     done = audit(sources, profile, as_of, industry, checks, bar, shop,
                  with_defaults=with_defaults)
     prof = done.profile
     line = prof.default_min if bar is None else bar
-    found = project(done.decisions.dsr, prof, done.local_as_of, days, line,
-                    [s.shop_id for s in done.result.shops])
-    page = build_report(done.result, prof, done.decisions.dsr, done.local_as_of, found, days,
-                        line, trend_doc, start=done.as_of.astimezone(prof.tz),
-                        lang=labels(lang).lang)
+    with stage("forecast"):
+        found = project(done.decisions.dsr, prof, done.local_as_of, days, line,
+                        [s.shop_id for s in done.result.shops])
+    with stage("html"):
+        page = build_report(done.result, prof, done.decisions.dsr, done.local_as_of, found,
+                            days, line, trend_doc, start=done.as_of.astimezone(prof.tz),
+                            lang=lang)
     return page, done
 
 

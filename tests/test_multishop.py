@@ -226,6 +226,35 @@ def test_progress_shows_each_stage_as_it_completes(three):
         assert re.search(rf"✓ {name}\s+\d+\.\d\d s", shown), (name, shown)
 
 
+@pytest.mark.parametrize("command", ["report", "validate"])
+def test_report_and_validate_show_bytes_read_then_their_stages(three, command, tmp_path):
+    # Bytes read against the inputs' size while reading (the CSV counted as it is read), then
+    # each stage ticked off with its seconds: never a bar stuck at 0 of N stages.
+    from shopscore.scoring import api
+
+    csv = three.with_suffix(".csv")
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100)
+    stages = progress.REPORT_STAGES if command == "report" else progress.VALIDATE_STAGES
+    sources = api.Sources((csv,))
+    with progress.stage_progress(True, console, [csv], (), stages):
+        if command == "report":
+            api.report(sources, as_of=AS_OF)
+        else:
+            api.validate(sources)
+    shown = ANSI.sub("", buf.getvalue())
+    for name in stages:
+        assert re.search(rf"✓ {name}\s+\d+\.\d\d s", shown), (name, shown)
+    size = progress.human(csv.stat().st_size)
+    assert f"of {size}" in shown
+    assert "0/5" not in shown and "0/2" not in shown
+
+
+def test_bytes_are_shown_as_people_read_them():
+    assert [progress.human(n) for n in (512, 12_345, 230_000_000, 1_400_000_000)] == [
+        "512 B", "12.3 kB", "230.0 MB", "1.4 GB"]
+
+
 def test_no_terminal_means_nothing_but_json_on_stdout(three, monkeypatch):
     monkeypatch.setattr(progress, "BIG_ROWS", 0)  # every input counts as big
     monkeypatch.setattr(progress, "BIG_BYTES", 0)

@@ -114,8 +114,7 @@ def audit(
     with user_errors(debug):
         words = api.labels(lang)
         robots = api.notify_targets(notify or ())
-        with stage_progress(wanted(trades, quiet), err, trades,
-                            extra_files=ratings is not None) as shown:
+        with stage_progress(wanted(trades, quiet), err, trades, extra=(ratings,)) as shown:
             done = api.audit(chosen, profile, as_of, industry, checks, min_, shop, engine,
                              scheduler, on_tasks=shown.tasks, with_defaults=with_defaults)
         if history is not None:

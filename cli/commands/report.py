@@ -16,6 +16,7 @@ from ..options import (
     Lang,
     Platform,
     Profile,
+    Quiet,
     Ratings,
     Rejects,
     Sheet,
@@ -64,6 +65,7 @@ def report(
     sheet: Sheet = None,
     rejects: Rejects = None,
     strict: Strict = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ):
     """Write the audit, star distributions, DSR trend and forecast as one HTML page.
@@ -73,11 +75,13 @@ def report(
     from shopscore.scoring.errors import OptionError
 
     from ..console import err, sources, user_errors
+    from ..progress import REPORT_STAGES, stage_progress, wanted
 
     chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
     with user_errors(debug):
-        page, done = api.report(chosen, days, history, industry, checks, min_, shop, profile,
-                                as_of, lang, with_defaults)
+        with stage_progress(wanted(trades, quiet), err, trades, (ratings,), REPORT_STAGES):
+            page, done = api.report(chosen, days, history, industry, checks, min_, shop,
+                                    profile, as_of, lang, with_defaults)
         try:
             html_path.write_text(page, encoding="utf-8")
         except OSError as exc:

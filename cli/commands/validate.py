@@ -10,7 +10,17 @@ from typing import Annotated
 import typer
 
 from ..helpfmt import Command
-from ..options import Debug, Encoding, Platform, Ratings, Rejects, Sheet, Strict, TableOrJson
+from ..options import (
+    Debug,
+    Encoding,
+    Platform,
+    Quiet,
+    Ratings,
+    Rejects,
+    Sheet,
+    Strict,
+    TableOrJson,
+)
 from ..status import ExitStatus, Fmt, exit_help
 
 EXIT_HELP = exit_help("0 the files were read (rejected rows are reported, not an error)",
@@ -29,17 +39,20 @@ def validate(
     fmt: TableOrJson = Fmt.table,
     rejects: Rejects = None,
     strict: Strict = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ):
     """Say what each file was recognised as and which rows were rejected, without scoring."""
     from shopscore.scoring import api
 
-    from ..console import out, sources, user_errors
+    from ..console import err, out, sources, user_errors
+    from ..progress import VALIDATE_STAGES, stage_progress, wanted
     from ..render import validation_renderable
 
     with user_errors(debug):
         chosen = sources(files, ratings, platform, encoding, sheet, rejects)
-        data, report = api.validate(chosen, examples)
+        with stage_progress(wanted(files, quiet), err, files, (ratings,), VALIDATE_STAGES):
+            data, report = api.validate(chosen, examples)
     if fmt is Fmt.json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
     else:

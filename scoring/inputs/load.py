@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.memory import giving_back, release_arrow_memory
-from shopscore.scoring.engine.stages import stage
+from shopscore.scoring.engine.stages import note_read, stage
 from shopscore.scoring.errors import MissingColumnsError
 from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import (
@@ -89,6 +89,10 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
         known = plat.known_headers()
         raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__,
                         dictionary=plat.headers_of(FEW_WORDS), first=_ids_only().__contains__)
+    try:
+        note_read(path, path.stat().st_size)  # read through (a progress display counts it)
+    except OSError:
+        pass
     headers = list(raw.frame.columns) + raw.later
     name = platform if platform != "auto" else (plat.detect(headers) or "canonical")
     mapped = plat.map_columns(raw.frame, name)
