@@ -123,7 +123,7 @@ def audit_shops_renderable(result: AuditResult, w: Words, detail: bool = False,
     parts = [headline(result, w)]
     parts += [_files_line(result, w)] if many_files else inputs_table(result, w, width)
     if len(result.shops) > 1:
-        parts.append(Text(w("shops_title", n=len(result.shops)), style="italic"))
+        parts += [Text(""), Text(w("shops_title", n=len(result.shops)), style="italic")]
         parts += summary_lines(result, w, width)
         failing = failing_lines(result, w, width)
         if failing:

@@ -62,7 +62,7 @@ def problem_line(shop, w: Words) -> str:
     """✗ FAIL **店铺A (shop-01)** 发货速度 4.75229 (≥ 4.78; 还需 14 个5★)"""
     status = shown.shop_status(shop)
     bad = [c for c in shop.checks if shown.status(c) == status]
-    briefs = "; ".join(md(shown.brief(c, w)) for c in bad)
+    briefs = w("semi").join(md(shown.brief(c, w)) for c in bad)
     return f"- {_mark(status, w)} **{_shop(shop)}** {briefs}"
 
 
