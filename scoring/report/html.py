@@ -34,7 +34,7 @@ h1{font-size:1.35em;margin:.3em 0}h2{font-size:1.2em;margin-top:1.8em;border-bot
 .scroll{max-width:100%;overflow-x:auto;-webkit-overflow-scrolling:touch;margin:6px 0 12px}
 table{border-collapse:collapse}
 th,td{border:1px solid #ddd;padding:4px 8px;font-size:.92em;white-space:nowrap}
-th{white-space:normal;vertical-align:bottom}
+th{white-space:normal;vertical-align:bottom;word-break:keep-all}
 th{background:#f4f4f4;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .PASS{color:#0550ae;font-weight:bold}
 .WARN{background:#bf8700;color:#fff;font-weight:bold;padding:0 4px;border-radius:3px}
