@@ -1,8 +1,10 @@
-"""A progress display on stderr for big inputs: each stage is shown as it completes.
+"""A progress display on stderr for big inputs: the bytes read against the inputs' size, then
+each stage as it runs, ticked off when it completes (never a bar stuck at 0 of N stages).
 
 Only when stderr is a terminal, the input is big (more than BIG_ROWS rows or BIG_BYTES of
-files) and --quiet is not given; never on stdout. It watches the engine's stage timings, so
-the engine knows nothing of it.
+files) and --quiet is not given; never on stdout. It watches the engine's stage timings and
+the bytes the readers count while it asks them to (engine/stages.py), so the engine knows
+nothing of it.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from shopscore.scoring.engine.stages import timings
+from shopscore.scoring.engine.stages import bytes_read, reset_reading, timings, watch_reading
 from shopscore.scoring.errors import ShopscoreError
 from shopscore.scoring.inputs.dataset import expand_inputs
 
 BIG_ROWS = 2_000_000
 BIG_BYTES = 200 * 1024 * 1024
-STAGES = ("read", "prepare", "credit", "dsr", "summary")
+STAGES = ("read", "prepare", "credit", "dsr", "summary")  # an audit's
+REPORT_STAGES = STAGES + ("forecast", "html")
+VALIDATE_STAGES = ("read", "prepare")
 POLL_SECONDS = 0.1
 
 
@@ -69,67 +73,93 @@ def wanted(paths, quiet: bool, stream=None) -> bool:
 class _Shown:
     """What the display shows; `tasks(done, total)` reports distributed tasks as they finish."""
 
-    def __init__(self, progress: Progress | None):
-        self.progress = progress
-        self.task = progress.add_task("read", total=len(STAGES)) if progress else None
+    def __init__(self, progress: Progress | None, task=None):
+        self.progress, self.task = progress, task
         self.remote = False
 
     def tasks(self, done: int, total: int):
         self.remote = True
         if self.progress is not None:
             self.progress.update(self.task, description="shop tasks done on the cluster",
-                                 completed=done, total=total)
+                                 completed=done, total=total, amount=f"{done} of {total}")
+
+
+def human(n: float) -> str:
+    """Bytes as people read them: 1.4 GB, 230 MB, 12 kB."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def _sizes(paths, extra) -> int:
+    try:
+        files = expand_inputs(paths) + [p for p in extra if p is not None]
+    except ShopscoreError:
+        return 0
+    total = 0
+    for f in files:
+        try:
+            total += f.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
 @contextmanager
-def stage_progress(enabled: bool, console: Console, paths=(), extra_files: int = 0):
-    """Show the stages as they complete while the block runs (nothing when not enabled).
-    `paths` are the inputs, `extra_files` any more files read (the read stage runs once per
-    file)."""
+def stage_progress(enabled: bool, console: Console, paths=(), extra=(), stages=STAGES):
+    """While the block runs (when enabled): the bytes of the inputs read so far against their
+    size, then each later stage by name with a spinner, each stage ticked off with its seconds
+    as it completes. `extra`: more files read (a ratings file); `stages`: the command's."""
     if not enabled:
         yield _Shown(None)
         return
-    try:
-        files = len(expand_inputs(paths)) + extra_files
-    except ShopscoreError:
-        files = 1
+    total = _sizes(paths, extra)
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                        TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                        TextColumn("{task.fields[amount]}"), TimeElapsedColumn(),
                         console=console, transient=True)
-    shown = _Shown(progress)
+    task = progress.add_task(f"{stages[0]} files", total=total or None,
+                             amount=f"0 B of {human(total)}")
+    shown = _Shown(progress, task)
     before = timings()
+    reset_reading()
+    watch_reading(True)
     stop = threading.Event()
 
     def changed(name: str, now: dict) -> bool:
         return name in now and now[name] != before.get(name)
 
     def watch():
-        reported = set()
-        reads = {before.get("read")}
+        reported = []
         while True:
             finished = stop.wait(POLL_SECONDS)
-            now = timings()
-            # "read" runs once per file: it is complete when every file was seen read (or,
-            # should a quick one slip between two looks, when the next stage is).
-            reads.add(now.get("read"))
-            read_all = len(reads) - 1 >= files or changed("prepare", now)
-            done = [s for s in STAGES if changed(s, now) and (s != "read" or read_all)]
-            for name in done:
-                if name not in reported:
-                    reported.add(name)
+            now, done_bytes = timings(), bytes_read()
+            read_all = (total and done_bytes >= total) or any(
+                changed(s, now) for s in stages[1:])
+            for name in stages:
+                ready = changed(name, now) and (name != stages[0] or read_all)
+                if ready and name not in reported:
+                    reported.append(name)
                     progress.console.print(f"  [green]✓[/] {name:<8} "
                                            f"{now[name] - before.get(name, 0.0):8.2f} s")
-            pending = [s for s in STAGES if s not in reported]
-            if pending and not shown.remote:
-                progress.update(shown.task, completed=len(reported), description=pending[0])
+            pending = [s for s in stages if s not in reported]
+            if not shown.remote and stages[0] not in reported:
+                progress.update(task, completed=min(done_bytes, total),
+                                amount=f"{human(done_bytes)} of {human(total)}")
+            elif not shown.remote and pending:
+                progress.update(task, description=pending[0], total=None, completed=0,
+                                amount=f"stage {len(reported) + 1} of {len(stages)}")
             if finished:
                 return
 
-    with progress:
-        thread = threading.Thread(target=watch, name="shopscore-progress", daemon=True)
-        thread.start()
-        try:
-            yield shown
-        finally:
-            stop.set()
-            thread.join()
+    try:
+        with progress:
+            thread = threading.Thread(target=watch, name="shopscore-progress", daemon=True)
+            thread.start()
+            try:
+                yield shown
+            finally:
+                stop.set()
+                thread.join()
+    finally:
+        watch_reading(False)

@@ -1,247 +1,161 @@
-"""Renderers: an AuditResult in, Rich renderables or Markdown text out; nothing is computed."""
+"""Renderers: an AuditResult in, Rich renderables out, labelled in the operator's language
+(scoring/report/words.py); nothing is computed. Every data string passes label() (or a
+renderer of scoring/report that calls it), numbers are never cut: their columns do not wrap,
+text columns fold instead."""
 
 from __future__ import annotations
-
-from decimal import ROUND_HALF_UP, Decimal
 
 from rich import box
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from shopscore.scoring.report import shown
+from shopscore.scoring.report.text import badge, label, num, percent, shop_label
+from shopscore.scoring.report.words import Words
 from shopscore.scoring.result import AuditResult, ShopResult
 
-from .render_experience import experience_markdown, experience_tables
+from .grid import Column, block
+from .render_experience import experience_tables
+from .render_shops import (
+    POSITION_STYLE,
+    checks_lines,
+    dsr_cell,
+    failing_lines,
+    headline,
+    summary_lines,
+)
 
 STARS = ("5", "4", "3", "2", "1")
+MANY_SHOPS = 5  # above this many shops, the table output is the summary and the failures
 
 
-def percent(fraction: float | None, signed: bool = False) -> str:
-    """A fraction as a percentage with two decimals, rounded half up (0.97945 -> 97.95%)."""
-    if fraction is None:
-        return "-"
-    value = Decimal(repr(fraction * 100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{value:+}%" if signed else f"{value}%"
+def _cell(text) -> Text:
+    """A data string as a cell: plain text (never Rich markup), label()-cleaned."""
+    return Text(label(text))
 
 
-def num(value, places: int = 5) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.{places}f}"
+def _position(item, w: Words) -> Text:
+    return Text(shown.position(item, w), style=POSITION_STYLE.get(item.position or "", ""))
 
 
-def badge(value) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _position(item: dict) -> str:
-    if item["vs_industry"] is None:
-        return "-"
-    word = {"above": "above", "below": "below", "level": "level"}[item["position"]]
-    basis = "" if item["vs_industry_basis"] == "average" else " range"
-    return f"{percent(item['vs_industry'], signed=True)} {word}{basis}"
-
-
-def _bound(check: dict) -> str:
-    parts = []
-    if check["min"] is not None:
-        parts.append(f">= {check['min']:g}")
-    if check["max"] is not None:
-        parts.append(f"<= {check['max']:g}")
-    text = " and ".join(parts)
-    if check.get("warn"):  # the early-warning band, e.g. ">= 4.7 (warn < 4.73)"
-        band = []
-        if check["min"] is not None:
-            band.append(f"< {check['min'] + check['warn']:g}")
-        if check["max"] is not None:
-            band.append(f"> {check['max'] - check['warn']:g}")
-        text += f" (warn {' or '.join(band)})"
-    return text
-
-
-def _status(check: dict) -> str:
-    """PASS, WARN (passed, inside the warning band) or FAIL."""
-    return check.get("status", "pass" if check["passed"] else "fail").upper()
-
-
-CHECK_STYLE = {"PASS": "bold green", "WARN": "bold yellow", "FAIL": "bold red"}
-
-
-def _warnings(result: AuditResult) -> str:
-    """', N WARN' when passed checks sit inside their warning band, else ''."""
-    n = sum(c.status == "warn" for s in result.shops for c in s.checks)
-    return f", {n} WARN" if n else ""
-
-
-def _value(check: dict) -> str:
-    value = check["value"]
-    if value is None:
-        return "-"
-    if check["metric"].endswith("positive_rate"):
-        return percent(value)
-    return num(value)
-
-
-def _reasons(shop: dict) -> list[tuple[str, str, int]]:
+def _reasons(shop: ShopResult, w: Words) -> list[tuple[str, str, int]]:
     rows = []
-    for section, key in (("credit", ("credit", "excluded_by_reason")),
-                         ("dsr", ("dsr", "excluded_by_reason")),
-                         ("anomaly", ("anomalies_by_reason",))):
-        table = shop
-        for k in key:
-            table = table[k] if table is not None else None
-        rows += [(section, code, n) for code, n in sorted((table or {}).items())]
+    for section, part in ((w("credit"), shop.credit), (w("dsr"), shop.dsr)):
+        if part is not None:
+            rows += [(section, code, n) for code, n in sorted(part.excluded_by_reason.items())]
+    rows += [(w("anomaly"), code, n) for code, n in sorted(shop.anomalies_by_reason.items())]
     return rows
 
 
-def shop_tables(shop: ShopResult) -> list:
-    """The platform's pages for one shop: credit, periods, DSR, checks, exclusions."""
-    d = shop.to_dict()
-    out = _credit_tables(d) if d["credit"] is not None else []
-    out += _dsr_tables(d) if d["dsr"] is not None else []
-    out += experience_tables(d)
-    return out + _checks_tables(d)
+def shop_tables(shop: ShopResult, w: Words, width: int = 80) -> list:
+    """The platform's pages for one shop: credit, periods, DSR, shares, the experience score,
+    checks, exclusions (those of the rules the profile has); each table fit to `width`
+    (headers break at spaces, figures stay whole)."""
+    name = shop_label(shop.shop_id, shop.shop_name)
+    out = _credit_tables(shop, name, w, width) if shop.credit is not None else \
+        [Text(w("shop_title", shop=name), style="bold")]
+    if shop.dsr is not None:
+        out += ([Text("")] if out else []) + _dsr_tables(shop, w, width)
+    if shop.experience is not None:
+        out += [Text(""), *experience_tables(shop.to_dict(), w, width)]
+
+    out += [Text(""), Text(w("checks"), style="italic")]
+    out += checks_lines(shop.checks, w, width, indent=2, with_status=True) if shop.checks \
+        else [Text("  " + w("no_checks"))]
+
+    reasons = [list(row) for row in _reasons(shop, w)] or [["-", w("none"), 0]]
+    out += [Text("")] + block(w("reasons_title"), [Column(w("section")), Column(w("reason")),
+                                                   Column(w("n"), right=True)],
+                              [[a, b, str(n)] for a, b, n in reasons], width)
+    return out
 
 
-def _credit_tables(d: dict) -> list:
-    c = d["credit"]
-    level = c["level"]["name"] or "no level (score below 4)"
-    summary = Table(box=box.SIMPLE_HEAVY, title=f"Shop {d['shop_id']}: credit", title_justify="left")
-    for col in ("credit score", "level", "positive rate", "default positives", "unrated lines"):
-        summary.add_column(col, justify="right")
-    summary.add_row(str(c["score"]), f"{level} (#{c['level']['index']})",
-                    percent(c["positive_rate"]), str(c["default_positive"]),
-                    str(c["unrated_lines"]))
+def _credit_tables(shop: ShopResult, name: str, w: Words, width: int) -> list:
+    c = shop.credit
+    out = block(w("credit_title", shop=name),
+                [Column(w(k), right=True) for k in ("credit_score", "level", "positive_rate",
+                                                    "default_positives", "unrated_lines")],
+                [[num(c.score), shown.level(c, w), percent(c.positive_rate),
+                  num(c.default_positive), num(c.unrated)]], width)
 
-    periods = Table(box=box.SIMPLE, title="Ratings by period (rated_at)", title_justify="left")
-    periods.add_column("")
-    for p in c["periods"]:  # the profile's periods, then older and total
-        periods.add_column(p, justify="right")
-    for kind in ("positive", "neutral", "negative"):
-        periods.add_row(kind, *(str(tally[kind]) for tally in c["periods"].values()))
-    return [summary, periods]
+    labels = list(c.periods)
+    out += [Text("")] + block(
+        w("periods_title"), [Column("")] + [Column(w.period(p), right=True) for p in labels],
+        [[w(kind), *(num(getattr(c.periods[p], kind)) for p in labels)]
+         for kind in ("positive", "neutral", "negative")], width)
+    return out
 
 
-def _dsr_tables(d: dict) -> list:
-    ds = d["dsr"]
-    names = list(ds["seller_items"]) + [k for k in ds if isinstance(ds[k], dict) and "score" in ds[k]
-                                        and k not in ds["seller_items"]]
-    dsr = Table(box=box.SIMPLE_HEAVY, title=f"DSR (last {ds['window_days']} days)",
-                title_justify="left", caption=f"items below industry: {ds['items_below_industry']}")
-    for col in ("item", "score", "badge", "count", "industry", "vs industry"):
-        dsr.add_column(col, justify="left" if col == "item" else "right")
-    shares = Table(box=box.SIMPLE, title="DSR star shares", title_justify="left")
-    for col in ("item", *(f"{s}★" for s in STARS)):
-        shares.add_column(col, justify="left" if col == "item" else "right")
-    for name in names:
-        item = ds[name]
-        label = name if name in ds["seller_items"] else f"{name}*"
-        dsr.add_row(label, num(item["score"]), badge(item["badge"]), str(item["count"]),
-                    num(item["industry"], 2) if item["industry"] is not None else "-",
-                    _position(item))
-        shares.add_row(label, *(percent(item["shares"][s]) if item["count"] else "-"
-                                for s in STARS))
-    if len(names) > len(ds["seller_items"]):
-        dsr.caption += "; * not part of the seller's DSR"
-    return [dsr, shares]
+def _dsr_tables(shop: ShopResult, w: Words, width: int) -> list:
+    ds = shop.dsr
+    names = list(ds.seller_items) + [n for n in ds.items if n not in ds.seller_items]
+    caption = w("items_below", n=ds.items_below_industry)
+    if len(names) > len(ds.seller_items):
+        caption += "; " + w("not_seller")
+    rows, shares = [], []
+    for item_name in names:
+        item = ds.items[item_name]
+        title = w.item(item_name) + ("" if item_name in ds.seller_items else "*")
+        rows.append([title, dsr_cell(item, 5), badge(item.badge), num(item.count),
+                     num(item.industry, 2), _position(item, w)])
+        shares.append([title, *(percent(item.shares[s]) if item.count else "-" for s in STARS)])
+    out = block(
+        w("dsr_title", days=ds.window_days),
+        [Column(w("item"))] + [Column(w(k), right=True) for k in ("score", "badge", "count",
+                                                                  "industry", "vs_industry")],
+        rows, width, caption)
+    out += [Text("")] + block(w("shares_title"), [Column(w("item"))]
+                              + [Column(f"{s}★", right=True) for s in STARS], shares, width)
+    return out
 
 
-def _checks_tables(d: dict) -> list:
-    checks = Table(box=box.SIMPLE_HEAVY, title="Checks", title_justify="left")
-    with_reason = any(ch["reason"] for ch in d["checks"])
-    for col in ("check", "result", "value", "bound", "margin", "5★ needed",
-                *(("reason",) if with_reason else ())):
-        checks.add_column(col, justify="left" if col in ("check", "reason") else "right")
-    for ch in d["checks"]:
-        mark = Text(_status(ch), style=CHECK_STYLE[_status(ch)])
-        checks.add_row(ch["name"], mark, _value(ch), _bound(ch), num(ch["margin"]),
-                       "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"]),
-                       *((ch["reason"] or "",) if with_reason else ()))
-
-    reasons = Table(box=box.SIMPLE, title="Excluded and anomalies, by reason", title_justify="left")
-    for col in ("section", "reason", "count"):
-        reasons.add_column(col, justify="right" if col == "count" else "left")
-    rows = _reasons(d)
-    for row in rows:
-        reasons.add_row(row[0], row[1], str(row[2]))
-    if not rows:
-        reasons.add_row("-", "none", "0")
-    return [checks, reasons]
-
-
-def inputs_table(result: AuditResult) -> Table:
-    table = Table(box=box.SIMPLE, title="Inputs (rows read = used + rejected)", title_justify="left")
-    for col in ("file", "role", "read", "used", "rejected", "by reason"):
-        table.add_column(col, justify="right" if col in ("read", "used", "rejected") else "left")
+def inputs_table(result: AuditResult, w: Words, width: int = 80) -> list[Text]:
+    rows = []
     for f in result.inputs["files"]:
         reasons = ", ".join(f"{k} {v}" for k, v in f["rejected_by_reason"].items()) or "-"
-        table.add_row(f["path"], f["role"], str(f["rows_read"]), str(f["rows_used"]),
-                      str(f["rows_rejected"]), reasons)
-    return table
+        rows.append([_cell(f["path"]), f["role"], str(f["rows_read"]), str(f["rows_used"]),
+                     str(f["rows_rejected"]), reasons])
+    return block(w("inputs"), [Column(w("file")), Column(w("role")),
+                               Column(w("read"), right=True), Column(w("used"), right=True),
+                               Column(w("rejected"), right=True), Column(w("by_reason"))],
+                 rows, width)
 
 
-def audit_renderable(result: AuditResult) -> Group:
-    head = Text(f"shopscore audit as of {result.as_of} (profile {result.profile}): "
-                f"{len(result.shops)} shop(s), ", style="bold")
-    head.append("all checks pass" if result.passed else "some checks FAIL",
-                style="bold green" if result.passed else "bold red")
-    if _warnings(result):
-        head.append(_warnings(result), style="bold yellow")
-    parts = [head, inputs_table(result)]
-    for shop in result.shops:
-        parts += shop_tables(shop)
+def _files_line(result: AuditResult, w: Words) -> Text:
+    i = result.inputs
+    text = w("inputs_line", files=len(i["files"]), read=i["rows_read"],
+             used=i["rows_read"] - i["rows_rejected"], rejected=i["rows_rejected"])
+    if i["rejected_by_reason"]:
+        text += " (" + ", ".join(f"{k} {v}" for k, v in i["rejected_by_reason"].items()) + ")"
+    return Text(text)
+
+
+def audit_shops_renderable(result: AuditResult, w: Words, detail: bool = False,
+                           width: int = 80) -> Group:
+    """The table output of an audit of any number of shops, fit to `width` columns: one shop
+    as its tables; several with a summary row per shop first (failing shops first) and the
+    checks that fail or warn; more than MANY_SHOPS without every shop's tables, unless
+    `detail`."""
+    many_files = len(result.inputs.get("files", ())) > 20
+    parts = [headline(result, w)]
+    parts += [_files_line(result, w)] if many_files else inputs_table(result, w, width)
+    if len(result.shops) > 1:
+        parts += [Text(""), Text(w("shops_title", n=len(result.shops)), style="italic")]
+        parts += summary_lines(result, w, width)
+        failing = failing_lines(result, w, width)
+        if failing:
+            parts.append(Text(""))
+            parts.append(Text(w("failing_title"), style="italic"))
+            parts += failing
+    if len(result.shops) <= 1 or detail or len(result.shops) <= MANY_SHOPS:
+        for shop in shown.ordered(result.shops):
+            parts += [Text(""), Text("")]
+            parts += shop_tables(shop, w, width)
+    else:
+        parts.append(Text(""))
+        parts.append(Text(w("left_out", n=len(result.shops)), style="dim"))
     return Group(*parts)
-
-
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def audit_markdown(result: AuditResult) -> str:
-    """The audit as Markdown, fit for pasting into a team chat."""
-    out = [f"**shopscore audit** as of {result.as_of} (profile {result.profile}): "
-           + ("all checks pass ✅" if result.passed else "some checks FAIL ❌")
-           + (f"{_warnings(result)} ⚠️" if _warnings(result) else ""), ""]
-    for shop in result.shops:
-        d = shop.to_dict()
-        c = d["credit"]
-        out.append(f"### Shop {d['shop_id']}")
-        if c is not None:
-            out.append(f"Credit score **{c['score']}** ({c['level']['name'] or 'no level'}), "
-                       f"positive rate **{percent(c['positive_rate'])}**, "
-                       f"default positives {c['default_positive']}")
-            out.append("")
-            out.append(_md_table(["", *c["periods"]],
-                                 [[k, *(str(n[k]) for n in c["periods"].values())]
-                                  for k in ("positive", "neutral", "negative")]))
-            out.append("")
-        ds = d["dsr"]
-        if ds is not None:
-            out.append(_md_table(
-                ["DSR item", "score", "badge", "count", "vs industry"],
-                [[n, num(ds[n]["score"]), badge(ds[n]["badge"]), str(ds[n]["count"]),
-                  _position(ds[n])] for n in ds["seller_items"]]))
-            out.append("")
-        if d["experience"] is not None:
-            out.append(experience_markdown(d))
-            out.append("")
-        out.append(_md_table(
-            ["check", "result", "value", "bound", "margin", "5★ needed"],
-            [[ch["name"], {"FAIL": "**FAIL**", "WARN": "**WARN** ⚠️"}.get(_status(ch), _status(ch)),
-              _value(ch), _bound(ch),
-              num(ch["margin"]),
-              "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"])]
-             for ch in d["checks"]]))
-        reasons = _reasons(d)
-        if reasons:
-            out.append("")
-            out.append("Excluded/anomalies: " + ", ".join(f"{s} {r} {n}" for s, r, n in reasons))
-        out.append("")
-    return "\n".join(out)
 
 
 def validation_renderable(report: dict) -> Group:
@@ -275,84 +189,4 @@ def validation_renderable(report: dict) -> Group:
                     shown += "; values: " + ", ".join(f"{v!r} x{n}" for v, n in info["values"].items())
                 rej.add_row(reason, str(info["count"]), shown)
             parts.append(rej)
-    return Group(*parts)
-
-
-MANY_SHOPS = 5  # above this many shops, the table output is the summary and the failures
-
-
-def shops_summary_table(result: AuditResult) -> Table:
-    """One row per shop: credit score, level, positive rate, each seller DSR item, items below
-    industry, the experience total, PASS/FAIL (the columns of the rules the profile has)."""
-    first = result.shops[0] if result.shops else None
-    credit = first is not None and first.credit is not None
-    items = list(first.dsr.seller_items) if first is not None and first.dsr is not None else []
-    experience = first is not None and first.experience is not None
-    table = Table(box=box.SIMPLE_HEAVY, title=f"Shops ({len(result.shops)})", title_justify="left")
-    columns = ["shop"] + (["credit score", "level", "positive rate"] if credit else []) + items
-    columns += (["below industry"] if first is not None and first.dsr is not None else [])
-    columns += (["experience"] if experience else []) + ["result"]
-    for col in columns:
-        table.add_column(col, justify="left" if col in ("shop", "level") else "right")
-    for shop in result.shops:
-        c, ds, e = shop.credit, shop.dsr, shop.experience
-        row = [shop.shop_id]
-        if credit:
-            level = f"{c.level_name} (#{c.level_index})" if c.level_name else "-"
-            row += [str(c.score), level, percent(c.positive_rate)]
-        row += [num(ds.items[i].score) if i in ds.items else "-" for i in items]
-        if ds is not None:
-            row.append(str(ds.items_below_industry))
-        if experience:
-            row.append("-" if e.total is None else f"{e.total:g}")
-        mark = Text("PASS", style="bold green") if shop.passed else Text("FAIL", style="bold red")
-        table.add_row(*row, mark)
-    return table
-
-
-def failing_checks_table(result: AuditResult) -> Table:
-    """Every failing check of every shop, one row each."""
-    failing = [(shop.shop_id, c.to_dict()) for shop in result.shops for c in shop.checks
-               if not c.passed]
-    with_reason = any(ch["reason"] for _, ch in failing)
-    table = Table(box=box.SIMPLE_HEAVY, title="Failing checks", title_justify="left")
-    for col in ("shop", "check", "value", "bound", "margin", "5★ needed",
-                *(("reason",) if with_reason else ())):
-        table.add_column(col, justify="left" if col in ("shop", "check", "reason") else "right")
-    for shop_id, ch in failing:
-        table.add_row(shop_id, ch["name"], _value(ch), _bound(ch), num(ch["margin"]),
-                      "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"]),
-                      *((ch["reason"] or "",) if with_reason else ()))
-    return table
-
-
-def _files_line(result: AuditResult) -> Text:
-    i = result.inputs
-    return Text(f"Inputs: {len(i['files'])} files, {i['rows_read']} rows read = "
-                f"{i['rows_read'] - i['rows_rejected']} used + {i['rows_rejected']} rejected"
-                + (" (" + ", ".join(f"{k} {v}" for k, v in i["rejected_by_reason"].items()) + ")"
-                   if i["rejected_by_reason"] else ""))
-
-
-def audit_shops_renderable(result: AuditResult, detail: bool = False) -> Group:
-    """The table output of an audit of any number of shops: one shop as audit_renderable;
-    several with a summary row per shop first; more than MANY_SHOPS with the summary and the
-    failing checks only, unless `detail`."""
-    if len(result.shops) <= 1:
-        return audit_renderable(result)
-    if detail or len(result.shops) <= MANY_SHOPS:
-        full = audit_renderable(result).renderables
-        return Group(*full[:2], shops_summary_table(result), *full[2:])
-    head = Text(f"shopscore audit as of {result.as_of} (profile {result.profile}): "
-                f"{len(result.shops)} shop(s), ", style="bold")
-    failed = sum(not s.passed for s in result.shops)
-    head.append("all checks pass" if result.passed else f"{failed} shop(s) FAIL",
-                style="bold green" if result.passed else "bold red")
-    many_files = len(result.inputs.get("files", ())) > 20
-    parts = [head, _files_line(result) if many_files else inputs_table(result),
-             shops_summary_table(result)]
-    if not result.passed:
-        parts.append(failing_checks_table(result))
-    parts.append(Text(f"per-shop tables left out for {len(result.shops)} shops: --detail shows "
-                      "them, --shop ID shows one shop", style="dim"))
     return Group(*parts)

@@ -10,6 +10,11 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from shopscore.scoring.report.text import label, md
+from shopscore.scoring.report.words import Words, words
+
+from .grid import Column, block
+
 # Each metric's name in the back office, and how its value reads.
 LABELS = {
     "valid_paid_orders": ("有效支付订单", "count"),
@@ -83,68 +88,66 @@ def _points(m: dict) -> str:
     return f"{p:g}" if float(p).is_integer() else f"{p:.1f}"
 
 
-def headline(e: dict) -> str:
+def headline(e: dict, w: Words | None = None) -> str:
     """One line: the total, display and stars, the stage."""
+    w = w or words("en")
     total = "-" if e["total"] is None else f"{e['total']:g}"
     parts = [f"{e['scorecard']} {total}"]
     if e["display"] is not None:
-        parts.append(f"shoppers see {e['display']:.1f} ({e['stars']:g}★)")
-    stage = "growth stage (成长阶段)" if e["stage"] == "growth" else "formal (正式阶段)"
+        parts.append(f"{w('display')} {e['display']:.1f} ({e['stars']:g}★)")
+    stage = w("stage_growth" if e["stage"] == "growth" else "stage_formal")
     valid = e["metrics"].get("valid_paid_orders")
     if valid is not None:
-        stage += f", {valid['value']} valid paid orders in {e['window_days']} days"
+        stage += f", {w.service('valid_paid_orders')} {valid['value']}"
     parts.append(stage)
     return "; ".join(parts)
 
 
-def notes(e: dict) -> list[str]:
+def notes(e: dict, w: Words | None = None) -> list[str]:
     """What the operator must know to read it: example bounds, missing inputs."""
+    w = w or words("en")
     out = []
     if e["example_bounds"]:
-        where = WHERE.get(e["scorecard"], "the platform's back office")
-        out.append(f"The weights and tier bounds are examples: copy your category's own from "
-                   f"{where} into a profile that extends this one.")
+        out.append(w("example_bounds", where=WHERE.get(e["scorecard"], e["scorecard"])))
     if e["missing_inputs"]:
         given = ", ".join(f"{n} ({MISSING[n]})" if n in MISSING else n for n in e["missing_inputs"])
-        out.append(f"Not computed for want of: {given}.")
+        out.append(w("missing_inputs", names=given))
     return out
 
 
-def experience_tables(shop: dict) -> list:
-    """The experience score of one shop: the scorecard, then every computed metric."""
+def experience_tables(shop: dict, w: Words | None = None, width: int = 80) -> list:
+    """The experience score of one shop, fit to `width`: the scorecard, then every computed
+    metric (figures never cut)."""
     e = shop.get("experience")
     if not e:
         return []
-    card = Table(box=box.SIMPLE_HEAVY, title=f"Experience score: {headline(e)}",
-                 title_justify="left", caption="\n".join(notes(e)) or None,
-                 caption_justify="left")
-    for col in ("dimension / metric", "weight", "value", "num/den", "points", "mark"):
-        card.add_column(col, justify="left" if col in ("dimension / metric", "mark") else "right")
+    w = w or words("en")
     metrics = e["metrics"]
-    scored = set()
+    rows = []
     for name, dim in e["dimensions"].items():
-        card.add_row(Text(f"{DIMENSIONS.get(name, name)} {name}", style="bold"),
-                     f"{dim['weight']:g}", "", "",
+        rows.append([Text(w.service(name), style="bold"), f"{dim['weight']:g}", "", "",
                      "-" if dim["score"] is None else f"{dim['score']:.2f}",
-                     "protected" if dim["protected"] else "")
+                     w("protected") if dim["protected"] else ""])
         for metric in _dimension_metrics(e, name):
-            scored.add(metric)
             m = metrics.get(metric)
-            label = f"  {LABELS.get(metric, (metric,))[0]}"
             if m is None:
-                card.add_row(label, "", "not computed", "", "-", "")
+                rows.append([f"  {w.service(metric)}", "", w("not_computed"), "", "-", ""])
                 continue
-            card.add_row(label, _weight(e, metric), figure(metric, m["value"]),
-                         _fraction(metric, m), _points(m), "floor" if m["floored"] else "")
-    health = Table(box=box.SIMPLE, title="Service health (every computed metric, last "
-                   f"{e['window_days']} days)", title_justify="left")
-    for col in ("metric", "value", "num/den", "bad", "on the scorecard"):
-        health.add_column(col, justify="left" if col == "metric" else "right")
-    for metric, m in metrics.items():
-        health.add_row(f"{LABELS.get(metric, (metric,))[0]} {metric}", figure(metric, m["value"]),
-                       _fraction(metric, m), _count(m["bad"]),
-                       "yes" if metric in scored else "-")
-    return [card, health]
+            rows.append([f"  {w.service(metric)}", _weight(e, metric), figure(metric, m["value"]),
+                         _fraction(metric, m), _points(m), w("floored") if m["floored"] else ""])
+    out = block(w("experience_title", card=label(headline(e, w))),
+                [Column(w("dimension_metric")), Column(w("weight"), right=True),
+                 Column(w("value"), right=True), Column(w("num_den"), right=True),
+                 Column(w("points"), right=True), Column(w("mark"))], rows, width,
+                "; ".join(notes(e, w)) or None)
+    health = [[w.service(metric), figure(metric, m["value"]), _fraction(metric, m),
+               _count(m["bad"]), "✓" if m.get("dimension") else "-"]
+              for metric, m in metrics.items()]
+    out += [Text("")] + block(w("health_title", days=e["window_days"]),
+                              [Column(w("dimension_metric")), Column(w("value"), right=True),
+                               Column(w("num_den"), right=True), Column(w("bad"), right=True),
+                               Column(w("on_card"), right=True)], health, width)
+    return out
 
 
 def _dimension_metrics(e: dict, name: str) -> list:
@@ -158,29 +161,29 @@ def _weight(e: dict, metric: str) -> str:
     return f"{weight:g}"
 
 
-def experience_markdown(shop: dict) -> str:
+def experience_markdown(shop: dict, w: Words | None = None) -> str:
     """The experience score of one shop as Markdown (for chat and mail)."""
     e = shop.get("experience")
     if not e:
         return ""
+    w = w or words("en")
     rows = []
     for name, dim in e["dimensions"].items():
-        shown = "-" if dim["score"] is None else f"{dim['score']:.2f}"
-        rows.append(f"| **{DIMENSIONS.get(name, name)} {name}** | {dim['weight']:g} | | | "
-                    f"{shown}{' (protected)' if dim['protected'] else ''} |")
+        shown_score = "-" if dim["score"] is None else f"{dim['score']:.2f}"
+        rows.append(f"| **{md(w.service(name))}** | {dim['weight']:g} | | | "
+                    f"{shown_score}{' (' + w('protected') + ')' if dim['protected'] else ''} |")
         for metric in _dimension_metrics(e, name):
             m = e["metrics"].get(metric)
             if m is None:
-                rows.append(f"| {LABELS.get(metric, (metric,))[0]} | {_weight(e, metric)} | "
-                            "not computed | | - |")
+                rows.append(f"| {md(w.service(metric))} | | {w('not_computed')} | | - |")
                 continue
-            rows.append(f"| {LABELS.get(metric, (metric,))[0]} | {_weight(e, metric)} | "
+            rows.append(f"| {md(w.service(metric))} | {_weight(e, metric)} | "
                         f"{figure(metric, m['value'])} | {_fraction(metric, m)} | "
-                        f"{_points(m)}{' (floor)' if m['floored'] else ''} |")
-    out = [f"**Experience score**: {headline(e)}", "",
-           "| dimension / metric | weight | value | num/den | points |", "|---|---|---|---|---|",
-           *rows]
-    out += ["", *notes(e)] if notes(e) else []
+                        f"{_points(m)}{' (' + w('floored') + ')' if m['floored'] else ''} |")
+    out = [f"**{md(w('experience_title', card=headline(e, w)))}**", "",
+           f"| {w('dimension_metric')} | {w('weight')} | {w('value')} | {w('num_den')} | "
+           f"{w('points')} |", "|---|---|---|---|---|", *rows]
+    out += ["", *(md(n) for n in notes(e, w))] if notes(e, w) else []
     return "\n".join(out)
 
 

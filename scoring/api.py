@@ -15,6 +15,7 @@ import numpy as np
 
 from shopscore.scoring.engine.audit import audit as audit_dataset
 from shopscore.scoring.engine.decide import Decisions, local_as_of
+from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.errors import OptionError
 from shopscore.scoring.inputs.accounts import refuse_rejects, write_rejects
 from shopscore.scoring.inputs.columns import REQUIRED_TRADES
@@ -115,13 +116,14 @@ def _account(sources: Sources, data: Dataset):
 def audit(sources: Sources, profile: str | None = None, as_of: str | None = None,
           industry: str | None = None, checks: Path | None = None, bar: float | None = None,
           shop: str | None = None, engine: str = "local", scheduler: str | None = None,
-          on_tasks=None) -> Audited:
+          on_tasks=None, with_defaults: bool = False) -> Audited:
     """Audit every shop (or `shop`) of the sources against the checks: `checks` a TOML file of
-    named checks, `bar` the default checks' bar. On `engine="dask"` the audit runs as one task
-    per shop partition on a Dask cluster (`scheduler`, else a local one)."""
+    named checks (replacing the default checks, or added to them `with_defaults`), `bar` the
+    default checks' bar. On `engine="dask"` the audit runs as one task per shop partition on a
+    Dask cluster (`scheduler`, else a local one)."""
     prof, when = rules(profile, as_of)
     figures = parse_industry(industry, prof.dsr_items)
-    chosen = choose_checks(prof, checks, bar)
+    chosen = choose_checks(prof, checks, bar, with_defaults)
     if engine not in ("local", "dask"):
         raise OptionError(f"--engine {engine!r}: expected local or dask")
     if scheduler and engine != "dask":
@@ -331,8 +333,10 @@ def forecast(sources: Sources, days: int = 30, target: float | None = None, rece
 def report(sources: Sources, days: int = 30, history: Path | None = None,
            industry: str | None = None, checks: Path | None = None, bar: float | None = None,
            shop: str | None = None, profile: str | None = None,
-           as_of: str | None = None) -> tuple[str, Audited]:
-    """The audit, star distributions, DSR trend and forecast as one HTML page (its text)."""
+           as_of: str | None = None, lang: str | None = None,
+           with_defaults: bool = False) -> tuple[str, Audited]:
+    """The audit, star distributions, DSR trend and forecast as one HTML page (its text), its
+    labels in `lang` (zh or en; None: the locale's)."""
     from shopscore.scoring.insight import history as history_mod
     from shopscore.scoring.insight.forecast import forecast as project
     from shopscore.scoring.report.html import build_report
@@ -342,14 +346,49 @@ def report(sources: Sources, days: int = 30, history: Path | None = None,
         if not Path(history).is_file():
             raise OptionError(f"--history {history}: no such file")
         trend_doc = history_mod.trend(history_mod.read(history))
-    done = audit(sources, profile, as_of, industry, checks, bar, shop)
+    lang = labels(lang).lang
+    done = audit(sources, profile, as_of, industry, checks, bar, shop,
+                 with_defaults=with_defaults)
     prof = done.profile
     line = prof.default_min if bar is None else bar
-    found = project(done.decisions.dsr, prof, done.local_as_of, days, line,
-                    [s.shop_id for s in done.result.shops])
-    page = build_report(done.result, prof, done.decisions.dsr, done.local_as_of, found, days,
-                        line, trend_doc, start=done.as_of.astimezone(prof.tz))
+    with stage("forecast"):
+        found = project(done.decisions.dsr, prof, done.local_as_of, days, line,
+                        [s.shop_id for s in done.result.shops])
+    with stage("html"):
+        page = build_report(done.result, prof, done.decisions.dsr, done.local_as_of, found,
+                            days, line, trend_doc, start=done.as_of.astimezone(prof.tz),
+                            lang=lang)
     return page, done
+
+
+def labels(lang: str | None = None):
+    """The words of the outputs in `lang` (zh or en), or the locale's when None."""
+    from shopscore.scoring.report.words import words
+
+    return words(lang)
+
+
+def digest_text(result: AuditResult, words, max_lines: int | None = 25) -> str:
+    """The audit in a few lines of Markdown (the chat message), failing shops first."""
+    from shopscore.scoring.report.digest import digest
+
+    return digest(result, words, max_lines).markdown()
+
+
+def notify_targets(urls) -> list:
+    """The robots of --notify URL options (checked before the audit runs)."""
+    from shopscore.scoring.alerts.robots import target
+
+    return [target(u) for u in urls]
+
+
+def notify(result: AuditResult, targets, words, always: bool = False,
+           secret_variable: str | None = None, environ=None) -> list[str]:
+    """Post the digest to the robots when a check fails or warns (or always); the sentences
+    of the posts that failed (they never change the audit's outcome)."""
+    from shopscore.scoring.alerts.send import notify as post_all
+
+    return post_all(result, targets, words, always, environ, secret_variable)
 
 
 def record_history(path: Path, result: AuditResult) -> int:

@@ -83,6 +83,10 @@ class Dsr:
         out["items_below_industry"] = self.items_below_industry
         out["excluded_by_reason"] = dict(sorted(self.excluded_by_reason.items()))
         out["orders_scored"] = self.orders
+        # The items as a list (jq: .dsr.items[] | select(.seller and .score < 4.72)), each with
+        # its name and whether it is one of the seller's DSR items.
+        out["items"] = [{"item": name, "seller": name in self.seller_items, **item.to_dict()}
+                        for name, item in self.items.items()]
         return out
 
 
@@ -160,6 +164,7 @@ class ShopResult:
     dsr: Dsr | None  # None: the profile has no DSR rules
     anomalies_by_reason: dict
     checks: tuple = ()
+    shop_name: str | None = None  # the export's shop name (店铺名称), when it gives one
     experience: Experience | None = None  # None: the profile has no scorecard
 
     @property
@@ -168,7 +173,7 @@ class ShopResult:
 
     def metrics(self) -> dict:
         """The shop's figures as checks address them (the JSON without the checks)."""
-        return {"shop_id": self.shop_id,
+        return {"shop_id": self.shop_id, "shop_name": self.shop_name,
                 "credit": None if self.credit is None else self.credit.to_dict(),
                 "dsr": None if self.dsr is None else self.dsr.to_dict(),
                 "anomalies_by_reason": dict(sorted(self.anomalies_by_reason.items())),

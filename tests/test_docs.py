@@ -4,8 +4,12 @@ editable and used as edited."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import tomllib
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -173,3 +177,61 @@ def test_edited_default_min_changes_the_default_checks(tmp_path):
     assert result.exit_code == 1
     checks = json.loads(result.stdout)["shops"][0]["checks"]
     assert {c["min"] for c in checks} == {4.8}
+
+
+# --- help in words, quick to reach -------------------------------------------------------
+
+TYPE_TAG = re.compile(r"<(str|int|float|bool|path|Path|list\[[^>]*\]|int range|float range)>")
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_names_values_in_words_never_a_type_tag(command):
+    args = [command] if command else []
+    text = cli(*args, "--help", env={**WIDE, "COLUMNS": "80"}).stdout
+    assert not TYPE_TAG.search(text), TYPE_TAG.search(text)
+    assert "{" not in text.split("\n", 1)[0]  # the usage line: TRADES..., not {trades}...
+    assert "…" not in text  # nothing cut
+
+
+def test_help_cuts_neither_a_command_summary_nor_an_example():
+    text = " ".join(cli("--help", env={**WIDE, "COLUMNS": "80"}).stdout.split())
+    for name, command in typer.main.get_command(app).commands.items():
+        assert f"{name} {command.short_help}" in text, name
+        assert not command.short_help.endswith("...")
+    audit = " ".join(cli("audit", "--help", env={**WIDE, "COLUMNS": "80"}).stdout.split())
+    assert "description=4.78,service=4.80:4.95:4.50" in audit
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_dash_h_is_help(command):
+    assert cli(command, "-h", env=WIDE).stdout == cli(command, "--help", env=WIDE).stdout
+
+
+def test_each_command_states_its_own_exit_codes():
+    # Only audit and report hold data against checks; the others never exit 1.
+    for command in ("sample", "validate", "profile", "explain", "trend"):
+        text = help_text(command)
+        assert "Exit codes" in text and "every check passed" not in text, command
+        assert "1 at least one check failed" not in text, command
+
+
+def test_bare_program_prints_its_help_not_an_empty_error():
+    script = Path(sys.executable).with_name("shopscore")  # the installed console script
+    done = subprocess.run([str(script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "error:" not in done.stderr
+    assert "Usage: shopscore" in done.stderr and "audit" in done.stderr
+
+
+def test_help_and_version_do_not_import_the_data_stack():
+    # What makes `shopscore --help` quick (bench/cli_startup.py times it): neither pandas,
+    # pyarrow nor Rich is imported to print help or the version.
+    code = ("import sys; sys.argv = ['shopscore', '--help']\n"
+            "from shopscore.cli.app import app\n"
+            "try:\n    app(standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "from shopscore import __version__\n"
+            "print(sorted(m for m in ('pandas', 'pyarrow', 'numpy', 'rich') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

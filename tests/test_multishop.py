@@ -51,16 +51,31 @@ def shops_of(result) -> list[str]:
     return [s["shop_id"] for s in json.loads(result.stdout)["shops"]]
 
 
+MARKS = ("✓ PASS", "! WARN", "✗ FAIL")
+
+
 def summary_rows(text: str) -> dict:
-    """shop id -> its summary row's cells (the rows of the 'Shops (N)' table)."""
+    """shop id -> its summary row's cells (the rows of the 'Shops (N)' table, in order); a
+    row opens with its result by symbol and word: ✓ PASS shop-01 2288 ..."""
     body = text.split("Shops (", 1)[1]
     rows = {}
-    for row in body.splitlines()[4:]:
+    for row in body.splitlines()[1:]:
+        if not row.strip():
+            continue
+        if not row.startswith(MARKS):
+            if rows:
+                break
+            continue
         cells = row.split()
-        if not cells or not cells[0].startswith("shop-"):
-            break
-        rows[cells[0]] = cells
+        rows[cells[2]] = cells
     return rows
+
+
+def failing_first(shops: list[dict]) -> list[str]:
+    """The order the summary shows the shops in: failing ones first, then the rest, each in
+    shop_id order."""
+    return [s["shop_id"] for s in shops if not s["passed"]] + [s["shop_id"] for s in shops
+                                                                if s["passed"]]
 
 
 # --- the summary table -------------------------------------------------------------------
@@ -72,15 +87,15 @@ def test_summary_table_has_one_row_per_shop_before_the_detail(three):
     text = result.stdout
     assert "Shops (3)" in text
     rows = summary_rows(text)
-    assert list(rows) == ["shop-01", "shop-02", "shop-03"]
+    assert list(rows) == failing_first(data["shops"])
     for shop in data["shops"]:
         cells = rows[shop["shop_id"]]
-        assert cells[1] == str(shop["credit"]["score"])
-        assert cells[-1] == ("PASS" if shop["passed"] else "FAIL")
+        assert cells[3] == str(shop["credit"]["score"])
+        assert cells[1] == ("PASS" if shop["passed"] else "FAIL")
         assert f"{shop['dsr']['description']['score']:.5f}" in cells
-    header = text.split("Shops (3)", 1)[1].splitlines()[2].split()
-    for col in ("shop", "credit", "level", "positive", "description", "service", "shipping",
-                "below", "industry", "result"):
+    header = " ".join(text.split("Shops (3)", 1)[1].splitlines()[1:3]).split()
+    for col in ("result", "shop", "credit", "level", "positive", "description", "service",
+                "shipping"):
         assert col in header
     # 3 shops is few: the per-shop tables follow the summary.
     assert text.index("Shops (3)") < text.index("Shop shop-01: credit")
@@ -101,12 +116,14 @@ def test_many_shops_show_the_summary_and_failing_checks_only(eight):
     result = cli("audit", eight, "--as-of", AS_OF)
     text = result.stdout
     assert result.exit_code == (1 if failing else 0)
-    assert list(summary_rows(text)) == [f"shop-0{i}" for i in range(1, 9)]
+    assert list(summary_rows(text)) == failing_first(data["shops"])
     assert "Shop shop-01: credit" not in text and "--detail" in text
-    if failing:
-        table = text.split("Failing checks", 1)[1]
+    if failing:  # each failing shop once, on its first failing check's row
+        table = text.split("Checks that fail or warn", 1)[1]
         for shop, check in failing:
-            assert re.search(rf"{shop}\s+{re.escape(check)}", table), (shop, check)
+            assert re.search(rf"(✗ FAIL\s+)?{re.escape(check)}", table), (shop, check)
+        for shop in {shop for shop, _ in failing}:
+            assert re.search(rf"^{shop}\s+✗ FAIL\s+dsr\.", table, re.M), shop
     detailed = cli("audit", eight, "--as-of", AS_OF, "--detail").stdout
     for i in range(1, 9):
         assert f"Shop shop-0{i}: credit" in detailed
@@ -207,6 +224,35 @@ def test_progress_shows_each_stage_as_it_completes(three):
     shown = ANSI.sub("", buf.getvalue())
     for name in progress.STAGES:
         assert re.search(rf"✓ {name}\s+\d+\.\d\d s", shown), (name, shown)
+
+
+@pytest.mark.parametrize("command", ["report", "validate"])
+def test_report_and_validate_show_bytes_read_then_their_stages(three, command, tmp_path):
+    # Bytes read against the inputs' size while reading (the CSV counted as it is read), then
+    # each stage ticked off with its seconds: never a bar stuck at 0 of N stages.
+    from shopscore.scoring import api
+
+    csv = three.with_suffix(".csv")
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100)
+    stages = progress.REPORT_STAGES if command == "report" else progress.VALIDATE_STAGES
+    sources = api.Sources((csv,))
+    with progress.stage_progress(True, console, [csv], (), stages):
+        if command == "report":
+            api.report(sources, as_of=AS_OF)
+        else:
+            api.validate(sources)
+    shown = ANSI.sub("", buf.getvalue())
+    for name in stages:
+        assert re.search(rf"✓ {name}\s+\d+\.\d\d s", shown), (name, shown)
+    size = progress.human(csv.stat().st_size)
+    assert f"of {size}" in shown
+    assert "0/5" not in shown and "0/2" not in shown
+
+
+def test_bytes_are_shown_as_people_read_them():
+    assert [progress.human(n) for n in (512, 12_345, 230_000_000, 1_400_000_000)] == [
+        "512 B", "12.3 kB", "230.0 MB", "1.4 GB"]
 
 
 def test_no_terminal_means_nothing_but_json_on_stdout(three, monkeypatch):

@@ -144,11 +144,11 @@ def test_cli_warn_in_table_and_markdown(warned):
     table = cli("audit", trades, "--as-of", AS_OF, "--profile", prof)
     assert table.exit_code == 0
     assert "all checks pass, 1 WARN" in table.stdout
-    row = next(r for r in table.stdout.splitlines() if r.strip().startswith("dsr.description"))
-    assert "WARN" in row and ">= 4.7 (warn < 4.73)" in row
+    row = next(r for r in table.stdout.splitlines() if "dsr.description" in r)
+    assert "! WARN" in row and "≥ 4.7 (warn < 4.73)" in row  # symbol and word
     md = cli("audit", trades, "--as-of", AS_OF, "--profile", prof, "--format", "markdown")
     assert md.exit_code == 0
-    assert "| dsr.description >= 4.7 | **WARN** ⚠️ |" in md.stdout
+    assert "| dsr.description >= 4.7 | **! WARN** | 4.70000 | ≥ 4.7 (warn < 4.73) |" in md.stdout
 
 
 def test_cli_checks_file_warn_and_min(warned, tmp_path):

@@ -7,7 +7,21 @@ from typing import Annotated
 
 import typer
 
-from ..options import AfterSales, Chats, Debug, Encoding, Platform, Sheet, Shop, Strict, TableOrJson
+from ..helpfmt import Command
+from ..options import (
+    AfterSales,
+    AsOf,
+    Chats,
+    Debug,
+    Encoding,
+    Platform,
+    Profile,
+    Ratings,
+    Sheet,
+    Shop,
+    Strict,
+    TableOrJson,
+)
 from ..status import ExitStatus, Fmt, exit_help
 
 EXIT_HELP = exit_help("0 the explanation was printed",
@@ -18,27 +32,27 @@ EXIT_HELP = exit_help("0 the explanation was printed",
 def explain(
     trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet or Excel); "
                                                      "ratings as columns or in --ratings.")],
-    order: Annotated[str | None, typer.Option(help="Explain the lines of this order_id.")]
+    order: Annotated[str | None, typer.Option(help="Explain the lines of this order_id.",
+                                              metavar="ID")]
     = None,
-    buyer: Annotated[str | None, typer.Option(help="Explain the lines of this buyer_id.")]
+    buyer: Annotated[str | None, typer.Option(help="Explain the lines of this buyer_id.",
+                                              metavar="ID")]
     = None,
-    item: Annotated[str | None, typer.Option(help="Explain the lines of this item_id.")]
+    item: Annotated[str | None, typer.Option(help="Explain the lines of this item_id.",
+                                             metavar="ID")]
     = None,
     metric: Annotated[str | None, typer.Option(help="Explain a service metric of the experience "
                                                "score (e.g. quality_return_rate, "
                                                "reply_seconds_mean): the orders, cases or chat "
-                                               "rounds that cost it points, with their times.")]
-    = None,
+                                               "rounds that cost it points, with their times.",
+                                               metavar="NAME")] = None,
     limit: Annotated[int, typer.Option(help="With --metric: at most this many of each shop's "
-                                       "(0: all).", min=0)] = 50,
-    ratings: Annotated[Path | None, typer.Option(help="A second file of buyer ratings, "
-                                                      "joined on order_id + line_id.")] = None,
+                                       "(0: all).", min=0, metavar="N")] = 50,
+    ratings: Ratings = None,
+    as_of: AsOf = None,
+    profile: Profile = "taobao",
     after_sales: AfterSales = None,
     chats: Chats = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="The moment the audit "
-                                              "describes (ISO 8601; default: now).")] = None,
-    profile: Annotated[str, typer.Option(help="Rule profile: a built-in name or a TOML "
-                                         "file.")] = "taobao",
     shop: Shop = None,
     fmt: TableOrJson = Fmt.table,
     platform: Platform = "auto",
@@ -74,4 +88,5 @@ def explain(
 
 
 def register(app: typer.Typer):
-    app.command(epilog=EXIT_HELP)(explain)
+    app.command(epilog=EXIT_HELP, cls=Command,
+                short_help="Why each rating of an order, buyer or item counted or not.")(explain)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..helpfmt import Command
 from ..options import (
     AfterSales,
     AsOf,
@@ -31,19 +32,20 @@ EXIT_HELP = exit_help("0 the answer was printed (whatever the scores)",
 
 def forecast(
     trades: Annotated[list[Path], typer.Argument(help="Trade lines (CSV, Parquet, Excel).")],
-    days: Annotated[int, typer.Option(help="How many days ahead.", min=1, max=3650)] = 30,
+    days: Annotated[int, typer.Option(help="How many days ahead.", min=1, max=3650,
+                                        metavar="DAYS")] = 30,
     ratings: Ratings = None,
     as_of: AsOf = None,
     after_sales: AfterSales = None,
     chats: Chats = None,
     profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry figures (as for audit; shown "
-                                                 "only in JSON).")] = None,
+                                                 "only in JSON).", metavar="ITEM=AVG,...")] = None,
     target: Annotated[float | None, typer.Option("--target", "--min", help="The bar each "
                                                  "seller item is held against (default from "
-                                                 "the profile, 4.7).")] = None,
+                                                 "the profile, 4.7).", metavar="SCORE")] = None,
     recent: Annotated[int, typer.Option(help="Days whose pace and star mix the second scenario "
-                                        "repeats.", min=1)] = 30,
+                                        "repeats.", min=1, metavar="DAYS")] = 30,
     shop: Shop = None,
     fmt: TableOrJson = Fmt.table,
     platform: Platform = "auto",
@@ -75,4 +77,5 @@ def forecast(
 
 
 def register(app: typer.Typer):
-    app.command("forecast", epilog=EXIT_HELP)(forecast)
+    app.command("forecast", epilog=EXIT_HELP, cls=Command,
+                short_help="Each DSR item's mean over the next days.")(forecast)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..helpfmt import Command
 from ..options import Debug
 from ..status import exit_help
 
@@ -14,7 +15,8 @@ EXIT_HELP = exit_help("0 the profile was printed", "2 no such profile, or an inv
 
 
 def show_profile(
-    profile: Annotated[str, typer.Option(help="A built-in profile name or a TOML file.")]
+    profile: Annotated[str, typer.Option(help="A built-in profile name or a TOML file.",
+                                         metavar="NAME|FILE")]
     = "taobao",
     debug: Debug = False,
 ):
@@ -29,4 +31,5 @@ def show_profile(
 
 
 def register(app: typer.Typer):
-    app.command("profile", epilog=EXIT_HELP)(show_profile)
+    app.command("profile", epilog=EXIT_HELP, cls=Command,
+                short_help="Print the active rule profile.")(show_profile)

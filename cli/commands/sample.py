@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..helpfmt import Command
 from ..options import Debug
 from ..status import exit_help
 
@@ -14,13 +15,16 @@ EXIT_HELP = exit_help("0 the sample was written", "2 bad usage or an unwritable 
 
 
 def sample(
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the sample into.")]
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write the sample into.",
+                                                 metavar="DIR")]
     = Path("sample_data"),
-    lines: Annotated[int, typer.Option(help="Number of trade lines.", min=1)] = 3000,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
-    shops: Annotated[int, typer.Option(help="Number of shops.", min=1)] = 1,
+    lines: Annotated[int, typer.Option(help="Number of trade lines.", min=1, metavar="N")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).",
+                                       metavar="N")] = 7,
+    shops: Annotated[int, typer.Option(help="Number of shops.", min=1, metavar="N")] = 1,
     as_of: Annotated[str, typer.Option("--as-of", help="The audit date the sample is built "
-                                       "around.")] = "2026-11-22T00:00:00+08:00",
+                                       "around.", metavar="DATETIME")]
+    = "2026-11-22T00:00:00+08:00",
     debug: Debug = False,
 ):
     """Generate a realistic, deterministic sample shop (CSV and Parquet)."""
@@ -35,4 +39,5 @@ def sample(
 
 
 def register(app: typer.Typer):
-    app.command(epilog=EXIT_HELP)(sample)
+    app.command(epilog=EXIT_HELP, cls=Command,
+                short_help="Write a realistic sample shop (CSV, Parquet).")(sample)

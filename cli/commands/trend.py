@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from ..helpfmt import Command
 from ..options import Debug, Shop, TableOrJson
 from ..status import ExitStatus, Fmt, exit_help
 
@@ -26,7 +27,8 @@ def trend(
                                                      "credit.positive_rate, ...; globs "
                                                      "like dsr.*.score); repeat for more. "
                                                      "Default: credit score, positive rate, "
-                                                     "DSR scores, items below industry.")]
+                                                     "DSR scores, items below industry.",
+                                                     metavar="PATH")]
     = None,
     fmt: TableOrJson = Fmt.table,
     debug: Debug = False,
@@ -49,4 +51,5 @@ def trend(
 
 
 def register(app: typer.Typer):
-    app.command(epilog=EXIT_HELP)(trend)
+    app.command(epilog=EXIT_HELP, cls=Command,
+                short_help="Stored figures over time (audit --history).")(trend)

@@ -9,8 +9,21 @@ from typing import Annotated
 
 import typer
 
-from ..options import AfterSales, Chats, Debug, Encoding, Format, Platform, Ratings, Rejects, Sheet, Strict
-from ..status import ExitStatus, exit_help
+from ..helpfmt import Command
+from ..options import (
+    AfterSales,
+    Chats,
+    Debug,
+    Encoding,
+    Platform,
+    Quiet,
+    Ratings,
+    Rejects,
+    Sheet,
+    Strict,
+    TableOrJson,
+)
+from ..status import ExitStatus, Fmt, exit_help
 
 EXIT_HELP = exit_help("0 the files were read (rejected rows are reported, not an error)",
                       "2 could not run (bad usage, unreadable file, missing columns; with "
@@ -25,23 +38,27 @@ def validate(
     platform: Platform = "auto",
     encoding: Encoding = None,
     sheet: Sheet = None,
-    examples: Annotated[int, typer.Option(help="Example rows shown per reason.", min=0)] = 3,
-    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    examples: Annotated[int, typer.Option(help="Example rows shown per reason.", min=0,
+                                            metavar="N")] = 3,
+    fmt: TableOrJson = Fmt.table,
     rejects: Rejects = None,
     strict: Strict = False,
+    quiet: Quiet = False,
     debug: Debug = False,
 ):
     """Say what each file was recognised as and which rows were rejected, without scoring."""
     from shopscore.scoring import api
 
-    from ..console import out, sources, user_errors
+    from ..console import err, out, sources, user_errors
+    from ..progress import VALIDATE_STAGES, stage_progress, wanted
     from ..render import validation_renderable
 
     with user_errors(debug):
         chosen = sources(files, ratings, platform, encoding, sheet, rejects,
-                     after_sales=after_sales, chats=chats)
-        data, report = api.validate(chosen, examples)
-    if fmt is Format.json:
+                         after_sales=after_sales, chats=chats)
+        with stage_progress(wanted(files, quiet), err, files, (ratings,), VALIDATE_STAGES):
+            data, report = api.validate(chosen, examples)
+    if fmt is Fmt.json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
     else:
         out.print(validation_renderable(report))
@@ -51,4 +68,5 @@ def validate(
 
 
 def register(app: typer.Typer):
-    app.command(epilog=EXIT_HELP)(validate)
+    app.command(epilog=EXIT_HELP, cls=Command,
+                short_help="What each file was read as; which rows were rejected.")(validate)

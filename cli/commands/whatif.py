@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ..helpfmt import Command
 from ..options import (
     AfterSales,
     AsOf,
@@ -46,25 +47,28 @@ def whatif(
     chats: Chats = None,
     profile: Profile = "taobao",
     industry: Annotated[str | None, typer.Option(help="Industry averages, e.g. description=4.78,"
-                                                 "service=4.80 (AVG[:BEST[:LOWEST]]).")] = None,
+                                                 "service=4.80 (AVG[:BEST[:LOWEST]]).",
+                                                 metavar="ITEM=AVG,...")] = None,
     target: Annotated[float | None, typer.Option("--target", "--min", help="The DSR bar to "
                                                  "reach or stay above (default from the "
-                                                 "profile, 4.7).")] = None,
+                                                 "profile, 4.7).", metavar="SCORE")] = None,
     target_rate: Annotated[float, typer.Option("--target-rate", help="The positive-rate bar, "
                                                "a fraction (0.98 = 98%, a common campaign "
-                                               "bar).")] = 0.98,
+                                               "bar).", metavar="FRACTION")] = 0.98,
     item: Annotated[str | None, typer.Option(help="Snapshot: the DSR item (description, "
                                              "service, shipping, logistics; default "
-                                             "description).")] = None,
+                                             "description).", metavar="ITEM")] = None,
     score: Annotated[str | None, typer.Option(help="Snapshot: the mean the platform shows, "
-                                              "e.g. 4.68.")] = None,
+                                              "e.g. 4.68.", metavar="SCORE")] = None,
     count: Annotated[int | None, typer.Option(help="Snapshot: the number of scores it shows.",
-                                              min=1)] = None,
+                                              min=1, metavar="N")] = None,
     industry_avg: Annotated[float | None, typer.Option("--industry-avg", help="Snapshot: the "
-                                                       "industry average of the item.")] = None,
+                                                       "industry average of the item.",
+                                                       metavar="SCORE")] = None,
     shown: Annotated[Shown, typer.Option(help="Snapshot: how the shown score was cut to its "
                                          "decimals: rounded (detail pages) or truncated (the "
-                                         "shop badge: 4.76 shows 4.7).")] = Shown.rounded,
+                                         "shop badge: 4.76 shows 4.7).",
+                                         metavar="rounded|truncated")] = Shown.rounded,
     shop: Shop = None,
     fmt: TableOrJson = Fmt.table,
     platform: Platform = "auto",
@@ -113,4 +117,5 @@ def whatif(
 
 
 def register(app: typer.Typer):
-    app.command("whatif", epilog=EXIT_HELP)(whatif)
+    app.command("whatif", epilog=EXIT_HELP, cls=Command,
+                short_help="5-star scores each DSR item needs, 1-star scores it absorbs.")(whatif)

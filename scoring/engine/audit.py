@@ -60,10 +60,13 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
     shops = []
     for sid, cred, dsr, anomaly, experience in zip(shop_ids, credits, dsrs, found, experiences,
                                                    strict=True):
-        metrics = ShopResult(sid, cred, dsr, anomaly, experience=experience).metrics()
+        name = data.shop_names.get(sid)
+        metrics = ShopResult(sid, cred, dsr, anomaly, experience=experience,
+                             shop_name=name).metrics()
         checks_mod.validate_metrics(checks, metrics)
         results = tuple(checks_mod.evaluate(c, metrics) for c in checks)
-        shops.append(ShopResult(sid, cred, dsr, anomaly, results, experience))
+        shops.append(ShopResult(sid, cred, dsr, anomaly, results, shop_name=name,
+                                experience=experience))
     aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
     inputs = {"rows_read": data.rows_read, "rows_rejected": data.rows_rejected,
               "rejected_by_reason": data.rejected_by_reason,

@@ -1,4 +1,5 @@
-"""Wall-clock time spent in each stage of a run (read, prepare, credit, dsr, summary, render)."""
+"""Wall-clock time spent in each stage of a run (read, prepare, credit, dsr, summary, render),
+and how far the input files have been read (bytes), for a progress display to watch."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import time
 from contextlib import contextmanager
 
 _TIMES: dict[str, float] = {}
+_READ: dict[str, int] = {}  # file -> the furthest byte read so far
+_READ_LOCK = threading.Lock()
+_WATCHED = [False]  # a display watches the bytes: readers count them as they read
 _LOCAL = threading.local()  # per thread, the stages running: [name, when its clock started]
 
 
@@ -37,3 +41,32 @@ def stage(name: str):
 def timings() -> dict[str, float]:
     """Seconds per stage so far, in the order the stages first ran."""
     return {k: round(v, 4) for k, v in _TIMES.items()}
+
+
+def watch_reading(on: bool):
+    """Ask the readers to count the bytes they read (only a progress display wants that)."""
+    _WATCHED[0] = on
+
+
+def watched() -> bool:
+    return _WATCHED[0]
+
+
+def note_read(path, upto: int):
+    """`path` has been read up to byte `upto` (reading it again adds nothing)."""
+    key = str(path)
+    with _READ_LOCK:
+        if upto > _READ.get(key, 0):
+            _READ[key] = upto
+
+
+def reset_reading():
+    """Forget what was read before (a new run's display starts from 0)."""
+    with _READ_LOCK:
+        _READ.clear()
+
+
+def bytes_read() -> int:
+    """The bytes of input read so far, every file together."""
+    with _READ_LOCK:
+        return sum(_READ.values())

@@ -7,8 +7,10 @@ TIME_COLUMNS = ("created_at", "completed_at", "rated_at", "revised_at", "seller_
 SERVICE_TIME_COLUMNS = ("paid_at", "collected_at", "signed_at", "delivery_due_at")
 BOOL_COLUMNS = ("escrow", "refunded")
 DSR_COLUMNS = ("dsr_description", "dsr_service", "dsr_shipping", "dsr_logistics")
+# The shop's name as the export gives it (店铺名称): shown beside the id, never used to score.
+NAME_COLUMNS = ("shop_name",)
 CANONICAL = (ID_COLUMNS + TIME_COLUMNS + SERVICE_TIME_COLUMNS + BOOL_COLUMNS + DSR_COLUMNS
-             + ("status", "amount", "credit", "revised_to", "seller_credit"))
+             + ("status", "amount", "credit", "revised_to", "seller_credit") + NAME_COLUMNS)
 
 # Required in a trades file (CONTRACT.md, columns marked *).
 REQUIRED_TRADES = ("order_id", "buyer_id", "item_id", "created_at", "status")

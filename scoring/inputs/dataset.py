@@ -57,6 +57,7 @@ class Dataset:
     after_sales: pd.DataFrame | None = None  # one row per case; None: no --after-sales file
     chats: pd.DataFrame | None = None  # one row per message; None: no --chats file
     service_columns: dict = field(default_factory=dict)  # "after_sales"/"chats" -> columns given
+    shop_names: dict = field(default_factory=dict)  # shop_id -> the export's shop name
 
     @property
     def rows_read(self) -> int:

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.memory import giving_back, release_arrow_memory
-from shopscore.scoring.engine.stages import stage
+from shopscore.scoring.engine.stages import note_read, stage
 from shopscore.scoring.errors import MissingColumnsError
 from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import (
@@ -39,6 +39,7 @@ class _Input:
     role: str  # trades, details (lines that need an order report) or ratings
     rows_read: int = 0
     columns: list = field(default_factory=list)  # every canonical column, read or not yet
+    first: list = field(default_factory=list)  # the canonical columns read first (ids)
 
     def rest(self) -> pd.DataFrame:
         """The columns left to read (a big Parquet file is read ids first), mapped to
@@ -47,7 +48,7 @@ class _Input:
             return pd.DataFrame(index=self.mapped.frame.index)
         with stage("read"):
             later = self.raw.read_later()
-        return plat.map_columns(later, self.mapped.platform).frame
+        return plat.map_columns(later, self.mapped.platform, taken=self.first).frame
 
     def complete(self):
         """Read the columns left to read into the mapped frame."""
@@ -90,12 +91,17 @@ def _open(number: int, path: Path, platform: str, encoding, sheet,
         known = plat.known_headers()
         raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__,
                         dictionary=plat.headers_of(FEW_WORDS), first=_ids_only().__contains__)
+    try:
+        note_read(path, path.stat().st_size)  # read through (a progress display counts it)
+    except OSError:
+        pass
     headers = list(raw.frame.columns) + raw.later
     name = platform if platform != "auto" else (plat.detect(headers) or "canonical")
     mapped = plat.map_columns(raw.frame, name)
     columns = list(mapped.frame.columns)
     if raw.later:  # their names now (mapping an empty frame), their values when validated
-        rest = plat.map_columns(pd.DataFrame(columns=raw.later, dtype=object), name)
+        rest = plat.map_columns(pd.DataFrame(columns=raw.later, dtype=object), name,
+                                taken=columns)
         mapped.headers.update(rest.headers)
         columns += [c for c in rest.frame.columns if c not in columns]
     shop = partition_value(path)  # a hive-partitioned dataset: shop_id=VALUE/part-*.parquet
@@ -105,7 +111,7 @@ def _open(number: int, path: Path, platform: str, encoding, sheet,
         mapped.headers["shop_id"] = f"shop_id={shop} (from the path)"
         columns.append("shop_id")
     return _Input(number, raw, mapped, _role(columns, required), len(raw.frame) + len(raw.ragged),
-                  columns)
+                  columns, list(mapped.frame.columns))
 
 
 @lru_cache(maxsize=1)
@@ -121,7 +127,8 @@ FEW_WORDS = ("shop_id", "status", "credit", "seller_credit", "revised_to")
 
 
 # What an order report says of every line of its order (an item report's lines take these).
-ORDER_LEVEL = ("shop_id", "buyer_id", "created_at", "completed_at", "status", "escrow")
+ORDER_LEVEL = ("shop_id", "shop_name", "buyer_id", "created_at", "completed_at", "status",
+               "escrow")
 
 
 def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
@@ -286,6 +293,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> D
             inp.release()
             good, rej = _validated(inp, frame, tz, ("order_id",))
             frame = None
+            good = good.drop(columns=["shop_name"], errors="ignore")  # the lines name shops
             if not named_shop:
                 shops = lines["shop_id"].unique()
                 good["shop_id"] = shops[0] if len(shops) == 1 else DEFAULT_SHOP
@@ -308,9 +316,30 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> D
                                  {str(k): int(v) for k, v in counts.items()},
                                  inp.mapped.platform, inp.raw.encoding, inp.mapped.headers))
     lines = encode_ids(lines.reset_index(drop=True))
+    lines, names = _take_shop_names(lines)
     if len(all_rejects):
         all_rejects = all_rejects.sort_values(["fileno", "row"], kind="stable")
     trade_columns = frozenset(c for i in inputs for c in i.columns)
     return Dataset(lines=lines, orphans=orphans, files=files,
-                   rejects=all_rejects[REJECT_COLUMNS].reset_index(drop=True),
+                   rejects=all_rejects[REJECT_COLUMNS].reset_index(drop=True), shop_names=names,
                    trade_columns=trade_columns)
+
+
+def _take_shop_names(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Each shop's name (the one most of its lines give; ties: the first in text order), and
+    the lines without the name column (the rules never read it)."""
+    if "shop_name" not in lines:
+        return lines, {}
+    name = lines.pop("shop_name")
+    name = name if isinstance(name.dtype, pd.CategoricalDtype) else name.astype("category")
+    pairs = pd.DataFrame({"shop": lines["shop_id"].cat.codes.to_numpy(),
+                          "name": name.cat.codes.to_numpy()})
+    pairs = pairs[(pairs["name"] >= 0) & (pairs["shop"] >= 0)]
+    counts = pairs.value_counts().reset_index(name="n")  # per distinct (shop, name)
+    shops, names = lines["shop_id"].cat.categories, name.cat.categories
+    best = {}
+    for shop, code, n in counts.itertuples(index=False):
+        key = (-n, str(names[code]))
+        if shop not in best or key < best[shop]:
+            best[shop] = key
+    return lines, {str(shops[s]): key[1] for s, key in best.items()}

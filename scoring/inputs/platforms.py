@@ -118,14 +118,18 @@ def accepted_headers(column: str) -> list[str]:
     return seen
 
 
-def map_columns(frame: pd.DataFrame, name: str) -> Mapped:
-    """Rename a file's columns to canonical names and translate its vocabularies."""
+def map_columns(frame: pd.DataFrame, name: str, taken=()) -> Mapped:
+    """Rename a file's columns to canonical names and translate its vocabularies. `taken`:
+    canonical columns already read from the same file (a Parquet file's id columns, read
+    first), which its other headers must not fill again."""
     if name not in platforms():
         raise OptionError(f"--platform {name!r}: expected one of auto, {', '.join(names())}")
     platform = platforms()[name]
     have = list(frame.columns)
     picked, headers = {}, {}
     for column, aliases in platform.columns.items():
+        if column in taken:
+            continue
         # A header feeds one column, but a service time may share its header with another
         # (Taobao's 确认收货时间 is the completion and the nearest thing to a sign-for).
         found = [a for a in aliases if a in have
@@ -140,7 +144,8 @@ def map_columns(frame: pd.DataFrame, name: str) -> Mapped:
                 picked[column] = value.where(~blank.fillna(True), frame[alias])
     # A file already in canonical names keeps them whatever the platform.
     for column in have:
-        if column in platforms()["canonical"].columns and column not in picked:
+        if column in platforms()["canonical"].columns and column not in picked \
+                and column not in taken:
             picked[column] = frame[column]
             headers[column] = column
     out = pd.DataFrame(picked, index=frame.index, copy=False)

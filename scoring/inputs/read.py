@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from shopscore.scoring.engine.stages import note_read, watched
 from shopscore.scoring.errors import InputFileError
 from shopscore.scoring.inputs.columns import (
     DSR_COLUMNS,
@@ -98,8 +99,9 @@ def _read_csv(path: Path, encoding: str | None = None, keep=None) -> RawFile:
                              "(e.g. utf-8 or gb18030)") from None
     names = _header_names(head, encoding)
     include = _wanted(names, keep)
+    source = _counted(path)
     try:
-        frame, rows, ragged = _parse_csv(path, encoding, names, include)
+        frame, rows, ragged = _parse_csv(source, encoding, names, include)
     except (UnicodeDecodeError, _Undecodable, pa.ArrowInvalid) as exc:
         undecodable = isinstance(exc, (UnicodeDecodeError, _Undecodable)) or "UTF8" in str(exc) \
             or "decode" in str(exc).lower()
@@ -114,6 +116,9 @@ def _read_csv(path: Path, encoding: str | None = None, keep=None) -> RawFile:
         frame, rows, ragged = _parse_csv(io.BytesIO(text.encode("utf-8")), "utf-8", names,
                                          include)
         frame, rows, ragged = _reject_replaced(frame, rows, ragged)
+    finally:
+        if source is not path:
+            source.close()
     if len(frame) and _more_lines_than_rows(path, len(frame) + len(ragged)):
         rows, ragged = _editor_lines(path, encoding, rows, ragged)
     # Blank lines (every cell read empty) carry nothing: they are not rows. (Columns no
@@ -123,6 +128,26 @@ def _read_csv(path: Path, encoding: str | None = None, keep=None) -> RawFile:
         frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
     return RawFile(str(path), frame, rows, ragged, "csv", encoding,
                    [n for n in names if n] if include is not None else None)
+
+
+class _Counting(io.FileIO):
+    """A file that tells the stage clock how far it has been read (for a progress display)."""
+
+    def read(self, size=-1):
+        data = super().read(size)
+        note_read(self.name, self.tell())
+        return data
+
+    def readinto(self, buffer):
+        n = super().readinto(buffer)
+        note_read(self.name, self.tell())
+        return n
+
+
+def _counted(path: Path):
+    """The CSV as the reader takes it: its path, or a counting file when a progress display
+    watches the bytes."""
+    return _Counting(str(path), "rb") if watched() else path
 
 
 def _python_encoding(encoding: str) -> str:

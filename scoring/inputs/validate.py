@@ -205,6 +205,9 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
     if "shop_id" not in have:
         out["shop_id"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [DEFAULT_SHOP])
 
+    if "shop_name" in have:
+        out["shop_name"] = shop_names(frame.pop("shop_name"))
+
     if "status" in have:
         status, present, bad = lookup(frame["status"], _index_in(STATUSES), -1, np.int8)
         rej.flag(~present, "missing_value", "status")
@@ -298,6 +301,16 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
         has_dsr |= ~np.isnan(out[col].to_numpy())
     rej.flag(has_dsr & out["dsr_rated_at"].isna().to_numpy(), "missing_value", "dsr_rated_at")
     return out, rej
+
+
+def shop_names(series: pd.Series) -> pd.Categorical:
+    """The shop's name on each row as text categories (trimmed; blank is none)."""
+    text = pc.utf8_trim_whitespace(ids.text_of(series))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.large_string()), text)
+    coded = pc.dictionary_encode(text).combine_chunks() if isinstance(text, pa.ChunkedArray) \
+        else pc.dictionary_encode(text)
+    codes = coded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return pd.Categorical.from_codes(codes, coded.dictionary.to_pylist())
 
 
 def _amounts(series: pd.Series):

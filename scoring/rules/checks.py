@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from shopscore.scoring.errors import ChecksFileError
+from shopscore.scoring.errors import ChecksFileError, OptionError
 from shopscore.scoring.result import CheckResult
 
 
@@ -41,15 +41,73 @@ def profile_checks(profile, bar: float | None = None) -> list[Check]:
     return out
 
 
-def choose_checks(profile, checks_file=None, bar: float | None = None) -> list[Check]:
+def choose_checks(profile, checks_file=None, bar: float | None = None,
+                  with_defaults: bool = False) -> list[Check]:
     """The checks an audit runs: the file's named checks (--checks) replace the default
-    checks; a bar (--min) sets the default DSR checks' bar, and with a file adds them to its
-    checks. The profile's warning band goes to the default checks."""
+    checks, or add to them with `with_defaults` (--with-defaults, or `with_defaults = true` in
+    the file); a bar (--min) sets the default DSR checks' bar, and with a file also adds them
+    to its checks. The profile's warning band goes to the default checks."""
+    if bar is not None:
+        check_dsr_bar(bar, "--min")
     defaults = profile_checks(profile, bar)
     if checks_file is None:
         return defaults
-    named = load_checks(checks_file)
-    return defaults + named if bar is not None else named
+    named, file_defaults = read_checks(checks_file)
+    return defaults + named if bar is not None or with_defaults or file_defaults else named
+
+
+# --- what a bound may be: rates are fractions, DSR scores lie in 1..5 ------------------------
+
+def metric_kind(path: str) -> str | None:
+    """"rate" for a fraction in 0..1 (shown as a percentage), "dsr" for a DSR score in 1..5,
+    None for any other figure."""
+    parts = path.split(".")
+    if parts[-1].endswith("_rate") or (parts[0] == "dsr" and "shares" in parts) or (
+            parts[0] == "experience" and len(parts) == 4 and parts[2].endswith("_rate")
+            and parts[3] == "value"):
+        return "rate"
+    if len(parts) == 3 and parts[0] == "dsr" and parts[2] in (
+            "score", "badge", "industry", "industry_best", "industry_lowest"):
+        return "dsr"
+    return None
+
+
+def _guess(value: float, kind: str) -> float | None:
+    """The bound the user likely meant: 98 on a rate is 0.98; 48 or 478 on a DSR is 4.8, 4.78."""
+    if kind == "rate" and 1 < value <= 100:
+        return value / 100
+    if kind == "dsr":
+        for scale in (10, 100, 1000):
+            if 1 <= value / scale <= 5 and value > 5:
+                return value / scale
+    return None
+
+
+def bound_problem(value: float, kind: str | None) -> str | None:
+    """Why a bound lies outside its metric's range (with the likely intent), or None."""
+    if kind == "rate" and not 0 <= value <= 1:
+        guess = _guess(value, kind)
+        return ("a rate is a fraction from 0 to 1 (0.98 is 98%)"
+                + (f"; did you mean {guess:g}?" if guess is not None else ""))
+    if kind == "dsr" and not 1 <= value <= 5:
+        guess = _guess(value, kind)
+        text = "a DSR score lies in 1..5"
+        if guess is not None:
+            return text + f"; did you mean {guess:g}?"
+        if 5 < value <= 100:
+            return (text + "; a positive-rate bar goes in a checks file as a fraction "
+                    "(metric = \"credit.positive_rate\", min = 0.98)")
+        return text
+    return None
+
+
+def check_dsr_bar(bar: float, option: str):
+    """--min: the default checks' bar, a DSR score."""
+    problem = None if math.isfinite(bar) else "not a number"
+    problem = problem or bound_problem(bar, "dsr")
+    if problem:
+        raise OptionError(f"{option} {bar:g}: the default checks hold each seller DSR item "
+                          f"against this bar, and {problem}")
 
 
 def _number(value, where: str, path: str):
@@ -62,6 +120,12 @@ def _number(value, where: str, path: str):
 
 def load_checks(path) -> list[Check]:
     """Read a TOML file of named checks: `[checks.NAME]` tables with metric, min and/or max."""
+    return read_checks(path)[0]
+
+
+def read_checks(path) -> tuple[list[Check], bool]:
+    """The named checks of a TOML file and whether it asks for the default checks too
+    (`with_defaults = true`)."""
     path = Path(path)
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -70,6 +134,15 @@ def load_checks(path) -> list[Check]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ChecksFileError(f"checks file {path} is not valid TOML: {exc}") from None
     table = doc.get("checks")
+    with_defaults = doc.get("with_defaults", False)
+    if not isinstance(with_defaults, bool):
+        raise ChecksFileError(f"checks file {path}: with_defaults must be true or false, not "
+                              f"{with_defaults!r}")
+    unknown = set(doc) - {"checks", "with_defaults"}
+    if unknown:
+        raise ChecksFileError(f"checks file {path}: unknown top-level keys "
+                              f"{', '.join(sorted(unknown))} (expected [checks.NAME] tables and "
+                              "with_defaults)")
     if not isinstance(table, dict) or not table:
         raise ChecksFileError(f"checks file {path}: expected one or more [checks.NAME] tables "
                               "with metric = \"dsr.description.score\" and min/max")
@@ -88,8 +161,13 @@ def load_checks(path) -> list[Check]:
         if unknown:
             raise ChecksFileError(f"checks file {path}: [checks.{name}] has unknown keys "
                                   f"{', '.join(sorted(unknown))}")
+        for key, bound in (("min", lo), ("max", hi)):
+            problem = None if bound is None else bound_problem(bound, metric_kind(spec["metric"]))
+            if problem:
+                raise ChecksFileError(f"checks file {path}: [checks.{name}] {key} = {bound:g} is "
+                                      f"outside the range of {spec['metric']}: {problem}")
         out.append(Check(name, spec["metric"], lo, hi, warn))
-    return out
+    return out, with_defaults
 
 
 _MISSING = object()
