@@ -150,3 +150,16 @@ def test_shuffling_rows_changes_nothing_and_nothing_is_lost(ds, seed, tmp_path_f
                     assert 0 <= m["value"] <= 1, (metric, m)
                 if m["denominator"]:
                     assert m["bad"] is None or 0 <= m["bad"] <= m["denominator"], (metric, m)
+
+
+def test_the_customer_service_standards_ship_as_a_checks_file():
+    # RULES.md 6: first response within 10 s, mean within 25 s, no buyer waiting over 20 s
+    # (reply_within_rate with reply_limit_seconds = 20), as `--checks cs-standards`.
+    from shopscore.scoring.rules.checks import read_checks
+
+    checks, with_defaults = read_checks("cs-standards")
+    assert with_defaults
+    assert {(c.metric, c.min, c.max) for c in checks} == {
+        ("experience.metrics.first_reply_seconds_mean.value", None, 10.0),
+        ("experience.metrics.reply_seconds_mean.value", None, 25.0),
+        ("experience.metrics.reply_within_rate.value", 1.0, None)}

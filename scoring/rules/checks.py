@@ -123,10 +123,17 @@ def load_checks(path) -> list[Check]:
     return read_checks(path)[0]
 
 
+BUILTIN_CHECKS = ("cs-standards",)  # shipped checks files, by name
+
+
 def read_checks(path) -> tuple[list[Check], bool]:
-    """The named checks of a TOML file and whether it asks for the default checks too
-    (`with_defaults = true`)."""
-    path = Path(path)
+    """The named checks of a TOML file (or of a shipped one by name: cs-standards) and
+    whether it asks for the default checks too (`with_defaults = true`)."""
+    if str(path) in BUILTIN_CHECKS and not Path(path).exists():
+        from importlib import resources
+
+        path = resources.files("shopscore.scoring.rules").joinpath("checkfiles", f"{path}.toml")
+    path = Path(str(path))
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
