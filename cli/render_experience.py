@@ -209,30 +209,44 @@ def metric_explanation_renderable(doc: dict) -> Group:
         parts.append(Text(f"{shop['count']} {what}(s) of {shop['members']} cost points"
                           + (f"; the first {len(shop['records'])} shown (--limit)"
                              if len(shop["records"]) < shop["count"] else ""), style="dim"))
-        if shop["records"]:
-            parts.append(_records_table(shop["records"]))
+        for record in shop["records"]:
+            parts.append(Text("  • " + record_line(shop["unit"], record)))
     return Group(*parts)
 
 
-def _records_table(records: list) -> Table:
-    keys = [k for k in records[0] if any(r.get(k) is not None for r in records)]
-    table = Table(box=box.SIMPLE)
-    for key in keys:
-        table.add_column(key.replace("_", " "), justify="left")
-    for r in records:
-        table.add_row(*(_cell(r.get(k)) for k in keys))
-    return table
+def _when(value) -> str:
+    return "-" if value is None else str(value)[:16].replace("T", " ")
 
 
-def _cell(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    text = str(value)
-    return text[:16].replace("T", " ") if len(text) >= 19 and text[10] == "T" else text
+def record_line(unit: str, r: dict) -> str:
+    """One order, case, round or session that cost a metric its points, in a sentence."""
+    if unit == "orders":
+        times = [f"{word} {_when(r[key])}" for key, word in (
+            ("paid_at", "paid"), ("collected_at", "collected"), ("signed_at", "signed"),
+            ("delivery_due_at", "due")) if r.get(key)]
+        text = f"order {label(r['order_id'])}: " + ", ".join(times)
+        if r.get("description") is not None:
+            text += f"; description {r['description']}★"
+        if r.get("after_sale_reason"):
+            text += f"; after-sale {r['after_sale_reason']} ({r['after_sale_type']})"
+    elif unit == "cases":
+        text = (f"case {label(r['aftersale_id'])} (order {label(r['order_id'])}, {r['type']}): "
+                f"applied {_when(r['applied_at'])}, agreed {_when(r['agreed_at'])}, refunded "
+                f"{_when(r['refunded_at'])}")
+        for key, word in (("review_hours", "review"), ("seller_hours", "seller")):
+            if r.get(key) is not None:
+                text += f"; {word} {r[key]:.2f} h"
+    elif unit == "rounds":
+        who = f" (buyer {label(r['buyer_id'])})" if r.get("buyer_id") else ""
+        text = f"session {label(r['session_id'])}{who}: asked {_when(r['asked_at'])}, " + (
+            f"answered {_when(r['answered_at'])} after {r['response_seconds']:g} s"
+            if r["answered"] else f"never answered (counted as {r['response_seconds']:g} s)")
+    else:
+        text = (f"session {label(r['session_id'])}: started {_when(r['started_at'])}, "
+                f"rated {r['rating']}★" if r.get("rating") else "not rated")
+    if r.get("figure") is not None:
+        text += f" [{r['figure']:.2f}]"
+    return text
 
 
 def experience_whatif_renderable(shop_id: str, e: dict) -> Table:
