@@ -266,7 +266,7 @@ def experience_whatif_renderable(shop_id: str, e: dict) -> Table:
     for m in e["metrics"]:
         name = m["metric"]
         table.add_row(LABELS.get(name, (name,))[0], figure(name, m["value"]),
-                      _count(m["points"]),
+                      _points(m),
                       "-" if m["next_bound"] is None else figure(name, m["next_bound"]),
                       _count(m["next_points"]), _count(m["units_needed"]),
                       "-" if m["total_then"] is None else f"{m['total_then']:.2f}",

@@ -192,9 +192,10 @@ def forecast_renderable(doc: dict, width: int = 80) -> Group:
     days = doc["days"]
     horizons = sorted({h for h in (*HORIZONS, days) if h <= days})
     long_dates = days > 300
+    dsr = any(s["items"] for s in doc["shops"])
     parts = [Text(f"shopscore forecast as of {doc['as_of']} (profile {doc['profile']}): next "
-                  f"{days} days, bar {doc['bar']:g}, DSR window {doc['window_days']} days",
-                  style="bold")]
+                  f"{days} days" + (f", bar {doc['bar']:g}, DSR window {doc['window_days']} days"
+                                    if dsr else ""), style="bold")]
     chart_width = max(10, min(days + 1, width - 40))
     for s in doc["shops"]:
         if s.get("experience"):
