@@ -54,7 +54,8 @@ def generate(lines: int, shops: int, seed: int) -> tuple[Path, float]:
     out = DATA / label(lines)
     stamp = out / "done.json"
     # "parquet": the generator's Parquet layout; a file written by an older one is remade.
-    want = {"lines": lines, "shops": shops, "seed": seed, "parquet": "typed"}
+    want = {"lines": lines, "shops": shops, "seed": seed, "parquet": "typed",
+            "service": "after-sales and chats"}
     if stamp.exists() and json.loads(stamp.read_text()) == want:
         return out, 0.0
     shutil.rmtree(out, ignore_errors=True)
@@ -107,6 +108,34 @@ def audit(path: Path, lines: int, fmt: str, repeat: int) -> tuple[dict, dict]:
            "rows_read": result["inputs"]["rows_read"], "exit": best["exit"],
            "runs": [round(r["wall"], 3) for r in runs]}
     return row, result
+
+
+def experience(folder: Path, lines: int, repeat: int) -> list[dict]:
+    """The experience score's cost: the Parquet audit alone, with the after-sales and chat
+    exports (about 0.15 cases and 5 messages per line), and explain --metric over them."""
+    base = shopscore_cmd() + ["audit", str(folder / "sample_shop.parquet"), "--as-of", AS_OF,
+                              "--format", "json", "--timings"]
+    service = ["--after-sales", str(folder / "sample_after_sales.parquet"),
+               "--chats", str(folder / "sample_chats.parquet")]
+    explain = shopscore_cmd() + ["explain", str(folder / "sample_shop.parquet"), *service,
+                                 "--as-of", AS_OF, "--metric", "reply_seconds_mean",
+                                 "--limit", "20", "--format", "json"]
+    rows = []
+    for name, cmd in (("audit", base), ("audit + after-sales + chats", base + service),
+                      ("explain --metric", explain)):
+        runs = [measure(cmd) for _ in range(repeat)]
+        best = min(runs, key=lambda r: r["wall"])
+        if best["exit"] not in (0, 1):
+            raise SystemExit(f"bench: {' '.join(cmd)} exited {best['exit']}:\n{best['stderr']}")
+        timing_lines = [ln for ln in best["stderr"].splitlines() if ln.startswith('{"timings"')]
+        stages = json.loads(timing_lines[-1])["timings"] if timing_lines else {}
+        sizes = {f: (folder / f"sample_{f}.parquet").stat().st_size
+                 for f in ("after_sales", "chats")}
+        rows.append({"size": label(lines), "lines": lines, "run": name, "wall": best["wall"],
+                     "rss_mib": max(r["rss_mib"] for r in runs), "stages": stages,
+                     "runs": [round(r["wall"], 3) for r in runs],
+                     "service_mib": {k: v / 2**20 for k, v in sizes.items()}})
+    return rows
 
 
 def peer(path: Path, lines: int, engine_result: dict, repeat: int) -> dict | None:
@@ -225,12 +254,40 @@ def markdown(doc: dict) -> str:
         out.append(f"| {bound} | {r['wall']:.2f} s, {r['rss_mib'] / 1024:.2f} GiB | "
                    f"{'yes' if ok else 'no'} |")
     out += _growth_and_peer(rows)
+    out += _experience_table(doc.get("experience", {}))
     sizes = {r["size"] for r in rows}
     if "10m" not in sizes:
         out += ["", "10M lines was not measured yet (it takes several minutes and 4+ GiB): "
                 "`python bench/run.py --sizes 10m` adds it."]
     out.append("")
     return "\n".join(out)
+
+
+def _experience_table(found: dict) -> list[str]:
+    """The experience score's cost per size: the audit alone, with after-sales and chats,
+    and explain --metric; the time and memory the service files add."""
+    if not found:
+        return []
+    out = ["", "## The experience score (issue 11)", "",
+           "Parquet inputs: the trade lines, and beside them the sample's after-sales (about "
+           "0.15 cases a line) and chats (about 5 messages a line). Target: the service "
+           "metrics, explain and the scorecard at most double the audit's time.", "",
+           "| lines | run | wall s | peak RSS MiB | experience stage s | runs (s) |",
+           "|---:|---|---:|---:|---:|---:|"]
+    by_size = {}
+    for row in sorted(found.values(), key=lambda r: r["lines"]):
+        by_size.setdefault(row["size"], {})[row["run"]] = row
+        out.append(f"| {row['lines']:,} | {row['run']} | {row['wall']:.2f} | "
+                   f"{row['rss_mib']:.0f} | {row['stages'].get('experience', 0):.2f} | "
+                   f"{', '.join(f'{w:.2f}' for w in row['runs'])} |")
+    out += ["", "| lines | audit s | with service files s | ratio | target met |",
+            "|---:|---:|---:|---:|---|"]
+    for runs in by_size.values():
+        if "audit" in runs and "audit + after-sales + chats" in runs:
+            a, b = runs["audit"]["wall"], runs["audit + after-sales + chats"]["wall"]
+            out.append(f"| {runs['audit']['lines']:,} | {a:.2f} | {b:.2f} | {b / a:.2f} | "
+                       f"{'yes' if b <= 2 * a else 'no'} |")
+    return out
 
 
 def _growth_and_peer(rows) -> list[str]:
@@ -264,6 +321,9 @@ def main(argv=None) -> int:
                         "wall time is reported)")
     parser.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB peer")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--experience", action="store_true", help="also time the experience "
+                        "score: the audit with the after-sales and chat exports, and explain "
+                        "--metric (Parquet)")
     args = parser.parse_args(argv)
 
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -285,6 +345,11 @@ def main(argv=None) -> int:
             measured.append(row)
             print(f"{label(lines):>5} {fmt:<8} {row['wall']:7.2f} s  {row['rss_mib']:7.0f} MiB  "
                   f"{json.dumps(row['stages'])}", file=sys.stderr)
+        if args.experience:
+            for row in experience(folder, lines, args.repeat):
+                doc.setdefault("experience", {})[f"{row['size']} {row['run']}"] = row
+                print(f"{label(lines):>5} {row['run']:<28} {row['wall']:7.2f} s  "
+                      f"{row['rss_mib']:7.0f} MiB  {json.dumps(row['stages'])}", file=sys.stderr)
         if not args.no_duckdb and engine_result is not None:
             row = peer(folder / "sample_shop.parquet", lines, engine_result, args.repeat)
             if row is not None:
