@@ -40,8 +40,11 @@ def emit_json(doc: dict):
 
 def warn_rejects(data, listed: bool):
     """One warning sentence per file with rejected rows (`listed`: --rejects wrote them)."""
-    from shopscore.scoring.inputs.accounts import reject_sentences
+    from shopscore.scoring.inputs.accounts import left_out_sentence, reject_sentences
 
+    left_out = left_out_sentence(data.files)
+    if left_out:  # first: it says how much of the ratings the figures stand on
+        err.print(f"shopscore: warning: {left_out}", markup=False)
     for sentence in reject_sentences(data):
         err.print(f"shopscore: warning: {sentence}"
                   + ("" if listed else "; --rejects PATH lists them all"), markup=False)

@@ -167,6 +167,15 @@ def inputs_table(result: AuditResult) -> Table:
     return table
 
 
+def _left_out(result: AuditResult) -> list:
+    """The share of ratings left out (their line cannot be told), as a first line, if any."""
+    left = result.inputs.get("ratings_left_out") or {}
+    if not left.get("count"):
+        return []
+    return [Text(f"{left['count']} of {left['of']} ratings ({percent(left['share'])}) left out: "
+                 "their line cannot be told (no line_id, no item)", style="bold yellow")]
+
+
 def audit_renderable(result: AuditResult) -> Group:
     head = Text(f"shopscore audit as of {result.as_of} (profile {result.profile}): "
                 f"{len(result.shops)} shop(s), ", style="bold")
@@ -174,7 +183,7 @@ def audit_renderable(result: AuditResult) -> Group:
                 style="bold green" if result.passed else "bold red")
     if _warnings(result):
         head.append(_warnings(result), style="bold yellow")
-    parts = [head, inputs_table(result)]
+    parts = [head, *_left_out(result), inputs_table(result)]
     for shop in result.shops:
         parts += shop_tables(shop)
     return Group(*parts)
@@ -311,14 +320,15 @@ def audit_shops_renderable(result: AuditResult, detail: bool = False) -> Group:
         return audit_renderable(result)
     if detail or len(result.shops) <= MANY_SHOPS:
         full = audit_renderable(result).renderables
-        return Group(*full[:2], shops_summary_table(result), *full[2:])
+        first = 2 + len(_left_out(result))
+        return Group(*full[:first], shops_summary_table(result), *full[first:])
     head = Text(f"shopscore audit as of {result.as_of} (profile {result.profile}): "
                 f"{len(result.shops)} shop(s), ", style="bold")
     failed = sum(not s.passed for s in result.shops)
     head.append("all checks pass" if result.passed else f"{failed} shop(s) FAIL",
                 style="bold green" if result.passed else "bold red")
     many_files = len(result.inputs.get("files", ())) > 20
-    parts = [head, _files_line(result) if many_files else inputs_table(result),
+    parts = [head, *_left_out(result), _files_line(result) if many_files else inputs_table(result),
              shops_summary_table(result)]
     if not result.passed:
         parts.append(failing_checks_table(result))

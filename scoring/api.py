@@ -16,7 +16,12 @@ import numpy as np
 from shopscore.scoring.engine.audit import audit as audit_dataset
 from shopscore.scoring.engine.decide import Decisions, local_as_of
 from shopscore.scoring.errors import OptionError
-from shopscore.scoring.inputs.accounts import refuse_rejects, write_rejects
+from shopscore.scoring.inputs.accounts import (
+    refuse_left_out,
+    refuse_nothing_to_audit,
+    refuse_rejects,
+    write_rejects,
+)
 from shopscore.scoring.inputs.dataset import Dataset
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.platforms import names as platform_names
@@ -81,36 +86,53 @@ def _known_platform(name: str):
                           f"{', '.join(platform_names())}")
 
 
-def read(sources: Sources, profile: Profile) -> Dataset:
+def read(sources: Sources, profile: Profile, need_lines: bool = False) -> Dataset:
     """Read, map, validate and join the files; write the rejected rows when asked, and refuse
-    them under --strict."""
+    them under --strict; with `need_lines`, refuse a run that read no trade line at all."""
     _known_platform(sources.platform)
     data = load(list(sources.trades), profile.timezone, sources.ratings,
                 platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet)
-    _account(sources, data)
+    _account(sources, data, need_lines)
     return data
 
 
-def _account(sources: Sources, data: Dataset):
-    """Write the rejected rows when asked, refuse them under --strict, else tell on_read."""
+def _account(sources: Sources, data: Dataset, need_lines: bool = False):
+    """Write the rejected rows when asked; refuse a run without trade lines (`need_lines`)
+    and rejected rows under --strict; else tell on_read."""
     if sources.rejects is not None:
         write_rejects(data, sources.rejects)
+    if need_lines and not len(data.lines):
+        refuse_nothing_to_audit(data.files)
     if sources.strict:
         refuse_rejects(data)
     if sources.on_read is not None:
         sources.on_read(data)
 
 
+def share_bound(value: float | None, profile: Profile) -> tuple[float, str]:
+    """The bound on the share of ratings left out (--max-left-out, else the profile's) and
+    the name to give it in an error."""
+    if value is None:
+        return profile.max_ambiguous_share, "the profile's checks.max_ambiguous_share"
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise OptionError(f"--max-left-out {value:g}: a share lies between 0 and 1 (0.05 is "
+                          "5%)")
+    return value, "--max-left-out"
+
+
 def audit(sources: Sources, profile: str | None = None, as_of: str | None = None,
           industry: str | None = None, checks: Path | None = None, bar: float | None = None,
           shop: str | None = None, engine: str = "local", scheduler: str | None = None,
-          on_tasks=None) -> Audited:
+          on_tasks=None, max_left_out: float | None = None) -> Audited:
     """Audit every shop (or `shop`) of the sources against the checks: `checks` a TOML file of
     named checks, `bar` the default checks' bar. On `engine="dask"` the audit runs as one task
-    per shop partition on a Dask cluster (`scheduler`, else a local one)."""
+    per shop partition on a Dask cluster (`scheduler`, else a local one). More ratings left
+    out (their line cannot be told) than `max_left_out` (else the profile's bound) could not
+    run."""
     prof, when = rules(profile, as_of)
     figures = parse_industry(industry, prof.dsr_items)
     chosen = choose_checks(prof, checks, bar)
+    bound = share_bound(max_left_out, prof)
     if engine not in ("local", "dask"):
         raise OptionError(f"--engine {engine!r}: expected local or dask")
     if scheduler and engine != "dask":
@@ -127,9 +149,11 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
             platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet,
             on_done=on_tasks)
         _account(sources, data)
+        refuse_left_out(data.files, *bound)
         decisions = None
     else:
-        data = read(sources, prof)
+        data = read(sources, prof, need_lines=True)
+        refuse_left_out(data.files, *bound)
         result, decisions = audit_dataset(data, prof, when, figures, chosen, shop)
     if shop is not None and not result.shops:
         raise OptionError(f"--shop {shop!r}: no such shop in the data")
@@ -243,7 +267,7 @@ def forecast(sources: Sources, days: int = 30, target: float | None = None, rece
 def report(sources: Sources, days: int = 30, history: Path | None = None,
            industry: str | None = None, checks: Path | None = None, bar: float | None = None,
            shop: str | None = None, profile: str | None = None,
-           as_of: str | None = None) -> tuple[str, Audited]:
+           as_of: str | None = None, max_left_out: float | None = None) -> tuple[str, Audited]:
     """The audit, star distributions, DSR trend and forecast as one HTML page (its text)."""
     from shopscore.scoring.insight import history as history_mod
     from shopscore.scoring.insight.forecast import forecast as project
@@ -254,7 +278,8 @@ def report(sources: Sources, days: int = 30, history: Path | None = None,
         if not Path(history).is_file():
             raise OptionError(f"--history {history}: no such file")
         trend_doc = history_mod.trend(history_mod.read(history))
-    done = audit(sources, profile, as_of, industry, checks, bar, shop)
+    done = audit(sources, profile, as_of, industry, checks, bar, shop,
+                 max_left_out=max_left_out)
     prof = done.profile
     line = prof.default_min if bar is None else bar
     found = project(done.decisions.dsr, prof, done.local_as_of, days, line,

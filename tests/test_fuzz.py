@@ -272,11 +272,13 @@ def test_edge_files(tmp_path, data, suffix):
     assert_survived(cli("validate", path, "--format", "json"))
 
 
-def test_header_only_audits_nothing(tmp_path):
+def test_header_only_is_nothing_to_audit(tmp_path):
+    # A header without rows could not run: exit 2 naming the file, never a score of 0.
     path = tmp_path / "trades.csv"
     path.write_bytes(CANONICAL.splitlines()[0].encode() + b"\n")
-    doc = assert_survived(cli("audit", path, "--as-of", AS_OF, "--format", "json"))
-    assert doc is not None and doc["inputs"]["rows_read"] == 0
+    result = cli("audit", path, "--as-of", AS_OF, "--format", "json")
+    assert assert_survived(result) is None and result.exit_code == 2
+    assert str(path) in result.stderr and "no data rows" in result.stderr, result.stderr
 
 
 HUGE = 100 << 20  # 100 MB

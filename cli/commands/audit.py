@@ -56,6 +56,10 @@ def audit(
                                                   "local cluster of 2 workers).")] = None,
     quiet: Annotated[bool, typer.Option(help="No progress display on stderr for big "
                                         "inputs.")] = False,
+    max_left_out: Annotated[float | None, typer.Option(
+        "--max-left-out", help="The share of ratings that may be left out because their line "
+        "cannot be told (an order of several lines, a rating without line or item id); more "
+        "is exit 2 (default: the profile's checks.max_ambiguous_share, 0.05).")] = None,
     history: Annotated[Path | None, typer.Option(help="Store this audit's figures per shop and "
                                                  "as_of in this SQLite file (the same as_of "
                                                  "again replaces them); shopscore trend shows "
@@ -76,7 +80,7 @@ def audit(
         with stage_progress(wanted(trades, quiet), err, trades,
                             extra_files=ratings is not None) as shown:
             done = api.audit(chosen, profile, as_of, industry, checks, min_, shop, engine,
-                             scheduler, on_tasks=shown.tasks)
+                             scheduler, on_tasks=shown.tasks, max_left_out=max_left_out)
         if history is not None:
             api.record_history(history, done.result)
     result = done.result

@@ -42,6 +42,9 @@ def report(
     sheet: Sheet = None,
     rejects: Rejects = None,
     strict: Strict = False,
+    max_left_out: Annotated[float | None, typer.Option(
+        "--max-left-out", help="The share of ratings that may be left out because their line "
+        "cannot be told; more is exit 2 (default: the profile's, 0.05).")] = None,
     debug: Debug = False,
 ):
     """Write the audit, star distributions, DSR trend and forecast as one HTML page.
@@ -55,7 +58,7 @@ def report(
     chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
     with user_errors(debug):
         page, done = api.report(chosen, days, history, industry, checks, min_, shop, profile,
-                                as_of)
+                                as_of, max_left_out)
         try:
             html_path.write_text(page, encoding="utf-8")
         except OSError as exc:

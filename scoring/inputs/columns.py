@@ -5,8 +5,10 @@ TIME_COLUMNS = ("created_at", "completed_at", "rated_at", "revised_at", "seller_
                 "dsr_rated_at")
 BOOL_COLUMNS = ("escrow", "refunded")
 DSR_COLUMNS = ("dsr_description", "dsr_service", "dsr_shipping", "dsr_logistics")
+# The item's title: optional, it lets a rating without a line id find its line (join.py).
+ITEM_TITLE = "item_title"
 CANONICAL = (ID_COLUMNS + TIME_COLUMNS + BOOL_COLUMNS + DSR_COLUMNS
-             + ("status", "amount", "credit", "revised_to", "seller_credit"))
+             + ("status", "amount", "credit", "revised_to", "seller_credit", ITEM_TITLE))
 
 # Required in a trades file (CONTRACT.md, columns marked *).
 REQUIRED_TRADES = ("order_id", "buyer_id", "item_id", "created_at", "status")

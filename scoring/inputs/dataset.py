@@ -71,6 +71,18 @@ class Dataset:
 
 
 
+AMBIGUOUS = "ambiguous_line"
+
+
+def ratings_left_out(files: list) -> dict:
+    """The rating rows left out because their line cannot be told (ambiguous_line: an order
+    of several lines, and the rating names neither its line nor its item): how many, of how
+    many rows of the rating files, and that share (None without a rating file)."""
+    count = sum(f.rejected_by_reason.get(AMBIGUOUS, 0) for f in files)
+    of = sum(f.rows_read for f in files if f.role == "ratings")
+    return {"count": count, "of": of, "share": count / of if of else None}
+
+
 def expand_inputs(paths) -> list[Path]:
     """Files, directories (their export files, sorted) and glob patterns, in order given."""
     out = []

@@ -20,10 +20,11 @@ from shopscore.scoring.inputs.columns import (
     CANONICAL,
     DEFAULT_SHOP,
     ID_COLUMNS,
+    ITEM_TITLE,
     REQUIRED_TRADES,
 )
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
-from shopscore.scoring.inputs.join import join_ratings, reject_duplicates
+from shopscore.scoring.inputs.join import LINE_KEYS, as_text, join_ratings, reject_duplicates
 from shopscore.scoring.inputs.read import RawFile, partition_value, read_file
 from shopscore.scoring.inputs.validate import clean_ids, validate
 
@@ -109,8 +110,9 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
 def _ids_only() -> frozenset:
     """Headers every platform reads as an id column and never as another column: a Parquet
     file's id columns are read and coded first, its other columns after (less memory)."""
-    others = (set(CANONICAL) - set(ID_COLUMNS)) | set(plat.DERIVED)
-    return plat.headers_of(ID_COLUMNS) - plat.headers_of(others)
+    coded = (*ID_COLUMNS, ITEM_TITLE)  # the title is coded like an id (it may be the item)
+    others = (set(CANONICAL) - set(coded)) | set(plat.DERIVED)
+    return plat.headers_of(coded) - plat.headers_of(others)
 
 
 # Columns of few distinct words: a Parquet file's are read dictionary-encoded.
@@ -143,8 +145,18 @@ def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
     return pd.concat([frame, filled], axis=1)
 
 
-def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
-    """Validate one file's mapped rows; return (good rows, rejects frame)."""
+def _keys_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """The order and the line keys (join.LINE_KEYS) of some trade rows, as text; rows
+    without an order id are left out (nothing can name them)."""
+    keys = pd.DataFrame({"order": as_text(rows["order_id"]),
+                         **{k: as_text(rows[k]) for k in LINE_KEYS if k in rows}})
+    return keys.loc[keys["order"].notna()]
+
+
+def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple,
+               gone: list | None = None):
+    """Validate one file's mapped rows; return (good rows, rejects frame). With `gone`, the
+    keys of the rejected rows are appended to it."""
     raw = inp.raw
     have = set(frame.columns) | set(inp.columns)
     missing = [c for c in required if c not in have]
@@ -160,6 +172,8 @@ def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
     if not named_lines and "item_id" in clean:
         clean["line_id"] = _joined(clean["order_id"], clean["item_id"])
     rejected = rej.rejected
+    if gone is not None and rejected.any():  # the keys of the rejected lines (join.py)
+        gone.append(_keys_of(clean.loc[rejected]))
     reason, column, value = rej.listing()
     rejects = pd.DataFrame({"file": raw.path, "fileno": inp.number, "row": raw.rows[rejected],
                             "column": column, "value": value, "reason": reason})
@@ -234,14 +248,14 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
                                      details[0].raw.headers,
                                      details[0].mapped.platform)
 
-    parts, rejects = [], []
+    parts, rejects, gone = [], [], []
     expanded = set()
     for inp in details + orders if details else ():  # joined on their columns before validating
         inp.complete()
     for inp in details:
         frame = _fill_from_orders(inp, orders)
         expanded |= set(frame["order_id"].dropna())
-        good, rej = _validated(inp, frame, tz, REQUIRED_TRADES)
+        good, rej = _validated(inp, frame, tz, REQUIRED_TRADES, gone)
         parts.append(good)
         rejects.append(rej)
     for inp in details:
@@ -254,7 +268,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
             inp.raw.rows = inp.raw.rows[~ids.isin(expanded).fillna(False).to_numpy(bool)]
             frame = frame.reset_index(drop=True)
         inp.release()  # validate consumes the columns of `frame`: nothing else holds them
-        good, rej = _validated(inp, frame, tz, REQUIRED_TRADES)
+        good, rej = _validated(inp, frame, tz, REQUIRED_TRADES, gone)
         parts.append(good)
         rejects.append(rej)
         frame = None
@@ -276,13 +290,18 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
             inp.release()
             good, rej = _validated(inp, frame, tz, ("order_id",))
             frame = None
-            if not named_shop:
+            if not named_shop:  # the trades' one shop; with several, a rating's shop is
+                # its line's, and an orphan's is unknown (counted in `inputs` only)
                 shops = lines["shop_id"].unique()
-                good["shop_id"] = shops[0] if len(shops) == 1 else DEFAULT_SHOP
+                good["shop_id"] = pd.Categorical.from_codes(
+                    np.zeros(len(good), np.int8) if len(shops) == 1 else
+                    np.full(len(good), -1, np.int8),
+                    categories=[shops[0] if len(shops) == 1 else DEFAULT_SHOP])
             rparts.append(good)
             rejects.append(rej)
         ratings = pd.concat(rparts, ignore_index=True) if len(rparts) > 1 else rparts[0]
-        lines, orphans = join_ratings(lines, ratings, rejects)
+        gone = pd.concat(gone, ignore_index=True) if gone else None
+        lines, orphans = join_ratings(lines, ratings, rejects, gone)
 
     rejects = [r for r in rejects if len(r)]
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else \

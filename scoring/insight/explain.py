@@ -21,7 +21,7 @@ from shopscore.scoring.engine.decide import Decisions, local_as_of
 from shopscore.scoring.insight.why import WORDS, anomaly_why, credit_why, dsr_why, when
 from shopscore.scoring.result import SCHEMA_VERSION
 from shopscore.scoring.rules.profile import Profile
-from shopscore.scoring.rules.reasons import COUNTED, RULE_TEXT, UNRATED
+from shopscore.scoring.rules.reasons import AFTER_AS_OF, COUNTED, RULE_TEXT, UNRATED
 
 RULES = RULE_TEXT
 
@@ -123,6 +123,12 @@ class _Explainer:
                "anomaly": None if dec["anomaly"] is None or pd.isna(dec["anomaly"])
                else str(dec["anomaly"])}
         rec["anomaly_why"] = anomaly_why(self, f, rec["anomaly"]) if rec["anomaly"] else None
+        late = self.col("credit", "rating_after_as_of")[row]
+        rec["rating_after_as_of"] = bool(late) if late is not None else False
+        if rec["rating_after_as_of"]:  # the buyer's own rating does not exist yet
+            rec["why"] += (f"; the buyer's own {f['credit']} rating, given "
+                           f"{self.iso(f['rated_at'])}, after as_of, does not exist yet "
+                           "(counted under after_as_of)")
         return rec
 
 
@@ -235,6 +241,9 @@ def summarize(credit_recs: list[dict], dsr_recs: list[dict]) -> dict:
     """The fates of the explained ratings, counted the way the audit's JSON counts them."""
     counted = Counter(r["counts_as"] for r in credit_recs if r["counted"])
     excluded = Counter(r["fate"] for r in credit_recs if r["fate"] not in (COUNTED, UNRATED))
+    late = sum(bool(r.get("rating_after_as_of")) for r in credit_recs)
+    if late:  # a late rating set aside beside its line's default positive
+        excluded[AFTER_AS_OF] += late
     anomalies = Counter(r["anomaly"] for r in credit_recs if r["anomaly"])
     conflicts = sum(bool(r.get("conflict")) for r in dsr_recs)
     if conflicts:

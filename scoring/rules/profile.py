@@ -25,7 +25,7 @@ CREDIT_DEFAULTS = {"rating_window_days": 15, "default_positive_days": 15, "revis
                    "low_amount_yuan": 1.00, "periods_days": {"7d": 7, "30d": 30, "180d": 180}}
 DSR_DEFAULTS = {"items": list(ALL_DSR_ITEMS), "seller_items": list(ALL_DSR_ITEMS[:3]),
                 "monthly_first_orders": 3, "window_days": 180}
-CHECKS_DEFAULTS = {"default_min": 4.7, "warn": None}
+CHECKS_DEFAULTS = {"default_min": 4.7, "warn": None, "max_ambiguous_share": 0.05}
 # The credit levels of RULES.md section 2: (lowest score, name), index 1..20.
 DEFAULT_LEVELS = tuple(
     (low, f"{n} {kind}{'s' if n > 1 else ''}")
@@ -62,6 +62,9 @@ class Profile:
     default_warn: float | None
     levels: tuple
     text: str
+    # The share of rating rows whose line cannot be told (ambiguous_line) above which the
+    # audit could not run (exit 2): the checks would judge a sample, not the shop.
+    max_ambiguous_share: float = 0.05
 
     @property
     def tz(self) -> ZoneInfo:
@@ -185,10 +188,13 @@ def parse_profile(text: str, source: str) -> Profile:
     checks = _Reader(source, _table(doc, "checks", source), "checks.", CHECKS_DEFAULTS)
     default_min = checks.get("default_min", float)
     warn = checks.get("warn", float, _whole, "must be a number >= 0")
+    ambiguous = checks.get("max_ambiguous_share", float, lambda v: 0 <= v <= 1,
+                           "must be a share between 0 and 1 (0.05 is 5%)")
     return Profile(name=name, source=source, timezone=tzname, low_amount_yuan=low,
                    periods_days=dict(periods), dsr_items=items, seller_items=seller,
                    dsr_monthly_first_orders=first, dsr_window_days=window,
-                   default_min=default_min, default_warn=warn, levels=_levels(doc, source),
+                   default_min=default_min, default_warn=warn, max_ambiguous_share=ambiguous,
+                   levels=_levels(doc, source),
                    text=text, **days)
 
 

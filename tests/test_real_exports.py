@@ -1,0 +1,256 @@
+# ruff: noqa: E501  (the exports are written byte for byte, one line per row)
+"""Real exports as operators feed them: the figures must be the data's, never a wrong join.
+
+Each case is an export shaped like the back office writes it (FORMATS.md) with the figures
+worked out by hand: a line refunded after success (退款成功), columns that name someone other
+than the buyer, ratings from a longer period than the orders (orphans), a rejected item row of
+a multi-line order, ratings without line ids, files mixing encodings or holding a stray quote.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from builders import put, ran
+from typer.testing import CliRunner
+
+from shopscore.cli.app import app
+
+AS_OF = "2026-11-22T00:00:00+08:00"
+
+
+def cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def audit(*files, ratings=None, more=()) -> dict:
+    args = ["audit", *files, "--as-of", AS_OF, "--format", "json", *more]
+    if ratings is not None:
+        args += ["--ratings", ratings]
+    return ran(cli(*args))
+
+
+def user_error(result) -> str:
+    assert result.exit_code == 2, (result.exit_code, result.stderr, repr(result.exception))
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    err = result.stderr
+    assert err.startswith("shopscore: error: ") and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+def shop_of(doc: dict, shop_id: str) -> dict:
+    return next(s for s in doc["shops"] if s["shop_id"] == shop_id)
+
+
+# --- Taobao 销售明细: a line refunded after success (退款成功) ------------------------------
+
+SALES = """\
+子订单编号,主订单编号,商品标题,商家编码,订单创建时间,订单状态,买家实付金额,退款金额,买家会员名,确认收货时间
+="701",="601",红色连衣裙,A001,2026-10-01 10:00:00,交易成功,120.00,0.00,alice,2026-10-04 10:00:00
+="702",="602",蓝色衬衫,B002,2026-10-02 10:00:00,退款成功,88.00,88.00,bob,
+="703",="603",白色T恤,C003,2026-10-03 10:00:00,交易成功,59.00,59.00,carol,2026-10-06 10:00:00
+="704",="604",黑色长裤,D004,2026-10-04 10:00:00,交易关闭,0.00,0.00,dave,
+"""
+SALES_RATINGS = """\
+order_id,line_id,rated_at,credit,dsr_description,dsr_service,dsr_shipping
+601,701,2026-10-05 10:00:00,positive,5,5,5
+602,702,2026-10-06 10:00:00,positive,5,5,5
+603,703,2026-10-07 10:00:00,positive,5,5,5
+604,704,2026-10-08 10:00:00,negative,1,1,1
+"""
+
+
+def test_taobao_refund_success_line_counts_as_refunded_not_as_closed(tmp_path):
+    # 退款成功: the trade succeeded and the line was refunded (its 退款金额 is 88.00 > 0). Its
+    # rating is excluded as `refunded` (credit and DSR), not as `not_success`, and it needs
+    # no 确认收货时间 (a refunded line is never rated). Line 703 is 交易成功 with a refund of
+    # 59.00: refunded too. Line 704 is 交易关闭: not_success. Only 701 counts: score 1.
+    sales = put(tmp_path / "销售明细.csv", SALES, "utf-8-sig")
+    ratings = put(tmp_path / "ratings.csv", SALES_RATINGS)
+    doc = audit(sales, ratings=ratings)
+    assert doc["inputs"]["rows_rejected"] == 0, doc["inputs"]
+    shop = doc["shops"][0]
+    assert shop["credit"]["score"] == 1 and shop["credit"]["positive"] == 1
+    assert shop["credit"]["excluded_by_reason"] == {"not_success": 1, "refunded": 2}
+    assert shop["dsr"]["excluded_by_reason"] == {"not_success": 1, "refunded": 2}
+    assert shop["dsr"]["description"]["count"] == 1
+
+
+def test_taobao_refund_success_without_a_refund_amount_column_is_still_refunded(tmp_path):
+    # The status alone says it: 退款成功 marks the line refunded whatever else the file holds.
+    text = "\n".join(",".join(c for i, c in enumerate(r.split(",")) if i != 7)
+                     for r in SALES.splitlines()) + "\n"
+    sales = put(tmp_path / "销售明细.csv", text, "utf-8-sig")
+    doc = audit(sales, ratings=put(tmp_path / "ratings.csv", SALES_RATINGS))
+    # 703 (交易成功) is no longer known to be refunded: it counts; 702 stays refunded.
+    assert doc["shops"][0]["credit"]["excluded_by_reason"] == {"not_success": 1, "refunded": 1}
+    assert doc["shops"][0]["credit"]["score"] == 2
+
+
+# --- a column may stand in for the buyer only if it identifies the buyer ------------------
+
+DOUYIN_WITH_CREATORS = """\
+主订单编号,子订单编号,选购商品,商品ID,订单提交时间,订单完成时间,订单状态,售后状态,小店名称,达人昵称
+6912345678901234561,6912345678901234661,红色连衣裙,3601234567890123401,2026/09/28 10:00,2026/10/01 10:00,已完成,-,花间小铺,主播小美
+6912345678901234562,6912345678901234662,蓝色衬衫,3601234567890123402,2026/09/29 10:00,2026/10/02 10:00,已完成,-,花间小铺,主播小美
+"""
+
+PDD_WITH_RECIPIENTS = """\
+订单号,商品id,商品,订单状态,订单成交时间,确认收货时间,售后状态,收货人
+260928-012345678901561,600000000001,红色连衣裙,已签收,2026-09-28 10:00:00,2026-10-01 10:00:00,无售后或售后取消,张**
+260929-012345678901562,600000000002,蓝色衬衫,已签收,2026-09-29 10:00:00,2026-10-02 10:00:00,无售后或售后取消,张**
+"""
+
+
+def test_douyin_creator_is_not_the_buyer(tmp_path):
+    # 达人昵称 is the creator (or live room) that sold the line: taken as the buyer it would
+    # merge every customer of a creator into one buyer for the 14-day and monthly rules.
+    path = put(tmp_path / "抖店订单.csv", DOUYIN_WITH_CREATORS, "utf-8-sig")
+    err = user_error(cli("audit", path, "--as-of", AS_OF, "--format", "json"))
+    assert str(path) in err and "missing required column buyer_id" in err, err
+    assert "达人昵称" not in err.split("found:")[0], err
+
+
+def test_pdd_masked_recipient_is_not_the_buyer(tmp_path):
+    # 收货人 is the masked recipient (张**): one "buyer" per surname.
+    path = put(tmp_path / "拼多多订单.csv", PDD_WITH_RECIPIENTS, "utf-8-sig")
+    err = user_error(cli("audit", path, "--as-of", AS_OF, "--format", "json"))
+    assert str(path) in err and "missing required column buyer_id" in err, err
+    assert "收货人" not in err.split("found:")[0], err
+
+
+def test_required_columns_come_from_one_place():
+    from shopscore.scoring.inputs import columns, load
+
+    assert load.REQUIRED_TRADES is columns.REQUIRED_TRADES
+    assert "buyer_id" in columns.REQUIRED_TRADES
+
+
+# --- orphan ratings never make a shop ---------------------------------------------------
+
+TWO_SHOPS = """\
+shop_id,order_id,line_id,buyer_id,item_id,created_at,completed_at,status
+s1,o1,L1,b1,i1,2026-10-01 10:00:00,2026-10-04 10:00:00,success
+s2,o2,L1,b2,i2,2026-10-01 10:00:00,2026-10-04 10:00:00,success
+"""
+
+
+def test_orphan_without_a_shop_makes_no_shop_and_flips_no_exit_code(tmp_path):
+    # Ratings run longer than the order export: o0 is not in the trades. With two shops, the
+    # rating file's orphan has no known shop: it is counted in inputs.orphan_ratings only.
+    # s1 and s2 each get a 5-star DSR (4.7 bar passes): exit 0, two shops, no `default`.
+    trades = put(tmp_path / "trades.csv", TWO_SHOPS)
+    ratings = put(tmp_path / "ratings.csv", """\
+order_id,line_id,rated_at,credit,dsr_description,dsr_service,dsr_shipping
+o1,L1,2026-10-05 10:00:00,positive,5,5,5
+o2,L1,2026-10-05 10:00:00,positive,5,5,5
+o0,L1,2026-09-05 10:00:00,negative,1,1,1
+""")
+    result = cli("audit", trades, "--ratings", ratings, "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 0, (result.exit_code, result.stderr)
+    doc = json.loads(result.stdout)
+    assert [s["shop_id"] for s in doc["shops"]] == ["s1", "s2"]
+    assert doc["inputs"]["orphan_ratings"] == 1
+    for s in doc["shops"]:
+        assert "orphan" not in s["credit"]["excluded_by_reason"]
+
+
+def test_orphan_of_a_shop_absent_from_the_trades_makes_no_phantom_shop(tmp_path):
+    trades = put(tmp_path / "trades.csv", TWO_SHOPS)
+    ratings = put(tmp_path / "ratings.csv", """\
+shop_id,order_id,line_id,rated_at,credit,dsr_description,dsr_service,dsr_shipping
+s1,o1,L1,2026-10-05 10:00:00,positive,5,5,5
+s2,o2,L1,2026-10-05 10:00:00,positive,5,5,5
+s9,o9,L1,2026-10-05 10:00:00,negative,1,1,1
+""")
+    result = cli("audit", trades, "--ratings", ratings, "--as-of", AS_OF, "--format", "json")
+    assert result.exit_code == 0, (result.exit_code, result.stderr)
+    doc = json.loads(result.stdout)
+    assert [s["shop_id"] for s in doc["shops"]] == ["s1", "s2"]
+    assert doc["inputs"]["orphan_ratings"] == 1
+
+
+def test_orphan_of_a_known_shop_counts_under_it_and_in_inputs(tmp_path):
+    # s1's rating of o7 (not in the trades): orphan under s1 (credit and DSR) and in inputs.
+    trades = put(tmp_path / "trades.csv", TWO_SHOPS)
+    ratings = put(tmp_path / "ratings.csv", """\
+shop_id,order_id,line_id,rated_at,credit,dsr_description,dsr_service,dsr_shipping
+s1,o1,L1,2026-10-05 10:00:00,positive,5,5,5
+s1,o7,L1,2026-10-05 10:00:00,negative,1,1,1
+""")
+    doc = audit(trades, ratings=ratings)
+    s1 = shop_of(doc, "s1")
+    assert s1["credit"]["excluded_by_reason"] == {"orphan": 1}
+    assert s1["dsr"]["excluded_by_reason"] == {"orphan": 1}
+    assert s1["credit"]["score"] == 1
+    assert "orphan" not in shop_of(doc, "s2")["credit"]["excluded_by_reason"]
+    assert doc["inputs"]["orphan_ratings"] == 1
+
+
+def test_one_shop_keeps_its_orphans(tmp_path):
+    # One shop in the trades, ratings without shop_id: an orphan is that shop's, as before.
+    trades = put(tmp_path / "trades.csv", TWO_SHOPS.replace("s2,", "s1,"))
+    ratings = put(tmp_path / "ratings.csv", "order_id,line_id,rated_at,credit\n"
+                  "o9,L1,2026-10-05 10:00:00,negative\n")
+    doc = audit(trades, ratings=ratings)
+    assert [s["shop_id"] for s in doc["shops"]] == ["s1"]
+    assert doc["shops"][0]["credit"]["excluded_by_reason"] == {"orphan": 1}
+    assert doc["inputs"]["orphan_ratings"] == 1
+
+
+# --- a rating joins its own line or is rejected ------------------------------------------
+
+# Order o1 has two lines: L1 (item A) is good, L2 (item B) has an impossible date and is
+# rejected. Order o2 has one line (item C).
+ONE_LINE_REJECTED = """\
+order_id,line_id,buyer_id,item_id,created_at,completed_at,status
+o1,L1,b1,A,2026-10-01 10:00:00,2026-10-04 10:00:00,success
+o1,L2,b1,B,2026-10-01 10:00:00,2026-13-04 10:00:00,success
+o2,L1,b2,C,2026-10-02 10:00:00,2026-10-05 10:00:00,success
+"""
+
+
+def test_a_rating_of_a_rejected_line_is_never_joined_to_the_other_line(tmp_path):
+    # The ratings name their line by item (no line ids): B's negative belongs to the rejected
+    # L2 and is rejected as line_rejected; A's positive joins L1; a rating naming o1 by order
+    # alone cannot tell L1 from L2 (the order had two lines): ambiguous_line. o2 has one line.
+    trades = put(tmp_path / "trades.csv", ONE_LINE_REJECTED)
+    ratings = put(tmp_path / "ratings.csv", """\
+order_id,item_id,rated_at,credit
+o1,B,2026-10-05 10:00:00,negative
+o1,A,2026-10-05 10:00:00,positive
+o1,,2026-10-05 10:00:00,neutral
+o2,,2026-10-06 10:00:00,positive
+""")
+    rejects = tmp_path / "rejects.csv"
+    doc = audit(trades, ratings=ratings, more=("--rejects", rejects, "--max-left-out", "1"))
+    credit = doc["shops"][0]["credit"]
+    assert (credit["positive"], credit["neutral"], credit["negative"]) == (2, 0, 0)
+    rating_file = next(f for f in doc["inputs"]["files"] if f["role"] == "ratings")
+    assert rating_file["rejected_by_reason"] == {"ambiguous_line": 1, "line_rejected": 1}
+    listed = pd.read_csv(rejects, dtype=str, keep_default_na=False)
+    mine = listed.loc[listed["file"] == str(ratings)]
+    assert sorted(zip(mine["row"], mine["reason"], strict=True)) == [
+        ("2", "line_rejected"), ("4", "ambiguous_line")]
+
+
+def test_a_rating_naming_a_rejected_line_id_is_rejected(tmp_path):
+    trades = put(tmp_path / "trades.csv", ONE_LINE_REJECTED)
+    ratings = put(tmp_path / "ratings.csv", "order_id,line_id,rated_at,credit\n"
+                  "o1,L2,2026-10-05 10:00:00,negative\no1,L1,2026-10-05 10:00:00,positive\n")
+    doc = audit(trades, ratings=ratings)
+    assert doc["shops"][0]["credit"]["negative"] == 0
+    assert doc["shops"][0]["credit"]["positive"] == 1
+    assert doc["inputs"]["rejected_by_reason"] == {"bad_datetime": 1, "line_rejected": 1}
+
+
+def test_the_only_line_of_an_order_rejected_leaves_its_rating_rejected_not_orphaned(tmp_path):
+    trades = put(tmp_path / "trades.csv", ONE_LINE_REJECTED.replace(
+        "2026-10-05 10:00:00,success\n", "2026-10-05 10:00:00,finished\n"))
+    ratings = put(tmp_path / "ratings.csv", "order_id,rated_at,credit\n"
+                  "o2,2026-10-06 10:00:00,negative\no1,2026-10-05 10:00:00,neutral\n")
+    doc = audit(trades, ratings=ratings, more=("--max-left-out", "1"))
+    assert doc["inputs"]["orphan_ratings"] == 0
+    assert doc["inputs"]["rejected_by_reason"] == {"ambiguous_line": 1, "bad_datetime": 1,
+                                                   "bad_status": 1, "line_rejected": 1}
