@@ -131,6 +131,8 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
     run."""
     prof, when = rules(profile, as_of)
     figures = parse_industry(industry, prof.dsr_items)
+    if bar is not None and not math.isfinite(bar):
+        raise OptionError(f"--min {bar:g}: a bar is a finite number (e.g. 4.7)")
     chosen = choose_checks(prof, checks, bar)
     bound = share_bound(max_left_out, prof)
     if engine not in ("local", "dask"):

@@ -8,6 +8,8 @@ inflated Excel range, a FIFO) become one sentence; runs that could not audit any
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from builders import put, ran
 from typer.testing import CliRunner
@@ -90,3 +92,163 @@ def test_a_non_finite_amount_in_parquet_is_bad_amount(tmp_path):
     # o2's infinite amount is rejected; o3 has no amount (the 1-yuan rule does not apply).
     assert doc["inputs"]["rejected_by_reason"] == {"bad_amount": 1}
     assert doc["shops"][0]["credit"]["score"] == 2
+
+
+# --- crashes and hangs become one sentence (exit 2) -----------------------------------------
+
+TRADES = f"{HEADER}\no1,L1,b1,i1,{GOOD},10.00,2026-10-05 10:00:00,positive\n"
+
+
+@pytest.mark.parametrize("command", [["audit", "--as-of", AS_OF], ["validate"],
+                                     ["forecast", "--as-of", AS_OF]])
+def test_a_header_named_twice_is_one_sentence(tmp_path, command):
+    path = put(tmp_path / "trades.csv", "order_id,buyer_id,item_id,created_at,status,order_id\n"
+               "o1,b1,i1,2026-10-01 10:00:00,open,o2\n")
+    err = user_error(cli(command[0], path, *command[1:]))
+    assert str(path) in err and "'order_id' twice (columns 1 and 6)" in err, err
+
+
+def test_a_header_named_twice_after_trimming_spaces_is_one_sentence(tmp_path):
+    path = put(tmp_path / "ExportOrderList.csv", "订单编号,买家会员名,订单状态,订单创建时间,宝贝标题,"
+               "订单编号 \n1,alice,交易关闭,2026-10-01 10:00:00,裙,2\n")
+    err = user_error(cli("audit", path, "--as-of", AS_OF))
+    assert "'订单编号' twice" in err, err
+
+
+def test_an_unread_column_named_twice_is_harmless(tmp_path):
+    path = put(tmp_path / "trades.csv", f"{HEADER},note,note\no1,L1,b1,i1,{GOOD},10.00,"
+               "2026-10-05 10:00:00,positive,a,b\n")
+    assert audit(path)["shops"][0]["credit"]["score"] == 1
+
+
+@pytest.mark.parametrize("column,kind", [("status", "list"), ("item_id", "struct")])
+def test_a_nested_parquet_column_is_one_sentence(tmp_path, column, kind):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = {"order_id": ["o1"], "buyer_id": ["b1"], "item_id": ["i1"],
+              "created_at": ["2026-10-01 10:00:00"], "status": ["open"]}
+    values[column] = [["open"]] if kind == "list" else [{"code": "i1", "title": "裙"}]
+    path = tmp_path / "trades.parquet"
+    pq.write_table(pa.table(values), path)
+    err = user_error(cli("audit", path, "--as-of", AS_OF))
+    assert str(path) in err and f"column {column!r} is nested" in err, err
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_a_non_finite_bar_is_one_sentence(tmp_path, value):
+    path = put(tmp_path / "trades.csv", TRADES)
+    err = user_error(cli("audit", path, "--as-of", AS_OF, "--min", value))
+    assert "--min" in err, err
+
+
+@pytest.mark.parametrize("body", ["min = nan", "max = inf", "min = 4.8\nmax = 4.7",
+                                  "min = -inf"])
+def test_a_checks_file_bound_that_no_value_can_meet_names_the_file(tmp_path, body):
+    path = put(tmp_path / "trades.csv", TRADES)
+    checks = put(tmp_path / "checks.toml", f'[checks.d]\nmetric = "dsr.description.score"\n'
+                 f"{body}\n")
+    err = user_error(cli("audit", path, "--as-of", AS_OF, "--checks", checks))
+    assert f"checks file {checks}" in err, err
+
+
+def test_a_check_on_an_unknown_metric_names_the_checks_file(tmp_path):
+    path = put(tmp_path / "trades.csv", TRADES)
+    checks = put(tmp_path / "checks.toml", '[checks.d]\nmetric = "dsr.nothing.score"\nmin = 1\n')
+    err = user_error(cli("audit", path, "--as-of", AS_OF, "--checks", checks))
+    assert f"checks file {checks}" in err and "dsr.nothing.score" in err, err
+
+
+@pytest.mark.parametrize("where", ["read", "validate"])
+def test_out_of_memory_is_one_sentence_naming_the_file(tmp_path, monkeypatch, where):
+    import pyarrow as pa
+
+    path = put(tmp_path / "trades.csv", TRADES * 1)
+
+    def no_memory(*args, **kwargs):
+        raise pa.ArrowMemoryError("malloc of size 2147483648 failed") if where == "read" \
+            else MemoryError()
+
+    target = "shopscore.scoring.inputs.csvfile.pacsv.read_csv" if where == "read" else \
+        "shopscore.scoring.inputs.load.validate"
+    monkeypatch.setattr(target, no_memory)
+    err = user_error(cli("audit", path, "--as-of", AS_OF))
+    assert str(path) in err and "not enough memory" in err and "roughly" in err, err
+
+
+def _limited(*args, timeout=60):
+    """Run the real program with 3 GiB of address space at most: a reader that asks for far
+    more fails fast instead of taking the machine."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    return subprocess.run([sys.executable, "-m", "shopscore", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, preexec_fn=limit)
+
+
+def stray_cell_workbook(path, far="XFD1048576"):
+    """A 6 KB workbook: a header, three rows (the third with an impossible status), and one
+    stray value far away (the used range A1:XFD1048576)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["order_id", "buyer_id", "item_id", "created_at", "completed_at", "status",
+                  "rated_at", "credit", "dsr_description", "dsr_service", "dsr_shipping"])
+    sheet.append(["o1", "b1", "i1", "2026-10-01 10:00:00", "2026-10-04 10:00:00", "success",
+                  "2026-10-05 10:00:00", "positive", 5, 5, 5])
+    sheet.append(["o2", "b2", "i2", "2026-10-01 10:00:00", "2026-10-04 10:00:00", "success",
+                  "2026-10-05 10:00:00", "positive", 5, 5, 5])
+    sheet.append(["o3", "b3", "i3", "2026-10-01 10:00:00", None, "shipped", None, None])
+    sheet[far] = "x"
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "A1048576", "XFD5"])
+def test_an_inflated_excel_range_audits_its_real_cells(tmp_path, far):
+    path = stray_cell_workbook(tmp_path / "orders.xlsx", far)
+    assert path.stat().st_size < 10_000
+    out = tmp_path / "rejects.csv"
+    proc = _limited("audit", path, "--as-of", AS_OF, "--format", "json", "--rejects", out)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    doc = json.loads(proc.stdout)
+    assert doc["shops"][0]["credit"]["score"] == 2
+    # o3's bad status is on row 4 of the sheet, as Excel shows it; a stray row far below is
+    # a row of its own (a blank one is not).
+    rows = out.read_text().splitlines()[1:]
+    assert rows[0].split(",")[1] == "4" and "bad_status" in rows[0], rows
+    assert doc["inputs"]["rows_read"] == (4 if far == "A1048576" else 3)
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    good = put(tmp_path / "trades.csv", TRADES)
+    for args in (["audit", fifo, "--as-of", AS_OF], ["validate", fifo],
+                 ["audit", good, "--ratings", fifo, "--as-of", AS_OF],
+                 ["audit", good, "--as-of", AS_OF, "--checks", fifo]):
+        proc = _limited(*args, timeout=30)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert "not a regular file" in proc.stderr and str(fifo) in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_a_line_longer_than_a_block_names_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("shopscore.scoring.inputs.csvfile.BLOCK", 1 << 20)
+    path = tmp_path / "trades.csv"
+    path.write_bytes(TRADES.encode() + b"o2,L1," + b"x" * (3 << 20) + b"\n" + TRADES.encode())
+    err = user_error(cli("audit", path, "--as-of", AS_OF))
+    assert str(path) in err and "line 3 is longer than 1 MiB" in err, err
+
+
+def test_an_encoding_option_that_does_not_fit_names_the_line(tmp_path):
+    path = put(tmp_path / "trades.csv", TRADES + "o2,L1,张三,i2,2026-10-01 10:00:00,,open,,,\n")
+    err = user_error(cli("audit", path, "--as-of", AS_OF, "--encoding", "ascii"))
+    assert "line 3 is not ascii text" in err and "--encoding" in err, err

@@ -10,8 +10,10 @@ a multi-line order, ratings without line ids, files mixing encodings or holding 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
+import pytest
 from builders import put, ran
 from typer.testing import CliRunner
 
@@ -254,3 +256,116 @@ def test_the_only_line_of_an_order_rejected_leaves_its_rating_rejected_not_orpha
     assert doc["inputs"]["orphan_ratings"] == 0
     assert doc["inputs"]["rejected_by_reason"] == {"ambiguous_line": 1, "bad_datetime": 1,
                                                    "bad_status": 1, "line_rejected": 1}
+
+
+# --- a file mixing UTF-8 and GBK lines (two exports concatenated) ----------------------------
+
+MIXED_HEADER = "order_id,line_id,buyer_id,item_id,created_at,completed_at,status,rated_at,credit\n"
+
+
+def mixed_rows(prefix: str, n: int, item: str = "红色连衣裙") -> str:
+    return "".join(f"{prefix}{i},L1,张三,{item},2026-10-01 10:00:00,2026-10-04 10:00:00,"
+                   "success,2026-10-05 10:00:00,positive\n" for i in range(1, n + 1))
+
+
+def test_mostly_utf8_with_gbk_lines_keeps_utf8_ids_and_rejects_the_others(tmp_path):
+    # 7 UTF-8 rows (lines 2-8), then 3 GBK rows (lines 9-11). Decoding the whole file as
+    # GB18030 would turn 张三 of the UTF-8 rows into mojibake (one buyer becoming two) with
+    # nothing rejected. The file is UTF-8: the 3 GBK rows are rejected as bad_bytes, by line.
+    from shopscore.scoring.inputs.load import load
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes(MIXED_HEADER.encode() + mixed_rows("u", 7).encode("utf-8")
+                     + mixed_rows("g", 3).encode("gbk"))
+    data = load([path], "Asia/Shanghai")
+    assert set(data.lines["buyer_id"].astype(str)) == {"张三"}
+    assert set(data.lines["item_id"].astype(str)) == {"红色连衣裙"}
+    assert data.files[0].encoding == "utf-8"
+    assert (data.files[0].rows_read, data.files[0].rejected_by_reason) == (10, {"bad_bytes": 3})
+    assert sorted(data.rejects["row"]) == [9, 10, 11]
+
+
+def test_mostly_gbk_with_a_utf8_line_rejects_that_line_not_as_mojibake(tmp_path):
+    # The UTF-8 bytes of 张三 are valid GB18030 too (as 寮犱笁): read as the file's GB18030 they
+    # would make a second buyer silently. That line is rejected as bad_bytes instead.
+    from shopscore.scoring.inputs.load import load
+
+    path = tmp_path / "orders.csv"
+    path.write_bytes(MIXED_HEADER.encode() + mixed_rows("g", 6, "A001").encode("gbk")
+                     + mixed_rows("u", 1, "A001").encode("utf-8"))
+    data = load([path], "Asia/Shanghai")
+    assert data.files[0].encoding == "gb18030"
+    assert set(data.lines["buyer_id"].astype(str)) == {"张三"}
+    assert (data.files[0].rows_read, data.files[0].rejected_by_reason) == (7, {"bad_bytes": 1})
+    assert list(data.rejects["row"]) == [8]
+
+
+def test_gbk_lines_after_a_long_utf8_start_are_rejected_by_line(tmp_path):
+    # The first MiB is UTF-8 (the encoding is told from it); GBK lines after it.
+    from shopscore.scoring.inputs.load import load
+
+    path = tmp_path / "orders.csv"
+    many = 9000  # ~1.1 MiB of UTF-8 rows
+    path.write_bytes(MIXED_HEADER.encode() + mixed_rows("u", many).encode("utf-8")
+                     + mixed_rows("g", 2).encode("gbk"))
+    data = load([path], "Asia/Shanghai")
+    assert data.files[0].rejected_by_reason == {"bad_bytes": 2}
+    assert sorted(data.rejects["row"]) == [many + 2, many + 3]
+    assert set(data.lines["buyer_id"].astype(str)) == {"张三"}
+
+
+# --- a quote that never closes --------------------------------------------------------------
+
+QUOTE_HEADER = "order_id,line_id,buyer_id,item_id,created_at,completed_at,status,rated_at,credit"
+
+
+def quoted_file(tmp_path, quotes: dict) -> Path:
+    """200 lines: the header and rows o2..o200 (row k on line k); `quotes` maps a line to the
+    cell index before which a stray quote is put."""
+    lines = [QUOTE_HEADER]
+    for k in range(2, 201):
+        cells = [f"o{k}", "L1", f"b{k}", f"i{k}", "2026-10-01 10:00:00", "2026-10-04 10:00:00",
+                 "success", "2026-10-05 10:00:00", "positive"]
+        if k in quotes:
+            cells[quotes[k]] = '"' + cells[quotes[k]]
+        lines.append(",".join(cells))
+    return put(tmp_path / "orders.csv", "\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("cell", [3, 8], ids=["middle_cell", "last_cell"])
+def test_an_unclosed_quote_at_line_102_loses_no_other_line(tmp_path, cell):
+    # The quote opened at line 102 never closes: read as CSV it would swallow lines 102-200
+    # into one cell (99 good rows gone, the accounts still adding up). That one line is
+    # rejected as unclosed_quote, the 198 others are read: 199 rows read, 198 used.
+    path = quoted_file(tmp_path, {102: cell})
+    rejects = tmp_path / "rejects.csv"
+    doc = audit(path, more=("--rejects", rejects))
+    entry = doc["inputs"]["files"][0]
+    assert (entry["rows_read"], entry["rows_used"]) == (199, 198)
+    assert entry["rejected_by_reason"] == {"unclosed_quote": 1}
+    listed = pd.read_csv(rejects, dtype=str, keep_default_na=False)
+    assert list(listed["row"]) == ["102"] and listed["value"][0].startswith("o102,")
+    assert doc["shops"][0]["credit"]["positive"] == 198
+
+
+def test_two_stray_quotes_are_two_rejected_lines(tmp_path):
+    # A quote at line 102 closed by another stray quote at line 150 (a cell spanning 49 lines
+    # of whole rows): both lines rejected, the 197 others read.
+    path = quoted_file(tmp_path, {102: 3, 150: 3})
+    entry = audit(path)["inputs"]["files"][0]
+    assert (entry["rows_read"], entry["rows_used"]) == (199, 197)
+    assert entry["rejected_by_reason"] == {"unclosed_quote": 2}
+
+
+def test_a_review_text_spanning_lines_is_one_row_not_an_unclosed_quote(tmp_path):
+    # A quoted cell holding line breaks (a review text) is one row; rows keep editor lines.
+    path = put(tmp_path / "orders.csv", QUOTE_HEADER + ",content\n"
+               "o1,L1,b1,i1,2026-10-01 10:00:00,2026-10-04 10:00:00,success,"
+               '2026-10-05 10:00:00,positive,"很好,\n下次还来\n五星"\n'
+               "o2,L1,b2,i2,2026-10-01 10:00:00,bad date,success,"
+               "2026-10-05 10:00:00,positive,ok\n")
+    rejects = tmp_path / "rejects.csv"
+    doc = audit(path, more=("--rejects", rejects))
+    entry = doc["inputs"]["files"][0]
+    assert (entry["rows_read"], entry["rejected_by_reason"]) == (2, {"bad_datetime": 1})
+    assert list(pd.read_csv(rejects, dtype=str)["row"]) == ["5"]

@@ -25,7 +25,7 @@ from shopscore.scoring.inputs.columns import (
 )
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
 from shopscore.scoring.inputs.join import LINE_KEYS, as_text, join_ratings, reject_duplicates
-from shopscore.scoring.inputs.read import RawFile, partition_value, read_file
+from shopscore.scoring.inputs.read import RawFile, memory_error, partition_value, read_file
 from shopscore.scoring.inputs.validate import clean_ids, validate
 
 
@@ -164,8 +164,11 @@ def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple,
         raise _missing_columns_error(raw.path, missing, raw.headers,
                                      inp.mapped.platform)
     named_lines = "line_id" in have
-    with giving_back(raw.kind != "parquet"):  # a Parquet file is read in parts, a CSV whole
-        clean, rej = validate(frame, tz, required, more=inp.rest)
+    try:
+        with giving_back(raw.kind != "parquet"):  # a Parquet file is read in parts, a CSV whole
+            clean, rej = validate(frame, tz, required, more=inp.rest)
+    except (MemoryError, pa.ArrowMemoryError):
+        raise memory_error(raw.path) from None
     clean["_file"] = pd.Categorical.from_codes(np.zeros(len(clean), dtype=np.int8), [raw.path])
     clean["_fileno"] = np.int32(inp.number)
     clean["_row"] = raw.rows
