@@ -86,23 +86,29 @@ def _known_platform(name: str):
                           f"{', '.join(platform_names())}")
 
 
-def read(sources: Sources, profile: Profile, need_lines: bool = False) -> Dataset:
+def read(sources: Sources, profile: Profile, need_lines: bool = False,
+         left_out: tuple | None = None) -> Dataset:
     """Read, map, validate and join the files; write the rejected rows when asked, and refuse
-    them under --strict; with `need_lines`, refuse a run that read no trade line at all."""
+    them under --strict; with `need_lines`, refuse a run that read no trade line at all; with
+    `left_out` (bound, its name), more ratings left out than the bound."""
     _known_platform(sources.platform)
     data = load(list(sources.trades), profile.timezone, sources.ratings,
                 platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet)
-    _account(sources, data, need_lines)
+    _account(sources, data, need_lines, left_out)
     return data
 
 
-def _account(sources: Sources, data: Dataset, need_lines: bool = False):
-    """Write the rejected rows when asked; refuse a run without trade lines (`need_lines`)
-    and rejected rows under --strict; else tell on_read."""
+def _account(sources: Sources, data: Dataset, need_lines: bool = False,
+             left_out: tuple | None = None):
+    """Write the rejected rows when asked; refuse a run without trade lines (`need_lines`),
+    with too many ratings left out (`left_out`) and with rejected rows under --strict; else
+    tell on_read (the warnings)."""
     if sources.rejects is not None:
         write_rejects(data, sources.rejects)
     if need_lines and not len(data.lines):
         refuse_nothing_to_audit(data.files)
+    if left_out is not None:
+        refuse_left_out(data.files, *left_out)
     if sources.strict:
         refuse_rejects(data)
     if sources.on_read is not None:
@@ -150,12 +156,10 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
             list(sources.trades), prof, when, figures, chosen, shop, scheduler=scheduler,
             platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet,
             on_done=on_tasks)
-        _account(sources, data)
-        refuse_left_out(data.files, *bound)
+        _account(sources, data, left_out=bound)
         decisions = None
     else:
-        data = read(sources, prof, need_lines=True)
-        refuse_left_out(data.files, *bound)
+        data = read(sources, prof, need_lines=True, left_out=bound)
         result, decisions = audit_dataset(data, prof, when, figures, chosen, shop)
     if shop is not None and not result.shops:
         raise OptionError(f"--shop {shop!r}: no such shop in the data")

@@ -252,3 +252,80 @@ def test_an_encoding_option_that_does_not_fit_names_the_line(tmp_path):
     path = put(tmp_path / "trades.csv", TRADES + "o2,L1,张三,i2,2026-10-01 10:00:00,,open,,,\n")
     err = user_error(cli("audit", path, "--as-of", AS_OF, "--encoding", "ascii"))
     assert "line 3 is not ascii text" in err and "--encoding" in err, err
+
+
+# --- could not run: exit 2 naming what is wrong, never a score ------------------------------
+
+RATINGS = """\
+order_id,line_id,rated_at,credit,dsr_description,dsr_service,dsr_shipping
+o1,L1,2026-10-05 10:00:00,positive,5,5,5
+o2,L1,2026-10-05 10:00:00,negative,1,1,1
+"""
+
+
+def test_the_ratings_file_given_as_the_trades_file(tmp_path):
+    ratings = put(tmp_path / "ratings.csv", RATINGS)
+    err = user_error(cli("audit", ratings, "--as-of", AS_OF))
+    assert str(ratings) in err and "give the trades file first, ratings with --ratings" in err
+
+
+def test_a_rating_api_export_given_as_the_trades_file(tmp_path):
+    ratings = put(tmp_path / "rates.csv", "tid,oid,num_iid,nick,role,result,created\n"
+                  "4012,4013,51,alice,buyer,good,2026-10-05 10:00:00\n")
+    err = user_error(cli("audit", ratings, "--as-of", AS_OF))
+    assert "ratings file" in err and "--ratings" in err, err
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_header_without_rows_could_not_run(tmp_path, suffix):
+    path = tmp_path / f"trades{suffix}"
+    if suffix == ".csv":
+        put(path, HEADER + "\n")
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        book.active.append(HEADER.split(","))
+        book.save(path)
+    err = user_error(cli("audit", path, "--as-of", AS_OF))
+    assert str(path) in err and "no data rows" in err, err
+
+
+def test_a_workbook_whose_every_row_is_rejected_could_not_run(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "trades.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split(","))
+    for k in range(300):
+        book.active.append([f"o{k}", "L1", f"b{k}", "i1", "2026-10-01 10:00:00", None,
+                            "shipped", None, None, None])
+    book.save(path)
+    out = tmp_path / "rejects.csv"
+    err = user_error(cli("audit", path, "--as-of", AS_OF, "--rejects", out))
+    assert str(path) in err and "none of its 300 rows could be used (bad_status 300)" in err
+    assert len(out.read_text().splitlines()) == 301  # the rows are still listed
+
+
+def test_every_command_that_audits_refuses_nothing_to_audit(tmp_path):
+    ratings = put(tmp_path / "ratings.csv", RATINGS)
+    for command in (["explain", "--order", "o1"], ["whatif"], ["forecast"],
+                    ["report", "--html", tmp_path / "r.html"]):
+        err = user_error(cli(command[0], ratings, *command[1:], "--as-of", AS_OF))
+        assert "--ratings" in err, (command, err)
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("as_of", ["", " "])
+def test_an_empty_as_of_is_an_error_not_now(tmp_path, as_of):
+    path = put(tmp_path / "trades.csv", TRADES)
+    err = user_error(cli("audit", path, "--as-of", as_of))
+    assert "--as-of" in err, err
+
+
+@pytest.mark.parametrize("spec,word", [("description=4.8:4.7:4.5", "best score 4.7 below"),
+                                       ("description=4.8:4.9:4.85", "lowest score 4.85 above")])
+def test_industry_figures_out_of_order_are_an_error(tmp_path, spec, word):
+    path = put(tmp_path / "trades.csv", TRADES)
+    err = user_error(cli("audit", path, "--as-of", AS_OF, "--industry", spec))
+    assert word in err, err

@@ -369,3 +369,79 @@ def test_a_review_text_spanning_lines_is_one_row_not_an_unclosed_quote(tmp_path)
     entry = doc["inputs"]["files"][0]
     assert (entry["rows_read"], entry["rejected_by_reason"]) == (2, {"bad_datetime": 1})
     assert list(pd.read_csv(rejects, dtype=str)["row"]) == ["5"]
+
+
+# --- ratings without line ids: joined on the item or its title, or the share left out said ---
+
+ORDERS_REPORT = """\
+订单编号,买家会员名,订单状态,订单创建时间,确认收货时间,宝贝标题,店铺Id
+="4012345678901234561",alice,交易成功,2026-10-01 10:00:00,2026-10-04 10:00:00,红色连衣裙 蓝色衬衫,="57001"
+="4012345678901234562",bob,交易成功,2026-10-02 10:00:00,2026-10-05 10:00:00,白色T恤,="57001"
+"""
+ITEMS_REPORT = """\
+订单编号,标题,价格,购买数量,商家编码
+4012345678901234561,红色连衣裙,120.00,1,A001
+4012345678901234561,蓝色衬衫,88.00,1,B002
+4012345678901234562,白色T恤,59.00,1,C003
+"""
+# The rating API's export (taobao.traderates.get): no oid, the item by num_iid and title.
+RATING_API = """\
+tid,num_iid,item_title,nick,role,result,created
+4012345678901234561,5100000000001,红色连衣裙,alice,buyer,good,2026-10-05 10:00:00
+4012345678901234561,5100000000002,蓝色衬衫,alice,buyer,bad,2026-10-06 10:00:00
+4012345678901234562,5100000000003,白色T恤,bob,buyer,good,2026-10-06 10:00:00
+"""
+
+
+def taobao_reports(tmp_path):
+    return (put(tmp_path / "ExportOrderList.csv", ORDERS_REPORT, "gbk", "\r\n"),
+            put(tmp_path / "ExportOrderDetailList.csv", ITEMS_REPORT, "gbk", "\r\n"))
+
+
+def test_ratings_without_line_ids_join_on_the_item_title(tmp_path):
+    # Order ...561 has two lines (A001, B002): the ratings name neither line nor merchant
+    # code, but their titles tell the lines apart. alice's good on 红色连衣裙 joins A001, her
+    # bad on 蓝色衬衫 joins B002 (different items: the 14-day rule does not merge them):
+    # 2 positives - 1 negative = 1; nothing left out.
+    orders, items = taobao_reports(tmp_path)
+    ratings = put(tmp_path / "rates.csv", RATING_API)
+    doc = audit(orders, items, ratings=ratings)
+    credit = doc["shops"][0]["credit"]
+    assert (credit["positive"], credit["negative"], credit["score"]) == (2, 1, 1)
+    assert doc["inputs"]["rows_rejected"] == 0
+    assert doc["inputs"]["ratings_left_out"] == {"count": 0, "of": 3, "share": 0.0}
+
+
+def test_ratings_that_cannot_name_their_line_over_the_bound_could_not_run(tmp_path):
+    # Without the title, the two ratings of the two-line order cannot be told apart: 2 of 3
+    # ratings (66.7%) left out, over the 5% bound: exit 2, saying so.
+    orders, items = taobao_reports(tmp_path)
+    text = "\n".join(",".join(c for i, c in enumerate(r.split(",")) if i not in (1, 2))
+                     for r in RATING_API.splitlines()) + "\n"
+    ratings = put(tmp_path / "rates.csv", text)
+    err = user_error(cli("audit", orders, items, "--ratings", ratings, "--as-of", AS_OF))
+    assert "2 of 3 ratings (66.7%) left out" in err and "--max-left-out" not in err, err
+    assert "checks.max_ambiguous_share 5.0%" in err, err
+    # Under a bound that allows it, the audit runs and says it first, on stderr and in the
+    # first lines of the table.
+    result = cli("audit", orders, items, "--ratings", ratings, "--as-of", AS_OF,
+                 "--max-left-out", "0.8")
+    assert result.exit_code in (0, 1), result.stderr
+    assert result.stderr.startswith("shopscore: warning: 2 of 3 ratings (66.7%) left out")
+    assert "2 of 3 ratings (66.67%) left out" in "\n".join(result.stdout.splitlines()[:3])
+    doc = audit(orders, items, ratings=ratings, more=("--max-left-out", "0.8"))
+    assert doc["inputs"]["ratings_left_out"]["count"] == 2
+
+
+def test_a_profile_sets_the_bound_on_ratings_left_out(tmp_path):
+    orders, items = taobao_reports(tmp_path)
+    text = "\n".join(",".join(c for i, c in enumerate(r.split(",")) if i not in (1, 2))
+                     for r in RATING_API.splitlines()) + "\n"
+    ratings = put(tmp_path / "rates.csv", text)
+    profile = put(tmp_path / "lenient.toml", 'extends = "taobao"\n[checks]\n'
+                  "max_ambiguous_share = 0.7\n")
+    doc = audit(orders, items, ratings=ratings, more=("--profile", profile))
+    assert doc["inputs"]["ratings_left_out"]["count"] == 2
+    bad = put(tmp_path / "bad.toml", 'extends = "taobao"\n[checks]\nmax_ambiguous_share = 1.5\n')
+    err = user_error(cli("audit", orders, "--as-of", AS_OF, "--profile", bad))
+    assert "max_ambiguous_share" in err, err
