@@ -11,6 +11,8 @@ from rich.text import Text
 
 from shopscore.scoring.result import AuditResult, ShopResult
 
+from .safe import markdown, scrubbed
+
 STARS = ("5", "4", "3", "2", "1")
 
 
@@ -177,6 +179,11 @@ def _left_out(result: AuditResult) -> list:
 
 
 def audit_renderable(result: AuditResult) -> Group:
+    """The table output of an audit, every data string made safe to show (safe.py)."""
+    return _audit_group(scrubbed(result))
+
+
+def _audit_group(result: AuditResult) -> Group:
     head = Text(f"shopscore audit as of {result.as_of} (profile {result.profile}): "
                 f"{len(result.shops)} shop(s), ", style="bold")
     head.append("all checks pass" if result.passed else "some checks FAIL",
@@ -197,13 +204,13 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 def audit_markdown(result: AuditResult) -> str:
     """The audit as Markdown, fit for pasting into a team chat."""
-    out = [f"**shopscore audit** as of {result.as_of} (profile {result.profile}): "
+    out = [f"**shopscore audit** as of {result.as_of} (profile {markdown(result.profile)}): "
            + ("all checks pass ✅" if result.passed else "some checks FAIL ❌")
            + (f"{_warnings(result)} ⚠️" if _warnings(result) else ""), ""]
     for shop in result.shops:
         d = shop.to_dict()
         c = d["credit"]
-        out.append(f"### Shop {d['shop_id']}")
+        out.append(f"### Shop {markdown(d['shop_id'])}")  # data escaped (safe.py)
         out.append(f"Credit score **{c['score']}** ({c['level']['name'] or 'no level'}), "
                    f"positive rate **{percent(c['positive_rate'])}**, "
                    f"default positives {c['default_positive']}")
@@ -219,7 +226,7 @@ def audit_markdown(result: AuditResult) -> str:
         out.append("")
         out.append(_md_table(
             ["check", "result", "value", "bound", "margin", "5★ needed"],
-            [[ch["name"], {"FAIL": "**FAIL**", "WARN": "**WARN** ⚠️"}.get(_status(ch), _status(ch)),
+            [[markdown(ch["name"]), {"FAIL": "**FAIL**", "WARN": "**WARN** ⚠️"}.get(_status(ch), _status(ch)),
               _value(ch), _bound(ch),
               num(ch["margin"]),
               "-" if ch["five_star_needed"] is None else str(ch["five_star_needed"])]
@@ -227,13 +234,15 @@ def audit_markdown(result: AuditResult) -> str:
         reasons = _reasons(d)
         if reasons:
             out.append("")
-            out.append("Excluded/anomalies: " + ", ".join(f"{s} {r} {n}" for s, r, n in reasons))
+            out.append("Excluded/anomalies: " + ", ".join(f"{s} {markdown(r)} {n}"
+                                                          for s, r, n in reasons))
         out.append("")
     return "\n".join(out)
 
 
 def validation_renderable(report: dict) -> Group:
     """What `shopscore validate` found, file by file."""
+    report = scrubbed(report)  # every data string made safe to show (safe.py)
     parts = [Text(f"{report['rows_read']} rows read = {report['rows_used']} used + "
                   f"{report['rows_rejected']} rejected", style="bold")]
     for f in report["files"]:
@@ -316,10 +325,11 @@ def audit_shops_renderable(result: AuditResult, detail: bool = False) -> Group:
     """The table output of an audit of any number of shops: one shop as audit_renderable;
     several with a summary row per shop first; more than MANY_SHOPS with the summary and the
     failing checks only, unless `detail`."""
+    result = scrubbed(result)  # every data string made safe to show, once (safe.py)
     if len(result.shops) <= 1:
-        return audit_renderable(result)
+        return _audit_group(result)
     if detail or len(result.shops) <= MANY_SHOPS:
-        full = audit_renderable(result).renderables
+        full = _audit_group(result).renderables
         first = 2 + len(_left_out(result))
         return Group(*full[:first], shops_summary_table(result), *full[first:])
     head = Text(f"shopscore audit as of {result.as_of} (profile {result.profile}): "

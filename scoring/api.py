@@ -22,7 +22,7 @@ from shopscore.scoring.inputs.accounts import (
     refuse_rejects,
     write_rejects,
 )
-from shopscore.scoring.inputs.dataset import Dataset
+from shopscore.scoring.inputs.dataset import Dataset, refuse_overwriting_inputs
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.platforms import names as platform_names
 from shopscore.scoring.result import AuditResult
@@ -41,6 +41,7 @@ class Sources:
     encoding: str | None = None
     sheet: str | None = None
     rejects: Path | None = None  # write every rejected row here
+    writes: tuple = ()  # (option, path) of the command's other output files
     strict: bool = False  # any rejected row is an error
     on_read: Callable[[Dataset], None] | None = None  # told of what was read (rejected rows)
 
@@ -84,6 +85,12 @@ def _known_platform(name: str):
     if name != "auto" and name not in platform_names():
         raise OptionError(f"--platform {name!r}: expected one of auto, "
                           f"{', '.join(platform_names())}")
+
+
+def refuse_overwriting(sources: Sources, *more_inputs):
+    """Refuse (exit 2, before anything is written) an output file that is an input file."""
+    refuse_overwriting_inputs([*sources.trades, sources.ratings, *more_inputs],
+                              [("--rejects", sources.rejects), *sources.writes])
 
 
 def read(sources: Sources, profile: Profile, need_lines: bool = False,
@@ -136,6 +143,7 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
     out (their line cannot be told) than `max_left_out` (else the profile's bound) could not
     run."""
     prof, when = rules(profile, as_of)
+    refuse_overwriting(sources, checks, prof.source if Path(prof.source).is_file() else None)
     figures = parse_industry(industry, prof.dsr_items)
     if bar is not None and not math.isfinite(bar):
         raise OptionError(f"--min {bar:g}: a bar is a finite number (e.g. 4.7)")
@@ -170,6 +178,7 @@ def validate(sources: Sources, examples: int = 3) -> tuple[Dataset, dict]:
     """What each file was recognised as and which rows were rejected, without scoring."""
     from shopscore.scoring.inputs.validation import validation_report
 
+    refuse_overwriting(sources)
     data = read(replace(sources, strict=False), load_profile("taobao"))
     return data, validation_report(data, examples)
 
@@ -280,6 +289,7 @@ def report(sources: Sources, days: int = 30, history: Path | None = None,
     from shopscore.scoring.report.html import build_report
 
     trend_doc = None
+    refuse_overwriting(sources, history)
     if history is not None:
         if not Path(history).is_file():
             raise OptionError(f"--history {history}: no such file")

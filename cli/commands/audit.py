@@ -75,7 +75,8 @@ def audit(
     from ..progress import stage_progress, wanted
     from ..render import audit_markdown, audit_shops_renderable
 
-    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
+    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
+                     writes=(("--history", history),))
     with user_errors(debug):
         with stage_progress(wanted(trades, quiet), err, trades,
                             extra_files=ratings is not None) as shown:

@@ -55,7 +55,8 @@ def report(
 
     from ..console import err, sources, user_errors
 
-    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict)
+    chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
+                     writes=(("--html", html_path),))
     with user_errors(debug):
         page, done = api.report(chosen, days, history, industry, checks, min_, shop, profile,
                                 as_of, max_left_out)

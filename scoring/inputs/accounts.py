@@ -34,10 +34,26 @@ def reject_sentences(data: Dataset) -> list[str]:
     return sentences
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): = + - @, tab, CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"  # -1 is a number, never a formula
+
+
 def write_rejects(data: Dataset, path: Path):
-    """Every rejected row (file, row, column, value, reason) as CSV."""
+    """Every rejected row (file, row, column, value, reason) as CSV; every text cell that a
+    spreadsheet would run as a formula (`=HYPERLINK(…)`, `-2+3+cmd|' /C calc'!A0`) is
+    prefixed with `'`, so that it shows as text (the file name too)."""
+    rejects = data.rejects.copy()
+    for column in ("file", "column", "value", "reason"):
+        if column in rejects:
+            given = rejects[column]
+            text = given.astype(object).where(given.notna(), "").astype(str)
+            formula = text.str.startswith(FORMULA_START) & ~text.str.fullmatch(NUMBER)
+            formula = formula.to_numpy(dtype=bool) & given.notna().to_numpy(dtype=bool)
+            if formula.any():
+                rejects[column] = given.astype(object).where(~formula, "'" + text)
     try:
-        data.rejects.to_csv(path, index=False)
+        rejects.to_csv(path, index=False)
     except OSError as exc:
         raise OptionError(f"--rejects {path}: cannot be written ({exc.strerror or exc})") \
             from None

@@ -4,13 +4,14 @@ and what became of every row of every file (read = used + rejected)."""
 from __future__ import annotations
 
 import glob
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from shopscore.scoring.errors import InputFileError
+from shopscore.scoring.errors import InputFileError, OptionError, ShopscoreError
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 
@@ -104,3 +105,34 @@ def expand_inputs(paths) -> list[Path]:
             out.append(Path(text))
     return out
 
+
+
+def refuse_overwriting_inputs(inputs, outputs):
+    """An output file (`outputs`: (option, path) pairs such as --rejects, --html) that is one
+    of the input files, by the same path or by another name of the same file, is refused
+    before anything is written: it would overwrite the only copy of an export."""
+    outputs = [(option, Path(path)) for option, path in outputs if path is not None]
+    if not outputs:
+        return
+    files = []
+    for given in inputs:
+        if given is None:
+            continue
+        try:
+            files += expand_inputs([given])
+        except ShopscoreError:  # the reading says what is wrong with it
+            files.append(Path(given))
+    for option, out in outputs:
+        for path in files:
+            if _same_file(out, path):
+                raise OptionError(f"{option} {out}: that is the input file {path}; writing it "
+                                  "would overwrite the export: give another path")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
