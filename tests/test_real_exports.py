@@ -122,11 +122,20 @@ def test_pdd_masked_recipient_is_not_the_buyer(tmp_path):
     assert "收货人" not in err.split("found:")[0], err
 
 
-def test_required_columns_come_from_one_place():
+def test_required_columns_come_from_one_place(tmp_path):
+    # The credit and DSR rules need a buyer: the list of required columns is one tuple, and
+    # load() takes another one (a scorecard that needs no buyer), reading the same export.
+    from shopscore.scoring.errors import MissingColumnsError
     from shopscore.scoring.inputs import columns, load
 
     assert load.REQUIRED_TRADES is columns.REQUIRED_TRADES
     assert "buyer_id" in columns.REQUIRED_TRADES
+    path = put(tmp_path / "抖店订单.csv", DOUYIN_WITH_CREATORS, "utf-8-sig")
+    with pytest.raises(MissingColumnsError, match="missing required column buyer_id"):
+        load.load([path], "Asia/Shanghai")
+    without_buyer = tuple(c for c in columns.REQUIRED_TRADES if c != "buyer_id")
+    data = load.load([path], "Asia/Shanghai", required=without_buyer)
+    assert len(data.lines) == 2 and data.files[0].rows_rejected == 0
 
 
 # --- orphan ratings never make a shop ---------------------------------------------------

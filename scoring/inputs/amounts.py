@@ -31,10 +31,14 @@ def parse_amounts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     arr = pc.utf8_trim_whitespace(ids.text_of(series))
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
     present = pc.fill_null(pc.is_valid(arr), False).to_numpy(zero_copy_only=False)
-    shaped = pc.fill_null(pc.match_substring_regex(arr, _AMOUNT), False)
-    cleaned = pc.replace_substring_regex(pc.if_else(shaped, arr, pa.scalar(None, arr.type)),
-                                         pattern=r"[¥￥元,\s]", replacement="")
-    values = pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
+    try:  # plain numbers, every one: one cast (inf, nan and 1e999 are caught below)
+        values = pc.cast(arr, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        shaped = pc.fill_null(pc.match_substring_regex(arr, _AMOUNT), False)
+        cleaned = pc.replace_substring_regex(pc.if_else(shaped, arr, pa.scalar(None, arr.type)),
+                                             pattern=r"[¥￥元,\s]", replacement="")
+        values = pc.cast(cleaned, pa.float64())
+    values = values.to_numpy(zero_copy_only=False).astype("float64")
     bad = present & ~np.isfinite(values)
     values[bad] = np.nan
     return values, bad

@@ -64,12 +64,12 @@ class _Input:
             columns=list(self.mapped.frame.columns)))
 
 
-def _role(columns) -> str:
+def _role(columns, required: tuple = REQUIRED_TRADES) -> str:
     have = set(columns)
     if "order_id" in have and not {"status", "created_at"} & have and (
             {"credit", "seller_credit"} & have or any(c.startswith("dsr_") for c in have)):
         return "ratings"
-    if set(REQUIRED_TRADES) <= have:
+    if set(required) <= have:
         return "trades"
     if "order_id" in have and {"item_id", "line_id"} & have:
         return "details"
@@ -84,7 +84,8 @@ def _missing_columns_error(path: str, missing, found, platform: str) -> MissingC
         f"{', '.join(' '.join(str(h).split()) for h in found) or 'none'})")
 
 
-def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
+def _open(number: int, path: Path, platform: str, encoding, sheet,
+          required: tuple = REQUIRED_TRADES) -> _Input:
     with stage("read"):
         known = plat.known_headers()
         raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__,
@@ -103,7 +104,8 @@ def _open(number: int, path: Path, platform: str, encoding, sheet) -> _Input:
                                              dtype=pd.StringDtype("pyarrow", na_value=np.nan))
         mapped.headers["shop_id"] = f"shop_id={shop} (from the path)"
         columns.append("shop_id")
-    return _Input(number, raw, mapped, _role(columns), len(raw.frame) + len(raw.ragged), columns)
+    return _Input(number, raw, mapped, _role(columns, required), len(raw.frame) + len(raw.ragged),
+                  columns)
 
 
 @lru_cache(maxsize=1)
@@ -228,17 +230,20 @@ def encode_ids(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
-         encoding: str | None = None, sheet: str | None = None) -> Dataset:
-    """Read, map, validate and join the input files; every row read is used or rejected."""
+         encoding: str | None = None, sheet: str | None = None,
+         required: tuple = REQUIRED_TRADES) -> Dataset:
+    """Read, map, validate and join the input files; every row read is used or rejected.
+    `required`: the trade-line columns the audit needs (CONTRACT.md: the credit and DSR
+    rules'), the one list the missing-columns error is made from."""
     if isinstance(trades_paths, (str, bytes, Path)):
         trades_paths = [trades_paths]
     paths = expand_inputs(trades_paths)
-    inputs = [_open(i, p, platform, encoding, sheet) for i, p in enumerate(paths)]
+    inputs = [_open(i, p, platform, encoding, sheet, required) for i, p in enumerate(paths)]
     with stage("prepare"):
-        return _prepare(inputs, tz, ratings_path, platform, encoding, sheet)
+        return _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required)
 
 
-def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
+def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> Dataset:
     if ratings_path is not None:
         extra = _open(len(inputs), Path(ratings_path), platform, encoding, sheet)
         extra.role = "ratings"
@@ -246,7 +251,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
     orders = [i for i in inputs if i.role == "trades"]
     details = [i for i in inputs if i.role == "details"]
     if details and not orders:
-        missing = [c for c in REQUIRED_TRADES if c not in details[0].mapped.frame.columns]
+        missing = [c for c in required if c not in details[0].mapped.frame.columns]
         raise _missing_columns_error(details[0].raw.path, missing,
                                      details[0].raw.headers,
                                      details[0].mapped.platform)
@@ -258,7 +263,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
     for inp in details:
         frame = _fill_from_orders(inp, orders)
         expanded |= set(frame["order_id"].dropna())
-        good, rej = _validated(inp, frame, tz, REQUIRED_TRADES, gone)
+        good, rej = _validated(inp, frame, tz, required, gone)
         parts.append(good)
         rejects.append(rej)
     for inp in details:
@@ -271,7 +276,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet) -> Dataset:
             inp.raw.rows = inp.raw.rows[~ids.isin(expanded).fillna(False).to_numpy(bool)]
             frame = frame.reset_index(drop=True)
         inp.release()  # validate consumes the columns of `frame`: nothing else holds them
-        good, rej = _validated(inp, frame, tz, REQUIRED_TRADES, gone)
+        good, rej = _validated(inp, frame, tz, required, gone)
         parts.append(good)
         rejects.append(rej)
         frame = None
