@@ -115,6 +115,36 @@ def test_a_header_named_twice_after_trimming_spaces_is_one_sentence(tmp_path):
     assert "'订单编号' twice" in err, err
 
 
+def test_a_header_named_twice_in_a_workbook_or_parquet_is_one_sentence(tmp_path):
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = ["order_id", "buyer_id", "item_id", "created_at", "status", "buyer_id", "note",
+             "note"]
+    values = ["o1", "b1", "i1", "2026-10-01 10:00:00", "open", "b2", "a", "b"]
+    book = openpyxl.Workbook()
+    book.active.append(names)
+    book.active.append(values)
+    book.save(tmp_path / "trades.xlsx")
+    pq.write_table(pa.Table.from_arrays([pa.array([v]) for v in values], names=names),
+                   tmp_path / "trades.parquet")
+    for path in (tmp_path / "trades.xlsx", tmp_path / "trades.parquet"):
+        err = user_error(cli("audit", path, "--as-of", AS_OF))
+        assert "'buyer_id' twice (columns 2 and 6)" in err, err
+
+
+def test_a_parquet_column_of_bytes_that_are_not_text_is_one_sentence(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = {"order_id": ["o1", "o2"], "buyer_id": [b"\xff\xfe", b"b2"], "item_id": ["i1", "i2"],
+               "created_at": ["2026-10-01 10:00:00"] * 2, "status": ["open"] * 2}
+    pq.write_table(pa.table(columns), tmp_path / "trades.parquet")
+    err = user_error(cli("audit", tmp_path / "trades.parquet", "--as-of", AS_OF))
+    assert "column 'buyer_id' holds bytes that are not UTF-8 text" in err, err
+
+
 def test_an_unread_column_named_twice_is_harmless(tmp_path):
     path = put(tmp_path / "trades.csv", f"{HEADER},note,note\no1,L1,b1,i1,{GOOD},10.00,"
                "2026-10-05 10:00:00,positive,a,b\n")

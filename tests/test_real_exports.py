@@ -328,7 +328,7 @@ def test_gbk_lines_after_a_long_utf8_start_are_rejected_by_line(tmp_path):
 QUOTE_HEADER = "order_id,line_id,buyer_id,item_id,created_at,completed_at,status,rated_at,credit"
 
 
-def quoted_file(tmp_path, quotes: dict) -> Path:
+def quoted_file(tmp_path, quotes: dict, newline: str = "\n") -> Path:
     """200 lines: the header and rows o2..o200 (row k on line k); `quotes` maps a line to the
     cell index before which a stray quote is put."""
     lines = [QUOTE_HEADER]
@@ -338,15 +338,16 @@ def quoted_file(tmp_path, quotes: dict) -> Path:
         if k in quotes:
             cells[quotes[k]] = '"' + cells[quotes[k]]
         lines.append(",".join(cells))
-    return put(tmp_path / "orders.csv", "\n".join(lines) + "\n")
+    return put(tmp_path / "orders.csv", "\n".join(lines) + "\n", newline=newline)
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
 @pytest.mark.parametrize("cell", [3, 8], ids=["middle_cell", "last_cell"])
-def test_an_unclosed_quote_at_line_102_loses_no_other_line(tmp_path, cell):
+def test_an_unclosed_quote_at_line_102_loses_no_other_line(tmp_path, cell, newline):
     # The quote opened at line 102 never closes: read as CSV it would swallow lines 102-200
     # into one cell (99 good rows gone, the accounts still adding up). That one line is
     # rejected as unclosed_quote, the 198 others are read: 199 rows read, 198 used.
-    path = quoted_file(tmp_path, {102: cell})
+    path = quoted_file(tmp_path, {102: cell}, newline)
     rejects = tmp_path / "rejects.csv"
     doc = audit(path, more=("--rejects", rejects))
     entry = doc["inputs"]["files"][0]

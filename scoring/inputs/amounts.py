@@ -19,13 +19,14 @@ _AMOUNT = (r"^[¥￥]?\s*[-+]?[¥￥]?\s*(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?:\d+\
 
 def parse_amounts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(values as float64, bad) of a column of amounts: NaN where empty or bad; bad marks a
-    value given that is no finite amount. Typed numeric columns (Parquet, a typed CSV) are
-    taken as they are, less their non-finite values."""
+    value given that is no finite amount. Typed numeric columns (Parquet, Excel) are taken as
+    they are: NaN there is a missing amount (as pandas and Polars write one), an infinite
+    one is bad."""
     if pd.api.types.is_numeric_dtype(series):
         arr = ids.arrow_of(series)
         values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False).astype("float64")
         present = pc.is_valid(arr).to_numpy(zero_copy_only=False)
-        bad = present & ~np.isfinite(values)
+        bad = present & np.isinf(values)
         values[bad] = np.nan
         return values, bad
     arr = pc.utf8_trim_whitespace(ids.text_of(series))

@@ -118,10 +118,10 @@ class _Undecodable(Exception):
 
 
 # Canonical columns a CSV reader may type as it reads: far cheaper than text, then parsing.
-# One value it cannot read so (`0000-00-00`, `￥1,234.50`, `5.0`) and the file is read again
-# as text, where validate judges every cell.
+# One value it cannot read so (`0000-00-00`, `5.0`) and the file is read again as text, where
+# validate judges every cell. Amounts stay text: the reader would take `nan` for a number.
 _TYPED = {**{c: pa.timestamp("s") for c in TIME_COLUMNS}, **{c: pa.int8() for c in DSR_COLUMNS},
-          "escrow": pa.bool_(), "refunded": pa.bool_(), "amount": pa.float64()}
+          "escrow": pa.bool_(), "refunded": pa.bool_()}
 
 
 def _cased(words) -> list[str]:
@@ -232,13 +232,14 @@ def _bytes_of(source) -> bytes:
 def _more_lines_than_rows(source, rows: int) -> bool:
     """Whether the file has more line breaks than its header and rows need: then a quoted
     cell spans lines (a review text, say; or a quote that never closes)."""
-    breaks = 0
-    if hasattr(source, "getvalue"):
-        return source.getvalue().count(b"\n") > rows + 1
-    with open(source, "rb") as fh:
+    breaks = {b"\n": 0, b"\r": 0}
+    chunks = [source.getvalue()] if hasattr(source, "getvalue") else None
+    with (open(source, "rb") if chunks is None else io.BytesIO(chunks[0])) as fh:
         while chunk := fh.read(BLOCK):
-            breaks += chunk.count(b"\n")
-    return breaks > rows + 1
+            for mark in breaks:
+                breaks[mark] += chunk.count(mark)
+    # Lines end in LF (or CRLF); an old Mac export ends them in CR alone.
+    return (breaks[b"\n"] or breaks[b"\r"]) > rows + 1
 
 
 def _close_quotes(path, source, encoding, names, include, frame, rows, ragged):
@@ -315,7 +316,10 @@ def _swallows(lines: list[str], fields: list[str], width: int) -> bool:
 def _blanked(data: bytes, lines: list[int], encoding: str) -> tuple[io.BytesIO, list[str]]:
     """The file with the given lines emptied (their line breaks kept, so every other line
     keeps its number), and the text of each (its first 200 characters)."""
-    breaks = np.flatnonzero(np.frombuffer(data, np.uint8) == 10)
+    codes = np.frombuffer(data, np.uint8)
+    breaks = np.flatnonzero(codes == 10)
+    if not breaks.size:  # lines ended by CR alone
+        breaks = np.flatnonzero(codes == 13)
     begins = np.append(0, breaks + 1)
     ends = np.append(breaks, len(data))
     parts, texts, at = [], [], 0
@@ -323,7 +327,7 @@ def _blanked(data: bytes, lines: list[int], encoding: str) -> tuple[io.BytesIO, 
     for line in sorted(lines):
         begin, end = int(begins[line - 1]), int(ends[line - 1])
         parts.append(data[at:begin])
-        texts.append(data[begin:end].rstrip(b"\r").decode(codec, errors="replace")[:200])
+        texts.append(data[begin:end].strip(b"\r").decode(codec, errors="replace")[:200])
         at = end
     parts.append(data[at:])
     return io.BytesIO(b"".join(parts)), texts

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from shopscore.scoring.errors import InputFileError
-from shopscore.scoring.inputs.raw import RawFile, first_line, no_rejects
+from shopscore.scoring.inputs.raw import RawFile, first_line, no_rejects, refuse_duplicate_headers
 
 MOST_CELLS = 5_000_000  # a range above this many cells is read from its real cells only
 SCAN_BYTES = 8 << 20  # a sheet's XML up to this size is always scanned for its real extent
@@ -30,7 +30,8 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
 
-def read_excel(path: Path, sheet: str | None) -> RawFile:
+def read_excel(path: Path, sheet: str | None, keep=None) -> RawFile:
+    """Read the chosen sheet (`keep`: header -> whether the audit reads that column)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -54,16 +55,21 @@ def read_excel(path: Path, sheet: str | None) -> RawFile:
     if not cells or not any(str(c).strip() for c in cells[0]):
         raise InputFileError(path, f"sheet {chosen!r} is empty; expected a header row")
     header = [str(c).strip() for c in cells[0]]
+    refuse_duplicate_headers(path, header, keep)
+    found = [h for h in header if h]
     width = len(header)
     body = [list(r[:width]) + [""] * (width - len(r)) for r in cells[1:]]
     frame = pd.DataFrame(body, columns=header, dtype=object)
+    if keep is not None:  # only the columns the audit reads (an unread one may repeat)
+        frame = frame.loc[:, [keep(h) for h in header]]
+        header = [h for h in header if keep(h)]
     frame = frame.map(_cell_text).astype("string[pyarrow]")
     frame = frame.loc[:, [bool(h) for h in header]]
     rows = np.arange(2, len(frame) + 2, dtype=np.int64) if lines is None \
         else lines[1:len(frame) + 1]
     blank = frame.isna().all(axis=1).to_numpy()
     frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
-    return RawFile(str(path), frame, rows, no_rejects(), "xlsx")
+    return RawFile(str(path), frame, rows, no_rejects(), "xlsx", headers=found)
 
 
 def _choose(path: Path, names: list, sheet: str | None) -> str:

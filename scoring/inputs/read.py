@@ -54,6 +54,7 @@ def _read_parquet(path: Path, keep=None, dictionary=frozenset(), first=None) -> 
         except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise InputFileError(path, f"not a readable Parquet file ({first_line(exc)})") \
                 from None
+        table = _binary_as_text(path, table)
         # Arrow-backed columns: no conversion (validate reads the Arrow arrays).
         return table.to_pandas(types_mapper=pd.ArrowDtype)
 
@@ -62,6 +63,19 @@ def _read_parquet(path: Path, keep=None, dictionary=frozenset(), first=None) -> 
     later = [n for n in include if n not in now]
     return RawFile(str(path), frame, rows, no_rejects(), "parquet", headers=list(names),
                    later=later, _reader=lambda: read(later))
+
+
+def _binary_as_text(path: Path, table: pa.Table) -> pa.Table:
+    """Columns of raw bytes read as UTF-8 text; bytes that are not text: the file is refused,
+    naming the column."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_binary(field.type) or pa.types.is_large_binary(field.type):
+            try:
+                table = table.set_column(i, field.name, table.column(i).cast(pa.large_string()))
+            except pa.ArrowInvalid:
+                raise InputFileError(path, f"column {clean_header(field.name)!r} holds bytes "
+                                     "that are not UTF-8 text; write it as text") from None
+    return table
 
 
 def read_file(path, encoding: str | None = None, sheet: str | None = None,
@@ -78,7 +92,7 @@ def read_file(path, encoding: str | None = None, sheet: str | None = None,
         if suffix in (".parquet", ".pq"):
             raw = _read_parquet(path, keep, dictionary, first)
         elif suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
-            raw = read_excel(path, sheet)
+            raw = read_excel(path, sheet, keep)
         else:
             raw = read_csv(path, encoding, keep)
     except (MemoryError, pa.ArrowMemoryError):
