@@ -455,3 +455,16 @@ def test_a_profile_sets_the_bound_on_ratings_left_out(tmp_path):
     bad = put(tmp_path / "bad.toml", 'extends = "taobao"\n[checks]\nmax_ambiguous_share = 1.5\n')
     err = user_error(cli("audit", orders, "--as-of", AS_OF, "--profile", bad))
     assert "max_ambiguous_share" in err, err
+
+
+def test_an_order_refunded_by_its_status_refunds_each_of_its_lines(tmp_path):
+    # The order report says 退款成功 of order ...561 (two lines in the item report): both
+    # lines are refunded, whatever the order-level 退款金额 says per line; ...562 counts.
+    orders = put(tmp_path / "ExportOrderList.csv", ORDERS_REPORT.replace(
+        "alice,交易成功", "alice,退款成功"), "gbk", "\r\n")
+    items = put(tmp_path / "ExportOrderDetailList.csv", ITEMS_REPORT, "gbk", "\r\n")
+    ratings = put(tmp_path / "rates.csv", RATING_API)
+    doc = audit(orders, items, ratings=ratings)
+    credit = doc["shops"][0]["credit"]
+    assert credit["excluded_by_reason"] == {"refunded": 2}
+    assert (credit["positive"], credit["negative"]) == (1, 0)

@@ -134,7 +134,8 @@ def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
     need = [c for c in ORDER_LEVEL if c in pool.columns and c not in frame.columns]
     # An order's refund is its line's when the order has one line only.
     single = [c for c in ("refunded",) if c in pool.columns and c not in frame.columns]
-    if not need and not single:
+    whole = plat.STATUS_REFUNDED in pool.columns  # an order refunded by its status word
+    if not need and not single and not whole:
         return frame
     pool["order_id"] = _id_text(pool["order_id"])
     pool = pool.dropna(subset=["order_id"]).drop_duplicates("order_id").set_index("order_id")
@@ -144,7 +145,16 @@ def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
         alone = ~frame["order_id"].duplicated(keep=False).to_numpy()
         for col in single:
             filled[col] = filled[col].where(alone, "false")
-    return pd.concat([frame, filled], axis=1)
+    out = pd.concat([frame, filled], axis=1)
+    if whole:  # 退款成功 says it of the order: every line of it was refunded
+        said = pool[plat.STATUS_REFUNDED].reindex(frame["order_id"]).fillna(False)
+        said = said.to_numpy(dtype=bool)
+        if said.any():
+            given = out["refunded"].astype("string[pyarrow]").astype(object).to_numpy() \
+                if "refunded" in out else np.full(len(out), "false", dtype=object)
+            out["refunded"] = pd.Series(np.where(said, "true", given), index=out.index,
+                                        dtype="string[pyarrow]")
+    return out
 
 
 def _keys_of(rows: pd.DataFrame) -> pd.DataFrame:

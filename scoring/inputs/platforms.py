@@ -21,6 +21,8 @@ from shopscore.scoring.inputs.columns import CANONICAL, ITEM_TITLE
 
 # Helper columns a platform may supply to derive canonical ones; dropped after mapping.
 DERIVED = ("unit_price", "quantity", "refund_amount", "refund_status", "after_sale", "role")
+# Kept after mapping: the rows whose status word itself says refunded (退款成功).
+STATUS_REFUNDED = "status_refunded"
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,8 @@ def _derive(out: pd.DataFrame, said_refunded=None) -> pd.DataFrame:
     if "amount" not in out and "unit_price" in out:
         qty = _number(out["quantity"]).fillna(1) if "quantity" in out else 1
         out["amount"] = (_number(out["unit_price"]) * qty).astype("float64")
+    if said_refunded is not None and said_refunded.any():  # an order report's word is its
+        out[STATUS_REFUNDED] = said_refunded  # lines' too (load._fill_from_orders)
     if "role" in out and "credit" in out:
         role = _translate(out["role"], word_table("role_words")).fillna("buyer")
         seller = (role == "seller").to_numpy(dtype=bool)
