@@ -468,3 +468,15 @@ def test_an_order_refunded_by_its_status_refunds_each_of_its_lines(tmp_path):
     credit = doc["shops"][0]["credit"]
     assert credit["excluded_by_reason"] == {"refunded": 2}
     assert (credit["positive"], credit["negative"]) == (1, 0)
+
+
+def test_explain_says_where_a_shopless_orphan_is_counted(tmp_path):
+    trades = put(tmp_path / "trades.csv", TWO_SHOPS)
+    ratings = put(tmp_path / "ratings.csv", "order_id,line_id,rated_at,credit\n"
+                  "o0,L1,2026-09-05 10:00:00,negative\n")
+    doc = json.loads(cli("explain", trades, "--ratings", ratings, "--order", "o0", "--as-of",
+                         AS_OF, "--format", "json").stdout)
+    record = doc["credit"][0]
+    assert record["fate"] == "orphan" and record["shop_id"] is None
+    assert "inputs.orphan_ratings only" in record["why"]
+    assert doc["summary"]["credit"]["excluded_by_reason"] == {}  # as no shop of the audit
