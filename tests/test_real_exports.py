@@ -480,3 +480,15 @@ def test_explain_says_where_a_shopless_orphan_is_counted(tmp_path):
     assert record["fate"] == "orphan" and record["shop_id"] is None
     assert "inputs.orphan_ratings only" in record["why"]
     assert doc["summary"]["credit"]["excluded_by_reason"] == {}  # as no shop of the audit
+
+
+def test_review_texts_spanning_lines_across_read_blocks_lose_no_row(tmp_path, monkeypatch):
+    # A file larger than one read block whose cells hold line breaks (review texts): blocks
+    # read side by side must not cut a record in two. 2000 rows, blocks of 16 KiB (~10).
+    monkeypatch.setattr("shopscore.scoring.inputs.csvfile.BLOCK", 16 << 10)
+    rows = [f'o{k},L1,b{k},i{k % 7},2026-10-01 10:00:00,2026-10-04 10:00:00,success,'
+            f'2026-10-05 10:00:00,positive,"很好\n第{k}条\n追评"' for k in range(2000)]
+    path = put(tmp_path / "orders.csv", QUOTE_HEADER + ",content\n" + "\n".join(rows) + "\n")
+    assert path.stat().st_size > 8 * (16 << 10)
+    entry = audit(path)["inputs"]["files"][0]
+    assert (entry["rows_read"], entry["rows_rejected"]) == (2000, 0), entry

@@ -128,18 +128,22 @@ def _cased(words) -> list[str]:
     return sorted({v for w in words for v in (w, w.upper(), w.title())})
 
 
-def _parse(path: Path, source, encoding: str, names: list[str], include):
-    """_parse_csv, its failures turned into one sentence about the file."""
+def _parse(path: Path, source, encoding: str, names: list[str], include,
+           spanning: bool = False):
+    """_parse_csv, its failures turned into one sentence about the file (`spanning`: cells
+    may hold line breaks, so blocks are cut between records, never inside one)."""
     if hasattr(source, "seek"):
         source.seek(0)
     try:
-        return _parse_csv(source, encoding, names, include)
+        return _parse_csv(source, encoding, names, include, spanning=spanning)
     except (UnicodeDecodeError, pa.ArrowInvalid) as exc:
         message = str(exc)
         if "UTF8" in message or "decode" in message.lower():
             raise _Undecodable() from None
         if "straddl" in message:  # a line longer than a block of the reader
             raise _long_line_error(path, source) from None
+        if "newlines_in_values" in message and not spanning:  # a block cut inside a record
+            return _parse(path, source, encoding, names, include, spanning=True)
         raise InputFileError(path, f"not a readable CSV file ({first_line(exc)})") from None
 
 
@@ -166,7 +170,7 @@ def _long_line_error(path: Path, source) -> InputFileError:
 
 
 def _parse_csv(source, encoding: str, names: list[str], include=None, threads: bool = True,
-               typed: bool = True):
+               typed: bool = True, spanning: bool = False):
     """(frame of the columns, record number of each row, ragged rows) of one CSV source.
 
     Read with threads; the reader numbers rows only when it reads with one thread, so a file
@@ -191,7 +195,8 @@ def _parse_csv(source, encoding: str, names: list[str], include=None, threads: b
             read_options=pacsv.ReadOptions(block_size=BLOCK, use_threads=threads,
                                            encoding=_arrow_encoding(encoding)),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_ragged,
-                                             ignore_empty_lines=False),
+                                             ignore_empty_lines=False,
+                                             newlines_in_values=spanning),
             convert_options=pacsv.ConvertOptions(
                 column_types=types, strings_can_be_null=True,
                 null_values=[""], quoted_strings_can_be_null=True,
@@ -204,7 +209,8 @@ def _parse_csv(source, encoding: str, names: list[str], include=None, threads: b
         if typed and "conversion error" in str(exc).lower():
             if hasattr(source, "seek"):
                 source.seek(0)
-            return _parse_csv(source, encoding, names, include, threads, typed=False)
+            return _parse_csv(source, encoding, names, include, threads, typed=False,
+                              spanning=spanning)
         raise
     finally:
         sys.unraisablehook = previous
@@ -213,7 +219,8 @@ def _parse_csv(source, encoding: str, names: list[str], include=None, threads: b
     if threads and ragged:
         if hasattr(source, "seek"):
             source.seek(0)
-        return _parse_csv(source, encoding, names, include, threads=False, typed=typed)
+        return _parse_csv(source, encoding, names, include, threads=False, typed=typed,
+                          spanning=spanning)
     skipped = {number for number, _, _ in ragged if number is not None}
     rows = np.arange(2, 2 + len(frame) + len(skipped), dtype=np.int64)
     if skipped:
@@ -248,6 +255,8 @@ def _close_quotes(path, source, encoding, names, include, frame, rows, ragged):
     rest read again; then record numbers become the lines an editor shows. Returns (source,
     frame, rows, ragged, the first line of each record)."""
     unclosed = []
+    if _size(source) > BLOCK:  # blocks read side by side may have cut a record: read again,
+        frame, rows, ragged = _parse(path, source, encoding, names, include, spanning=True)
     for _ in range(ROUNDS + 1):
         starts, openers = _records(source, encoding, len(names))
         if starts is None or not openers:
@@ -258,13 +267,17 @@ def _close_quotes(path, source, encoding, names, include, frame, rows, ragged):
                                  "quotes (\") of the file")
         source, texts = _blanked(_bytes_of(source), openers, encoding)
         unclosed += [(line, text, UNCLOSED) for line, text in zip(openers, texts, strict=True)]
-        frame, rows, ragged = _parse(path, source, encoding, names, include)
+        frame, rows, ragged = _parse(path, source, encoding, names, include, spanning=True)
     if starts is not None:
         rows, ragged = _editor_lines(starts, rows, ragged)
     if unclosed:
         extra = pd.DataFrame(unclosed, columns=REJECTED)
         ragged = pd.concat([ragged, extra], ignore_index=True) if len(ragged) else extra
     return source, frame, rows, ragged, starts
+
+
+def _size(source) -> int:
+    return len(source.getvalue()) if hasattr(source, "getvalue") else Path(source).stat().st_size
 
 
 def _records(source, encoding: str, width: int):
