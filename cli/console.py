@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import typer
 from rich.console import Console
 
+from .safe import plain
 from .status import ExitStatus
 
 out = Console(highlight=False)
@@ -28,7 +29,7 @@ def user_errors(debug: bool):
     except ShopscoreError as exc:
         if debug:
             traceback.print_exc()
-        err.print(f"shopscore: error: {exc}", markup=False)
+        err.print(f"shopscore: error: {plain(exc)}", markup=False)
         raise typer.Exit(ExitStatus.ERROR) from None
 
 
@@ -40,20 +41,24 @@ def emit_json(doc: dict):
 
 def warn_rejects(data, listed: bool):
     """One warning sentence per file with rejected rows (`listed`: --rejects wrote them)."""
-    from shopscore.scoring.inputs.accounts import reject_sentences
+    from shopscore.scoring.inputs.accounts import left_out_sentence, reject_sentences
 
+    left_out = left_out_sentence(data.files)
+    if left_out:  # first: it says how much of the ratings the figures stand on
+        err.print(f"shopscore: warning: {left_out}", markup=False)
     for sentence in reject_sentences(data):
-        err.print(f"shopscore: warning: {sentence}"
+        err.print(f"shopscore: warning: {plain(sentence)}"
                   + ("" if listed else "; --rejects PATH lists them all"), markup=False)
 
 
 def sources(files, ratings=None, platform="auto", encoding=None, sheet=None, rejects=None,
-            strict=False, after_sales=None, chats=None):
-    """The files a command reads, as the use cases take them; rejected rows are warned of on
-    stderr as soon as they are read."""
+            strict=False, after_sales=None, chats=None, writes=()):
+    """The files a command reads (and `writes`: its other outputs, (option, path) pairs), as
+    the use cases take them; rejected rows are warned of on stderr as soon as they are read."""
     from shopscore.scoring.api import Sources
 
-    return Sources(tuple(files or ()), ratings, platform, encoding, sheet, rejects, strict,
-                   on_read=lambda data: warn_rejects(data, rejects is not None),
+    return Sources(tuple(files or ()), ratings, platform, encoding, sheet, rejects,
+                   tuple(writes), strict,
                    after_sales=tuple(after_sales) if after_sales else None,
-                   chats=tuple(chats) if chats else None)
+                   chats=tuple(chats) if chats else None,
+                   on_read=lambda data: warn_rejects(data, rejects is not None))

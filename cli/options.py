@@ -34,6 +34,11 @@ TableOrJson = Annotated[Fmt, typer.Option("--format", help="table or json.",
 Lang = Annotated[str | None, typer.Option(help="Labels in zh (Chinese, the back office's terms) "
                                           "or en; default from LC_ALL, LC_MESSAGES or LANG (zh "
                                           "when it starts with zh).", metavar="zh|en")]
+MaxLeftOut = Annotated[float | None, typer.Option(
+    "--max-left-out", metavar="SHARE",
+    help="The share of ratings that may be left out because their line cannot be told (an "
+    "order of several lines, a rating without line or item id); more is exit 2 (default: the "
+    "profile's checks.max_ambiguous_share, 0.05).")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress display on stderr for big "
                                      "inputs.")]
 AfterSales = Annotated[list[Path] | None, typer.Option(

@@ -25,6 +25,7 @@ from .render_shops import (
     headline,
     summary_lines,
 )
+from .safe import plain, scrubbed
 
 STARS = ("5", "4", "3", "2", "1")
 MANY_SHOPS = 5  # above this many shops, the table output is the summary and the failures
@@ -131,14 +132,24 @@ def _files_line(result: AuditResult, w: Words) -> Text:
     return Text(text)
 
 
+def _left_out(result: AuditResult, w: Words) -> list:
+    """The share of ratings left out (their line cannot be told), as a first line, if any."""
+    left = result.inputs.get("ratings_left_out") or {}
+    if not left.get("count"):
+        return []
+    return [Text(w("ratings_left_out", count=left["count"], of=left["of"],
+                   share=percent(left["share"])), style="bold yellow")]
+
+
 def audit_shops_renderable(result: AuditResult, w: Words, detail: bool = False,
                            width: int = 80) -> Group:
     """The table output of an audit of any number of shops, fit to `width` columns: one shop
     as its tables; several with a summary row per shop first (failing shops first) and the
     checks that fail or warn; more than MANY_SHOPS without every shop's tables, unless
     `detail`."""
+    result = scrubbed(result, plain)  # every data string made safe to show, once (safe.py)
     many_files = len(result.inputs.get("files", ())) > 20
-    parts = [headline(result, w)]
+    parts = [headline(result, w), *_left_out(result, w)]
     parts += [_files_line(result, w)] if many_files else inputs_table(result, w, width)
     if len(result.shops) > 1:
         parts += [Text(""), Text(w("shops_title", n=len(result.shops)), style="italic")]
@@ -160,6 +171,7 @@ def audit_shops_renderable(result: AuditResult, w: Words, detail: bool = False,
 
 def validation_renderable(report: dict) -> Group:
     """What `shopscore validate` found, file by file."""
+    report = scrubbed(report)  # every data string made safe to show (safe.py)
     parts = [Text(f"{report['rows_read']} rows read = {report['rows_used']} used + "
                   f"{report['rows_rejected']} rejected", style="bold")]
     for f in report["files"]:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from .render import num, percent
 from .render_experience import experience_forecast_renderable, experience_whatif_renderable
+from .safe import plain, scrubbed, terminal
 
 SPARK = "▁▂▃▄▅▆▇█"
 HORIZONS = (1, 7, 14, 30)
@@ -56,6 +57,7 @@ def _counts(table: dict) -> str:
 
 
 def explanation_renderable(doc: dict) -> Group:
+    doc = scrubbed(doc, plain)  # data made safe to show (safe.py); Text parses no markup
     sel = ", ".join(f"{k} {v}" for k, v in doc["selection"].items() if v is not None)
     s = doc["summary"]
     c, d = s["credit"], s["dsr"]
@@ -90,6 +92,7 @@ def _score(value, places: int = 5) -> str:
 
 
 def whatif_renderable(doc: dict) -> Group:
+    doc = scrubbed(doc)  # data made safe to show (safe.py)
     parts = [Text(f"shopscore whatif as of {doc['as_of']} (profile {doc['profile']})",
                   style="bold")]
     for s in doc["shops"]:
@@ -134,6 +137,7 @@ def _span(lo, hi) -> str:
 
 
 def snapshot_renderable(s: dict) -> Group:
+    s = scrubbed(s)  # data made safe to show (safe.py)
     table = Table(box=box.SIMPLE_HEAVY, pad_edge=False, collapse_padding=True, title_justify="left",
                   title=f"Snapshot: {s['item']} shown as {s['score_shown']:g} "
                         f"({s['shown_as']}), {s['count']} scores")
@@ -189,6 +193,7 @@ def sparkline(values, bar: float | None, lo: float, hi: float, width: int) -> Te
 
 
 def forecast_renderable(doc: dict, width: int = 80) -> Group:
+    doc = scrubbed(doc)  # data made safe to show (safe.py)
     days = doc["days"]
     horizons = sorted({h for h in (*HORIZONS, days) if h <= days})
     long_dates = days > 300
@@ -274,6 +279,7 @@ def _when(as_of: str) -> str:
 
 def trend_renderable(doc: dict, path) -> Group:
     """One table per shop: each figure over time (a section per figure), with the change."""
+    doc, path = scrubbed(doc), terminal(path)  # data made safe to show (safe.py)
     parts = []
     for shop in doc["shops"]:
         table = Table(box=box.SIMPLE_HEAVY, title=f"Shop {shop['shop_id']}: {len(shop['as_of'])} "

@@ -17,9 +17,14 @@ from shopscore.scoring.engine.audit import audit as audit_dataset
 from shopscore.scoring.engine.decide import Decisions, local_as_of
 from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.errors import OptionError
-from shopscore.scoring.inputs.accounts import refuse_rejects, write_rejects
+from shopscore.scoring.inputs.accounts import (
+    refuse_left_out,
+    refuse_nothing_to_audit,
+    refuse_rejects,
+    write_rejects,
+)
 from shopscore.scoring.inputs.columns import REQUIRED_TRADES
-from shopscore.scoring.inputs.dataset import Dataset
+from shopscore.scoring.inputs.dataset import Dataset, refuse_overwriting_inputs
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.platforms import names as platform_names
 from shopscore.scoring.result import SCHEMA_VERSION, AuditResult
@@ -38,6 +43,7 @@ class Sources:
     encoding: str | None = None
     sheet: str | None = None
     rejects: Path | None = None  # write every rejected row here
+    writes: tuple = ()  # (option, path) of the command's other output files
     strict: bool = False  # any rejected row is an error
     after_sales: tuple | None = None  # after-sales exports (RULES.md section 6), None: none
     chats: tuple | None = None  # chat record exports
@@ -91,39 +97,72 @@ def _known_platform(name: str):
                           f"{', '.join(platform_names())}")
 
 
-def read(sources: Sources, profile: Profile) -> Dataset:
+def refuse_overwriting(sources: Sources, *more_inputs):
+    """Refuse (exit 2, before anything is written) an output file that is an input file."""
+    refuse_overwriting_inputs([*sources.trades, sources.ratings, *(sources.after_sales or ()),
+                               *(sources.chats or ()), *more_inputs],
+                              [("--rejects", sources.rejects), *sources.writes])
+
+
+def read(sources: Sources, profile: Profile, need_lines: bool = False,
+         left_out: tuple | None = None) -> Dataset:
     """Read, map, validate and join the files; write the rejected rows when asked, and refuse
-    them under --strict."""
+    them under --strict; with `need_lines`, refuse a run that read no trade line at all; with
+    `left_out` (bound, its name), more ratings left out than the bound."""
     _known_platform(sources.platform)
     data = load(list(sources.trades), profile.timezone, sources.ratings,
                 platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet,
                 after_sales=sources.after_sales, chats=sources.chats,
                 required=required_columns(profile))
-    _account(sources, data)
+    _account(sources, data, need_lines, left_out)
     return data
 
 
-def _account(sources: Sources, data: Dataset):
-    """Write the rejected rows when asked, refuse them under --strict, else tell on_read."""
+def _account(sources: Sources, data: Dataset, need_lines: bool = False,
+             left_out: tuple | None = None):
+    """Write the rejected rows when asked; refuse a run without trade lines (`need_lines`),
+    with too many ratings left out (`left_out`) and with rejected rows under --strict; else
+    tell on_read (the warnings)."""
     if sources.rejects is not None:
         write_rejects(data, sources.rejects)
+    if need_lines and not len(data.lines):
+        refuse_nothing_to_audit(data.files)
+    if left_out is not None:
+        refuse_left_out(data.files, *left_out)
     if sources.strict:
         refuse_rejects(data)
     if sources.on_read is not None:
         sources.on_read(data)
 
 
+def share_bound(value: float | None, profile: Profile) -> tuple[float, str]:
+    """The bound on the share of ratings left out (--max-left-out, else the profile's) and
+    the name to give it in an error."""
+    if value is None:
+        return profile.max_ambiguous_share, "the profile's checks.max_ambiguous_share"
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise OptionError(f"--max-left-out {value:g}: a share lies between 0 and 1 (0.05 is "
+                          "5%)")
+    return value, "--max-left-out"
+
+
 def audit(sources: Sources, profile: str | None = None, as_of: str | None = None,
           industry: str | None = None, checks: Path | None = None, bar: float | None = None,
           shop: str | None = None, engine: str = "local", scheduler: str | None = None,
-          on_tasks=None, with_defaults: bool = False) -> Audited:
+          on_tasks=None, with_defaults: bool = False,
+          max_left_out: float | None = None) -> Audited:
     """Audit every shop (or `shop`) of the sources against the checks: `checks` a TOML file of
     named checks (replacing the default checks, or added to them `with_defaults`), `bar` the
     default checks' bar. On `engine="dask"` the audit runs as one task per shop partition on a
-    Dask cluster (`scheduler`, else a local one)."""
+    Dask cluster (`scheduler`, else a local one). More ratings left out (their line cannot be
+    told) than `max_left_out` (else the profile's bound) could not run."""
     prof, when = rules(profile, as_of)
+    refuse_overwriting(sources, checks, prof.source if Path(prof.source).is_file() else None)
     figures = parse_industry(industry, prof.dsr_items)
+    if bar is not None and not math.isfinite(bar):
+        raise OptionError(f"--min {bar:g}: a bar is a finite number (e.g. 4.7)")
     chosen = choose_checks(prof, checks, bar, with_defaults)
+    bound = share_bound(max_left_out, prof)
     if engine not in ("local", "dask"):
         raise OptionError(f"--engine {engine!r}: expected local or dask")
     if scheduler and engine != "dask":
@@ -139,10 +178,10 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
             list(sources.trades), prof, when, figures, chosen, shop, scheduler=scheduler,
             platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet,
             on_done=on_tasks)
-        _account(sources, data)
+        _account(sources, data, left_out=bound)
         decisions = None
     else:
-        data = read(sources, prof)
+        data = read(sources, prof, need_lines=True, left_out=bound)
         result, decisions = audit_dataset(data, prof, when, figures, chosen, shop)
     if shop is not None and not result.shops:
         raise OptionError(f"--shop {shop!r}: no such shop in the data")
@@ -153,6 +192,7 @@ def validate(sources: Sources, examples: int = 3) -> tuple[Dataset, dict]:
     """What each file was recognised as and which rows were rejected, without scoring."""
     from shopscore.scoring.inputs.validation import validation_report
 
+    refuse_overwriting(sources)
     data = read(replace(sources, strict=False), load_profile("taobao"))
     return data, validation_report(data, examples)
 
@@ -334,7 +374,8 @@ def report(sources: Sources, days: int = 30, history: Path | None = None,
            industry: str | None = None, checks: Path | None = None, bar: float | None = None,
            shop: str | None = None, profile: str | None = None,
            as_of: str | None = None, lang: str | None = None,
-           with_defaults: bool = False) -> tuple[str, Audited]:
+           with_defaults: bool = False,
+           max_left_out: float | None = None) -> tuple[str, Audited]:
     """The audit, star distributions, DSR trend and forecast as one HTML page (its text), its
     labels in `lang` (zh or en; None: the locale's)."""
     from shopscore.scoring.insight import history as history_mod
@@ -342,13 +383,14 @@ def report(sources: Sources, days: int = 30, history: Path | None = None,
     from shopscore.scoring.report.html import build_report
 
     trend_doc = None
+    refuse_overwriting(sources, history)
     if history is not None:
         if not Path(history).is_file():
             raise OptionError(f"--history {history}: no such file")
         trend_doc = history_mod.trend(history_mod.read(history))
     lang = labels(lang).lang
     done = audit(sources, profile, as_of, industry, checks, bar, shop,
-                 with_defaults=with_defaults)
+                 with_defaults=with_defaults, max_left_out=max_left_out)
     prof = done.profile
     line = prof.default_min if bar is None else bar
     with stage("forecast"):

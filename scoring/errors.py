@@ -22,6 +22,15 @@ class MissingColumnsError(InputFileError):
     """An input file lacks required canonical columns."""
 
 
+class NothingToAuditError(InputFileError):
+    """No trade line could be read: a ratings file given as the trades file, a header
+    without rows, or every row rejected."""
+
+
+class RatingsLeftOutError(ShopscoreError):
+    """More ratings than the bound could not be joined to their line (ambiguous)."""
+
+
 class ProfileError(ShopscoreError):
     """A rule profile is missing, malformed or inconsistent."""
 

@@ -13,8 +13,9 @@ Decisions this oracle takes where RULES.md leaves a choice (each one is written 
 applied, marked DECISION):
 - a buyer rating given after as_of, or on a trade created after as_of, is `after_as_of`
   before anything else is judged; so is a DSR given after as_of or on an order created after;
-- a default positive needs a line with no buyer rating at all: a rating that is excluded,
-  given after as_of or deleted leaves no room for one;
+- a default positive needs a line with no buyer rating as of as_of: a rating that is
+  excluded or deleted leaves no room for one; a rating given after as_of does not exist yet,
+  so the line may take its default (and the late rating row is counted under after_as_of);
 - the section 1 reasons are tried in the order the rule lists them (status, escrow, refund,
   window); the first failing one is the reason;
 - a revision dated before its rating is invalid (anomaly `revision_before_rating`, a code
@@ -120,12 +121,15 @@ def credit_fates(rows, as_of):
     for row in rows:
         r = normalise(row)
         d = {"row": r, "fate": "unrated", "points": None, "at": None, "is_default": False,
-             "anomaly": None}
+             "anomaly": None, "late": False}
         out.append(d)
         credit = r["credit"]
+        if credit is not None and r["created_at"] <= as_of and r["rated_at"] > as_of:
+            # DECISION: a rating that does not exist yet is after_as_of whatever else holds;
+            # the line is unrated as of as_of and its default positive may apply.
+            d["fate"], d["late"], credit = "after_as_of", True, None
         if credit is not None:
             rated = r["rated_at"]
-            # DECISION: a rating that does not exist yet is after_as_of whatever else holds.
             if rated > as_of or r["created_at"] > as_of:
                 d["fate"] = "after_as_of"
                 continue
@@ -164,6 +168,8 @@ def credit_fates(rows, as_of):
             if due > as_of:
                 continue
             d["points"], d["at"], d["is_default"], d["fate"] = 1, due, True, "candidate"
+            if d["late"]:  # the late rating row is counted apart, under after_as_of
+                d["late_row"] = True
         # DECISION: the tiny-trade rule comes after revisions, before the 14-day rule.
         amount = r["amount"]
         if amount is not None and amount <= LOW_AMOUNT:
@@ -293,6 +299,8 @@ def reference_audit(rows, as_of):
     for d in credit_fates(rows, as_of):
         shop = shops[d["row"]["shop_id"]]
         credit = shop["credit"]
+        if d.get("late_row"):
+            _bump(credit["excluded_by_reason"], "after_as_of")
         if d["anomaly"]:
             _bump(shop["anomalies_by_reason"], d["anomaly"])
         if d["fate"] == "unrated":

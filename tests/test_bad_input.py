@@ -350,7 +350,8 @@ def test_invalid_utf8_cell_next_to_a_ragged_row_is_rejected_not_a_crash(tmp_path
     # line), the ragged row as ragged_row, and the audit goes on.
     path = tmp_path / "trades.csv"
     path.write_bytes(b"\xef\xbb\xbforder_id,buyer_id,item_id,created_at,status\n"
-                     b"o1,b\xff1,i1,2026-10-01 10:00:00,open\no2,b2\n")
+                     b"o1,b\xff1,i1,2026-10-01 10:00:00,open\no2,b2\n"
+                     b"o3,b3,i1,2026-10-01 10:00:00,open\n")
     out = tmp_path / "rejects.csv"
     result = cli("audit", path, "--as-of", AS_OF, "--format", "json", "--rejects", out)
     assert result.exit_code == 1, result.stderr

@@ -121,6 +121,16 @@ def assert_survived(result):
 
 # --- corruptions ----------------------------------------------------------------------------
 
+# Values no real export holds: an impossible date (kept as the same length of text, so the
+# date's neighbours stay in place), a non-finite or misgrouped amount.
+IMPOSSIBLE = {True: [b"2026-02-3", b"2026-04-3", b"2026-13-0", b"2025-02-2"],
+              False: [b"inf", b"1e999", b"nan", b"1,2,3", b"Infinity", b"-inf"]}
+# Cells that attack what reads the output: spreadsheet formulas, terminal escapes, markup.
+PAYLOADS = [b"=1+1", b"@SUM(A1:A2)", b'=HYPERLINK(""http://x"")', b"-2+3+cmd|' /C calc'!A0",
+            b"\x1b[2J\x1b]0;title\x07", b"\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\",
+            b"<script>alert(1)</script>", b"<img src=x onerror=alert(1)>", b"|a|b|",
+            b"[bold]x[/bold]", b"**x** _y_ `z`", b"\xe2\x80\xae"]
+
 def _lines(data: bytes) -> list[bytes]:
     return data.split(b"\n")
 
@@ -130,7 +140,8 @@ def corruption(draw, data: bytes, base: str) -> bytes:
     kind = draw(st.sampled_from([
         "truncate", "truncate_line", "drop_line", "duplicate_line", "swap_columns",
         "swap_header", "garbage", "overwrite", "reencode", "mojibake", "empty", "header_only",
-        "nul", "delimiter", "newline", "quote", "long_line", "blank_cells", "extra_cells"]))
+        "nul", "delimiter", "newline", "quote", "long_line", "blank_cells", "extra_cells",
+        "duplicate_header", "impossible_value", "mixed_encoding", "payload"]))
     lines = _lines(data)
     n = len(lines)
     if kind == "truncate":
@@ -191,6 +202,27 @@ def corruption(draw, data: bytes, base: str) -> bytes:
     elif kind == "extra_cells":
         i = draw(st.integers(0, n - 1))
         lines[i] = lines[i] + b"," * draw(st.integers(1, 5)) + draw(st.binary(max_size=8))
+    elif kind == "duplicate_header":  # one header cell renamed as another one
+        cells = lines[0].split(b",")
+        i, j = draw(st.integers(0, len(cells) - 1)), draw(st.integers(0, len(cells) - 1))
+        cells[j] = cells[i]
+        lines[0] = b",".join(cells)
+    elif kind == "impossible_value":
+        old = draw(st.sampled_from([b"2026-10-0", b"2026-09-2", b"1234.50", b"88.00", b"59.00"]))
+        new = draw(st.sampled_from(IMPOSSIBLE[old[:4] == b"2026"]))
+        return data.replace(old, new, draw(st.integers(1, 3)))
+    elif kind == "mixed_encoding":  # some lines written by another program
+        text = data.decode(BASE_ENCODING[base], errors="replace").split("\n")
+        other = "utf-8" if BASE_ENCODING[base] == "gbk" else "gbk"
+        flip = set(draw(st.lists(st.integers(0, len(text) - 1), max_size=4)))
+        return b"\n".join(t.encode(other if k in flip else BASE_ENCODING[base], errors="replace")
+                          for k, t in enumerate(text))
+    elif kind == "payload":  # a cell holding a formula, terminal escapes or Markdown
+        i = draw(st.integers(1, max(1, n - 1)))
+        cells = lines[i].split(b",") if i < n else []
+        if cells:
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(st.sampled_from(PAYLOADS))
+            lines[i] = b",".join(cells)
     return b"\n".join(lines)
 
 
@@ -272,11 +304,13 @@ def test_edge_files(tmp_path, data, suffix):
     assert_survived(cli("validate", path, "--format", "json"))
 
 
-def test_header_only_audits_nothing(tmp_path):
+def test_header_only_is_nothing_to_audit(tmp_path):
+    # A header without rows could not run: exit 2 naming the file, never a score of 0.
     path = tmp_path / "trades.csv"
     path.write_bytes(CANONICAL.splitlines()[0].encode() + b"\n")
-    doc = assert_survived(cli("audit", path, "--as-of", AS_OF, "--format", "json"))
-    assert doc is not None and doc["inputs"]["rows_read"] == 0
+    result = cli("audit", path, "--as-of", AS_OF, "--format", "json")
+    assert assert_survived(result) is None and result.exit_code == 2
+    assert str(path) in result.stderr and "no data rows" in result.stderr, result.stderr
 
 
 HUGE = 100 << 20  # 100 MB
@@ -309,3 +343,177 @@ def test_a_100_mb_line_after_a_good_header(huge_line, tmp_path):
         while chunk := src.read(1 << 24):
             out.write(chunk)
     assert_survived(cli("audit", path, "--as-of", AS_OF, "--format", "json"))
+
+
+# --- rows read are the lines written ----------------------------------------------------------
+# A file built line by line, each line good or damaged in one known way: the rows read must be
+# the lines the file holds (not only read = used + rejected), each damaged line rejected under
+# its reason, every good line used. A stray quote is put at the start of a cell (it opens a
+# quoted cell) and never on the last line (where it swallows nothing).
+
+LINE_HEADER = ("shop_id,order_id,line_id,buyer_id,item_id,created_at,completed_at,status,amount,"
+               "rated_at,credit")
+DAMAGE = {  # kind -> the reason its line is rejected under (None: the line is used)
+    "good": None, "quote": "unclosed_quote", "impossible_date": "bad_datetime",
+    "bad_amount": "bad_amount", "gbk": "bad_bytes", "ragged": "ragged_row",
+    "duplicate": "duplicate", "payload": None, "blank": "blank"}
+
+
+def _line(k: int) -> list[str]:
+    return ["店铺一", f"o{k}", "L1", f"买家{k % 3}", f"i{k % 4}", "2026-10-01 10:00:00",
+            "2026-10-04 10:00:00", "success", f"{10 + k}.50", "2026-10-05 10:00:00", "positive"]
+
+
+@st.composite
+def damaged_files(draw):
+    n = draw(st.integers(3, 30))
+    kinds = draw(st.lists(st.sampled_from(sorted(DAMAGE)), min_size=n, max_size=n))
+    kinds[-1] = "good"  # the last line: nothing after it to swallow
+    gbk_left = (n - 1) // 3  # GBK lines stay a minority of a UTF-8 file
+    lines, expected = [LINE_HEADER.encode()], []
+    last_used = None  # the last line used: a duplicate repeats it
+    for k, kind in enumerate(kinds):
+        cells = _line(k)
+        if kind == "duplicate" and last_used is None:
+            kind = "good"
+        if kind == "gbk":
+            if not gbk_left:
+                kind = "good"
+            gbk_left -= kind == "gbk"
+        if kind == "blank":
+            lines.append(b"")
+            continue
+        if kind == "duplicate":
+            cells = _line(last_used)
+        elif kind == "quote":
+            i = draw(st.integers(0, len(cells) - 1))
+            cells[i] = '"' + cells[i]
+        elif kind == "impossible_date":
+            cells[draw(st.sampled_from([5, 6, 9]))] = draw(st.sampled_from(
+                ["2026-02-30 10:00:00", "2026-04-31 10:00:00", "2026-10-01 10:00:61",
+                 "2026/02/29 10:00"]))
+        elif kind == "bad_amount":
+            cells[8] = draw(st.sampled_from(["inf", "1e999", "nan", '"1,2,3"', "-Infinity"]))
+        elif kind == "ragged":
+            cells = cells[: draw(st.integers(1, len(cells) - 1))]
+        elif kind == "payload":
+            cells[3] = draw(st.sampled_from([p.decode("utf-8") for p in PAYLOADS
+                                             if b"," not in p and b'"' not in p]))
+        text = ",".join(cells)
+        lines.append(text.encode("gbk") if kind == "gbk" else text.encode("utf-8"))
+        expected.append(kind)
+        if DAMAGE[kind] is None:
+            last_used = k
+    return b"\n".join(lines) + b"\n", expected
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None, phases=GENERATE,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=damaged_files())
+def test_rows_read_are_the_lines_written(tmp_path, case):
+    data, kinds = case
+    path = tmp_path / "trades.csv"
+    path.write_bytes(data)
+    result = cli("audit", path, "--as-of", AS_OF, "--format", "json")
+    want = {}
+    for kind in kinds:
+        if DAMAGE[kind]:
+            want[DAMAGE[kind]] = want.get(DAMAGE[kind], 0) + 1
+    used = sum(DAMAGE[k] is None for k in kinds)
+    if not used:  # nothing to audit: exit 2, one sentence
+        assert result.exit_code == 2 and assert_survived(result) is None, result.stderr
+        return
+    doc = assert_survived(result)
+    assert doc is not None, result.stderr
+    entry = doc["inputs"]["files"][0]
+    assert entry["rows_read"] == len(kinds), (entry, kinds)
+    assert entry["rejected_by_reason"] == want, (entry, kinds)
+    assert entry["rows_used"] == used
+    credit = doc["shops"][0]["credit"]
+    assert credit["positive"] + sum(credit["excluded_by_reason"].values()) == used, credit
+
+
+# --- hostile shapes, each kind drawn at random -----------------------------------------------
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None, phases=GENERATE,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.sampled_from(LINE_HEADER.split(",")), at=st.integers(0, 11),
+       known=st.booleans())
+def test_a_header_named_twice_is_exit_2_or_harmless(tmp_path, header, at, known):
+    cells = LINE_HEADER.split(",") + ["note"]
+    name = header if known else "note"
+    cells.insert(at, name)  # `name` now appears twice
+    row = _line(1) + ["x"]
+    row.insert(at, "y")
+    path = tmp_path / "trades.csv"
+    path.write_bytes((",".join(cells) + "\n" + ",".join(row) + "\n").encode("utf-8"))
+    result = cli("audit", path, "--as-of", AS_OF, "--format", "json")
+    assert_survived(result)
+    if known:
+        assert result.exit_code == 2 and f"{name!r} twice" in result.stderr, result.stderr
+    else:
+        assert result.exit_code in (0, 1), result.stderr
+
+
+def _nested_types():
+    import pyarrow as pa
+
+    return st.sampled_from([pa.list_(pa.string()), pa.large_list(pa.string()),
+                            pa.struct([("code", pa.string())]),
+                            pa.map_(pa.string(), pa.string()),
+                            pa.list_(pa.struct([("a", pa.int64())]))])
+
+
+@settings(max_examples=20, deadline=None, derandomize=True, database=None, phases=GENERATE,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(column=st.sampled_from(["order_id", "buyer_id", "item_id", "status", "created_at",
+                               "credit", "amount"]), kind=_nested_types())
+def test_a_nested_parquet_column_is_exit_2(tmp_path, column, kind):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = ["order_id", "buyer_id", "item_id", "created_at", "completed_at", "status",
+             "amount", "rated_at", "credit"]
+    values = dict(zip(names, [["o1"], ["b1"], ["i1"], ["2026-10-01 10:00:00"],
+                              ["2026-10-04 10:00:00"], ["success"], ["10.5"],
+                              ["2026-10-05 10:00:00"], ["positive"]], strict=True))
+    arrays = {n: pa.array(v) for n, v in values.items()}
+    arrays[column] = pa.array([None], type=kind)
+    path = tmp_path / "trades.parquet"
+    pq.write_table(pa.table(arrays), path)
+    result = cli("audit", path, "--as-of", AS_OF, "--format", "json")
+    assert_survived(result)
+    assert result.exit_code == 2 and "nested" in result.stderr, result.stderr
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None, phases=GENERATE,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shop=st.text(min_size=1, max_size=20), buyer=st.text(min_size=1, max_size=20),
+       fmt=st.sampled_from(["table", "markdown", "json"]))
+def test_any_text_in_ids_reaches_no_terminal_and_breaks_no_markdown(tmp_path, shop, buyer, fmt):
+    # Any text at all as a shop id or buyer nick (control characters, escapes, markup,
+    # newlines inside a quoted cell): the audit runs (or refuses in one sentence), the table
+    # holds no control character, Markdown opens no tag and keeps each heading on one line.
+    import csv as csvmod
+
+    path = tmp_path / "trades.csv"
+    with open(path, "w", newline="", encoding="utf-8", errors="surrogatepass") as fh:
+        writer = csvmod.writer(fh, quoting=csvmod.QUOTE_ALL, lineterminator="\n")
+        writer.writerow(LINE_HEADER.split(","))
+        row = _line(1)
+        row[0], row[3] = shop, buyer
+        writer.writerow(row)
+    result = cli("audit", path, "--as-of", AS_OF, "--format", fmt)
+    if fmt == "json":
+        assert_survived(result)
+    assert result.exit_code in (0, 1, 2) and result.exception is None or \
+        isinstance(result.exception, SystemExit), (result.exit_code, result.stderr)
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2 or fmt == "json":
+        return
+    out = result.stdout
+    assert not any(ord(ch) < 32 and ch != "\n" or 0x7f <= ord(ch) <= 0x9f for ch in out), \
+        repr(out[:300])
+    if fmt == "markdown":
+        assert "<" not in out.replace("&lt;", "")
+        assert sum(line.startswith("### ") for line in out.splitlines()) == 1

@@ -56,7 +56,7 @@ MARKS = ("✓ PASS", "! WARN", "✗ FAIL")
 
 def summary_rows(text: str) -> dict:
     """shop id -> its summary row's cells (the rows of the 'Shops (N)' table, in order); a
-    row opens with its result by symbol and word: ✓ PASS shop-01 2288 ..."""
+    row opens with its result by symbol and word: ✓ PASS shop-01 2289 ..."""
     body = text.split("Shops (", 1)[1]
     rows = {}
     for row in body.splitlines()[1:]:

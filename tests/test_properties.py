@@ -209,9 +209,20 @@ ANOMALY_BESIDE_NONE = ([
 ], datetime(2026, 4, 1))
 
 
+# A buyer rating given after as_of on a line whose seller positive fell due before: as of
+# as_of the line is unrated and takes its default positive; the late rating row counts under
+# after_as_of.
+LATE_RATING_BESIDE_DEFAULT = ([
+    _line("o1", "b1", "i1", seller_credit="positive", seller_rated_at=datetime(2026, 3, 3, 10),
+          credit="negative", rated_at=datetime(2026, 4, 2, 10)),
+    _line("o2", "b2", "i2", credit="positive", rated_at=datetime(2026, 4, 2, 10)),
+], datetime(2026, 4, 1))
+
+
 # 1. The vectorised engine equals the row-by-row reference on every figure.
 @examples(100)
 @example(ANOMALY_BESIDE_NONE)
+@example(LATE_RATING_BESIDE_DEFAULT)
 @given(shops())
 def test_engine_equals_reference(case):
     rows, as_of = case
@@ -225,9 +236,11 @@ def test_engine_equals_reference(case):
 
 
 # 2. Nothing lost. Every line of the file has exactly one credit fate, default positives
-# included (a default positive is the line's rating, counted as a positive), so for one file:
-#   rows_read == rows_rejected + sum over shops of (positive + neutral + negative
-#                + sum(credit.excluded_by_reason) + credit.unrated_lines)
+# included (a default positive is the line's rating, counted as a positive), and a buyer
+# rating given after as_of beside a default is counted once more, under after_as_of; so for
+# one file:
+#   rows_read + late ratings beside a default == rows_rejected + sum over shops of
+#     (positive + neutral + negative + sum(credit.excluded_by_reason) + credit.unrated_lines)
 # Rejected rows are mixed in: a bad status, a bad DSR value, a bad date, a duplicate line.
 BAD_LINES = {
     "bad_status": {"shop_id": "s1", "order_id": "bad1", "line_id": "L1", "buyer_id": "b1",
@@ -242,6 +255,7 @@ BAD_LINES = {
 
 
 @examples(30)
+@example(LATE_RATING_BESIDE_DEFAULT, ["bad_status"])
 @given(shops(), st.lists(st.sampled_from(["bad_status", "bad_dsr", "bad_datetime", "duplicate"]),
                          max_size=4, unique=True))
 def test_nothing_lost(case, kinds):
@@ -259,7 +273,9 @@ def test_nothing_lost(case, kinds):
         c = s["credit"]
         accounted += (c["positive"] + c["neutral"] + c["negative"]
                       + sum(c["excluded_by_reason"].values()) + c["unrated_lines"])
-    assert inputs["rows_read"] == inputs["rows_rejected"] + accounted, describe(rows, as_of)
+    late = int(decisions.credit["rating_after_as_of"].sum())
+    assert inputs["rows_read"] + late == inputs["rows_rejected"] + accounted, \
+        describe(rows, as_of)
     assert len(decisions.credit) == len(decisions.lines) == len(rows)
 
 

@@ -96,6 +96,47 @@ def test_seller_neutral_or_negative_gives_no_default(tmp_path, seller_credit):
     assert credit["score"] == 0
 
 
+def test_a_buyer_rating_after_as_of_leaves_the_line_its_default_positive(tmp_path):
+    # "Nothing after as_of exists": o1's buyer negative of 05-25 (after as_of 05-20 18:00) does
+    # not exist yet, so as of as_of o1 is a line the buyer never rated; the seller's positive
+    # of 05-01 18:00 fell due 05-16 18:00 <= as_of: the default positive counts (+1), and the
+    # rating row read is counted under after_as_of, so that nothing read is lost.
+    row = unrated("o1", "2026-05-01 18:00:00", rated="2026-05-25 10:00:00", credit="negative")
+    credit, fate = audit_rows([row], tmp_path, AS_OF_DEFAULT)
+    assert pnn(credit) == (1, 0, 0) and credit["score"] == 1
+    assert credit["default_positive"] == 1
+    assert credit["excluded_by_reason"] == {"after_as_of": 1}
+    assert fate["o1"] == "counted"
+    # The same line audited after 05-25: the buyer's negative exists and no default is given.
+    later = credit_of([row], tmp_path, "2026-05-26 00:00:00")
+    assert pnn(later) == (0, 0, 0) and later["default_positive"] == 0
+    assert later["excluded_by_reason"] == {"outside_rating_window": 1}
+
+
+def test_a_late_rating_with_no_default_due_is_only_after_as_of(tmp_path):
+    # o1: buyer positive 05-25, after as_of; the seller's positive of 05-10 18:00 falls due
+    # 05-25 18:00, after as_of too: nothing counts, the rating row is after_as_of (once).
+    row = unrated("o1", "2026-05-10 18:00:00", rated="2026-05-25 10:00:00", credit="positive")
+    credit = credit_of([row], tmp_path, AS_OF_DEFAULT)
+    assert pnn(credit) == (0, 0, 0) and credit["default_positive"] == 0
+    assert credit["excluded_by_reason"] == {"after_as_of": 1}
+
+
+def test_explain_counts_a_late_rating_beside_its_default_as_the_audit_does(tmp_path):
+    from shopscore.scoring.insight.explain import explain
+
+    row = unrated("o1", "2026-05-01 18:00:00", rated="2026-05-25 10:00:00", credit="negative")
+    profile = load_profile()
+    data = load([write_csv([row], tmp_path / "trades.csv")], profile.timezone)
+    when = ts(AS_OF_DEFAULT).replace(tzinfo=profile.tz)
+    result, decisions = audit(data, profile, when)
+    doc = explain(decisions, profile, when, order="o1")
+    assert doc["summary"]["credit"]["excluded_by_reason"] == {"after_as_of": 1}
+    assert doc["summary"]["credit"]["default_positive"] == 1
+    record = doc["credit"][0]
+    assert record["default"] and record["rating_after_as_of"] and "after as_of" in record["why"]
+
+
 def test_default_positive_is_dated_seller_rated_at_plus_15_days(tmp_path):
     # as_of 05-20 18:00. o1: seller 04-30 18:00 (as_of - 20 d) -> due 05-15 18:00 (as_of - 5 d):
     # in the 7-day period. o2: seller 04-10 18:00 (as_of - 40 d) -> due 04-25 18:00

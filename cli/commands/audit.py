@@ -17,6 +17,7 @@ from ..options import (
     Encoding,
     Format,
     Lang,
+    MaxLeftOut,
     Platform,
     Profile,
     Quiet,
@@ -92,6 +93,7 @@ def audit(
                                                   "local cluster of 2 workers).", metavar="ADDRESS")]
     = None,
     quiet: Quiet = False,
+    max_left_out: MaxLeftOut = None,
     history: Annotated[Path | None, typer.Option(help="Store this audit's figures per shop and "
                                                  "as_of in this SQLite file (the same as_of "
                                                  "again replaces them); shopscore trend shows "
@@ -115,13 +117,14 @@ def audit(
     from ..progress import stage_progress, wanted
 
     chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
-                     after_sales=after_sales, chats=chats)
+                     after_sales=after_sales, chats=chats, writes=(("--history", history),))
     with user_errors(debug):
         words = api.labels(lang)
         robots = api.notify_targets(notify or ())
         with stage_progress(wanted(trades, quiet), err, trades, extra=(ratings,)) as shown:
             done = api.audit(chosen, profile, as_of, industry, checks, min_, shop, engine,
-                             scheduler, on_tasks=shown.tasks, with_defaults=with_defaults)
+                             scheduler, on_tasks=shown.tasks, with_defaults=with_defaults,
+                             max_left_out=max_left_out)
         if history is not None:
             api.record_history(history, done.result)
     result = done.result

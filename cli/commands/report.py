@@ -16,6 +16,7 @@ from ..options import (
     Debug,
     Encoding,
     Lang,
+    MaxLeftOut,
     Platform,
     Profile,
     Quiet,
@@ -70,6 +71,7 @@ def report(
     rejects: Rejects = None,
     strict: Strict = False,
     quiet: Quiet = False,
+    max_left_out: MaxLeftOut = None,
     debug: Debug = False,
 ):
     """Write the audit, star distributions, DSR trend and forecast as one HTML page.
@@ -82,11 +84,11 @@ def report(
     from ..progress import REPORT_STAGES, stage_progress, wanted
 
     chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
-                     after_sales=after_sales, chats=chats)
+                     after_sales=after_sales, chats=chats, writes=(("--html", html_path),))
     with user_errors(debug):
         with stage_progress(wanted(trades, quiet), err, trades, (ratings,), REPORT_STAGES):
             page, done = api.report(chosen, days, history, industry, checks, min_, shop,
-                                    profile, as_of, lang, with_defaults)
+                                    profile, as_of, lang, with_defaults, max_left_out)
         try:
             html_path.write_text(page, encoding="utf-8")
         except OSError as exc:

@@ -16,7 +16,7 @@ from shopscore.scoring.engine.summary import anomaly_summaries, credit_summaries
 from shopscore.scoring.engine.tally import shop_positions
 from shopscore.scoring.engine.threads import side_by_side
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP
-from shopscore.scoring.inputs.dataset import Dataset
+from shopscore.scoring.inputs.dataset import Dataset, ratings_left_out
 from shopscore.scoring.result import AuditResult, ShopResult
 from shopscore.scoring.rules import checks as checks_mod
 from shopscore.scoring.rules.profile import Profile
@@ -37,9 +37,11 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
               shop: str | None) -> AuditResult:
     """The AuditResult of the decisions: every shop's figures and checks, and the inputs."""
     lines = decisions.lines
-    shop_ids = sorted(distinct(lines["shop_id"]) | distinct(decisions.orphans["shop_id"]))
+    # The shops are those of the trade lines: a rating whose line is not in the data (an
+    # orphan) counts under its shop when that shop has lines, and in `inputs` always.
+    shop_ids = sorted(distinct(lines["shop_id"]))
     if not shop_ids:
-        shop_ids = [DEFAULT_SHOP]  # nothing read: the one shop has no ratings, and checks say so
+        shop_ids = [DEFAULT_SHOP]  # no line read (the CLI refuses this): checks say no ratings
     if shop is not None:
         shop_ids = [s for s in shop_ids if s == shop]
     # Every figure of every shop in one pass over the records, by each row's shop position.
@@ -70,5 +72,7 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
     aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
     inputs = {"rows_read": data.rows_read, "rows_rejected": data.rows_rejected,
               "rejected_by_reason": data.rejected_by_reason,
+              "orphan_ratings": len(decisions.orphans),
+              "ratings_left_out": ratings_left_out(data.files),
               "files": [f.to_dict() for f in data.files]}
     return AuditResult(aware, profile.name, inputs, tuple(shops))

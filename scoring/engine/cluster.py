@@ -18,7 +18,13 @@ import pandas as pd
 from shopscore.scoring.engine.audit import audit
 from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.errors import OptionError, ShopscoreError
-from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, expand_inputs
+from shopscore.scoring.inputs.accounts import refuse_nothing_to_audit
+from shopscore.scoring.inputs.dataset import (
+    REJECT_COLUMNS,
+    Dataset,
+    expand_inputs,
+    ratings_left_out,
+)
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.read import partition_value
 from shopscore.scoring.result import AuditResult
@@ -70,7 +76,7 @@ def audit_files(files, tz, profile, as_of, industry, checks, shop, platform, enc
         result, _ = audit(data, profile, as_of, industry, checks, shop)
     except ShopscoreError as exc:
         return ("error", str(exc))
-    read_any = bool(len(data.lines) or len(data.orphans))
+    read_any = bool(len(data.lines))
     return (result, read_any, data.files, data.rejects)
 
 
@@ -146,6 +152,11 @@ def _gather(outcomes, shown: dict, order: dict, shop) -> tuple[Dataset, AuditRes
     """Merge the tasks' results as one local audit would have made them."""
     results = [o[0] for o in outcomes]
     with_data = [o[0] for o in outcomes if o[1]]
+    accounts = [dataclasses.replace(a, path=shown.get(a.path, a.path))
+                for o in outcomes for a in o[2]]
+    accounts.sort(key=lambda a: order.get(a.path, len(order)))
+    if not with_data:  # no trade line anywhere: the audit could not run
+        refuse_nothing_to_audit(accounts)
     # With no line read anywhere, every task audited the one empty `default` shop.
     shops = [s for r in (with_data or results[:1]) for s in r.shops]
     ids = [s.shop_id for s in shops]
@@ -153,9 +164,6 @@ def _gather(outcomes, shown: dict, order: dict, shop) -> tuple[Dataset, AuditRes
         twice = sorted({i for i in ids if ids.count(i) > 1})[0]
         raise OptionError(f"--engine dask: shop {twice!r} has rows in more than one shop_id= "
                           "partition; each shop's rows must sit in its own directory")
-    accounts = [dataclasses.replace(a, path=shown.get(a.path, a.path))
-                for o in outcomes for a in o[2]]
-    accounts.sort(key=lambda a: order.get(a.path, len(order)))
     rejects = [o[3].assign(file=o[3]["file"].map(lambda p: shown.get(p, p)))
                for o in outcomes if len(o[3])]
     if rejects:
@@ -171,6 +179,8 @@ def _gather(outcomes, shown: dict, order: dict, shop) -> tuple[Dataset, AuditRes
     data = Dataset(lines=pd.DataFrame(), orphans=pd.DataFrame(), files=accounts, rejects=merged)
     inputs = {"rows_read": data.rows_read, "rows_rejected": data.rows_rejected,
               "rejected_by_reason": dict(sorted(by_reason.items())),
+              "orphan_ratings": sum(r.inputs.get("orphan_ratings", 0) for r in results),
+              "ratings_left_out": ratings_left_out(accounts),
               "files": [a.to_dict() for a in accounts]}
     result = dataclasses.replace(first, inputs=inputs,
                                  shops=tuple(sorted(shops, key=lambda s: s.shop_id)))

@@ -16,7 +16,7 @@ from shopscore.scoring.engine.tally import (
 from shopscore.scoring.result import Credit, Dsr
 from shopscore.scoring.rules.figures import credit_figures, dsr_figures, dsr_item, period_starts
 from shopscore.scoring.rules.profile import Profile
-from shopscore.scoring.rules.reasons import COUNTED, DSR_CONFLICT, UNRATED
+from shopscore.scoring.rules.reasons import AFTER_AS_OF, COUNTED, DSR_CONFLICT, UNRATED
 
 
 def _orphan_reasons(orphans: pd.DataFrame, shop: np.ndarray, shops: int):
@@ -76,6 +76,11 @@ def credit_summaries(decided, shop, shops: int, orphans, orphan_shop, profile: P
                            minlength=shops)
     excluded = reason_counts(per_shop(shop, fate, len(names), shops), names,
                              skip=(COUNTED, UNRATED))
+    if "rating_after_as_of" in decided:  # late rating rows set aside beside a default
+        late = decided["rating_after_as_of"].to_numpy(dtype=bool) & (shop >= 0)
+        for k, n in enumerate(np.bincount(shop[late], minlength=shops)):
+            if n:
+                excluded[k] = merged(excluded[k], {AFTER_AS_OF: int(n)})
     unrated = np.bincount(shop[is_code(fate, names, UNRATED) & (shop >= 0)], minlength=shops)
     orphaned = _orphan_reasons(orphans, orphan_shop, shops)[0]
     return [credit_figures(profile, *(int(n) for n in total[k]), int(defaults[k]),

@@ -9,8 +9,11 @@ BOOL_COLUMNS = ("escrow", "refunded")
 DSR_COLUMNS = ("dsr_description", "dsr_service", "dsr_shipping", "dsr_logistics")
 # The shop's name as the export gives it (店铺名称): shown beside the id, never used to score.
 NAME_COLUMNS = ("shop_name",)
+# The item's title: optional, it lets a rating without a line id find its line (join.py).
+ITEM_TITLE = "item_title"
 CANONICAL = (ID_COLUMNS + TIME_COLUMNS + SERVICE_TIME_COLUMNS + BOOL_COLUMNS + DSR_COLUMNS
-             + ("status", "amount", "credit", "revised_to", "seller_credit") + NAME_COLUMNS)
+             + ("status", "amount", "credit", "revised_to", "seller_credit", ITEM_TITLE)
+             + NAME_COLUMNS)
 
 # Required in a trades file (CONTRACT.md, columns marked *).
 REQUIRED_TRADES = ("order_id", "buyer_id", "item_id", "created_at", "status")

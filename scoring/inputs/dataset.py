@@ -4,13 +4,14 @@ and what became of every row of every file (read = used + rejected)."""
 from __future__ import annotations
 
 import glob
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from shopscore.scoring.errors import InputFileError
+from shopscore.scoring.errors import InputFileError, OptionError, ShopscoreError
 
 REJECT_COLUMNS = ["file", "row", "column", "value", "reason"]
 
@@ -76,6 +77,18 @@ class Dataset:
 
 
 
+AMBIGUOUS = "ambiguous_line"
+
+
+def ratings_left_out(files: list) -> dict:
+    """The rating rows left out because their line cannot be told (ambiguous_line: an order
+    of several lines, and the rating names neither its line nor its item): how many, of how
+    many rows of the rating files, and that share (None without a rating file)."""
+    count = sum(f.rejected_by_reason.get(AMBIGUOUS, 0) for f in files)
+    of = sum(f.rows_read for f in files if f.role == "ratings")
+    return {"count": count, "of": of, "share": count / of if of else None}
+
+
 def expand_inputs(paths) -> list[Path]:
     """Files, directories (their export files, sorted) and glob patterns, in order given."""
     out = []
@@ -97,3 +110,34 @@ def expand_inputs(paths) -> list[Path]:
             out.append(Path(text))
     return out
 
+
+
+def refuse_overwriting_inputs(inputs, outputs):
+    """An output file (`outputs`: (option, path) pairs such as --rejects, --html) that is one
+    of the input files, by the same path or by another name of the same file, is refused
+    before anything is written: it would overwrite the only copy of an export."""
+    outputs = [(option, Path(path)) for option, path in outputs if path is not None]
+    if not outputs:
+        return
+    files = []
+    for given in inputs:
+        if given is None:
+            continue
+        try:
+            files += expand_inputs([given])
+        except ShopscoreError:  # the reading says what is wrong with it
+            files.append(Path(given))
+    for option, out in outputs:
+        for path in files:
+            if _same_file(out, path):
+                raise OptionError(f"{option} {out}: that is the input file {path}; writing it "
+                                  "would overwrite the export: give another path")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False

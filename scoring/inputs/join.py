@@ -1,5 +1,6 @@
-"""Ratings joined to their trade lines: each rating finds its own line (by line id, by the only
-line of its order, or by its item), or is rejected as ambiguous, or stays an orphan."""
+"""Ratings joined to their trade lines: each rating finds its own line (by line id, by its item
+or title, or as the only line of its order), or is rejected (its line was rejected, or its
+order's lines cannot be told apart), or stays an orphan."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pyarrow.compute as pc
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.coded import codes
-from shopscore.scoring.inputs.columns import RATING_COLUMNS
+from shopscore.scoring.inputs.columns import ITEM_TITLE, RATING_COLUMNS
 
 
 def reject(rows: pd.DataFrame, mask, column, reason, rejects: list) -> pd.DataFrame:
@@ -96,50 +97,105 @@ def _line_positions(lines: pd.DataFrame, order_ids, line_ids) -> np.ndarray:
 
 
 
-def _resolve_lines(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list) -> pd.DataFrame:
-    """Give each rating the line_id of its trade line (and its row there, `_pos`): the line it
-    names when that line exists; else the only line of its order; else its order's line of
-    the same item; else, for an order of several lines, it is ambiguous (rejected). A rating
-    of an unknown order keeps what it has and becomes an orphan (`_pos` -1)."""
-    order_of = ratings["order_id"].astype(object).to_numpy()
-    line_of = (ratings["line_id"].astype(object).to_numpy(copy=True) if "line_id" in ratings
+def as_text(column) -> np.ndarray:
+    """A column's values as an object array of text (None where missing)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cats = np.asarray(column.cat.categories.astype(str), dtype=object)
+        got = column.cat.codes.to_numpy()
+        out = np.full(len(got), None, dtype=object)
+        out[got >= 0] = cats[got[got >= 0]]
+        return out
+    values = column.astype(object).to_numpy()
+    return np.where(pd.isna(values), None, values).astype(object)
+
+
+# The keys a rating without its line's id may name its line by, tried in this order.
+LINE_KEYS = ("line_id", "item_id", ITEM_TITLE)
+GONE = -1  # the pool row of a trade line that was rejected
+
+
+def _pool(lines: pd.DataFrame, gone: pd.DataFrame, orders: np.ndarray) -> pd.DataFrame:
+    """Every trade line of the given orders, read or rejected: order, the line keys, and its
+    row in `lines` (GONE for a rejected one)."""
+    wanted = code_in(pd.unique(orders[pd.notna(orders)]), lines["order_id"])
+    own = codes(lines["order_id"])
+    rows = np.flatnonzero(np.isin(own, wanted[wanted >= 0]))
+    part = {"order": as_text(lines["order_id"].iloc[rows]), "row": rows}
+    for key in LINE_KEYS:
+        if key in lines:
+            part[key] = as_text(lines[key].iloc[rows])
+    pool = pd.DataFrame(part)
+    if len(gone):
+        mine = gone.loc[gone["order"].isin(set(orders[pd.notna(orders)]))]
+        pool = pd.concat([pool, mine.assign(row=GONE)], ignore_index=True)
+    return pool
+
+
+def _match(pool: pd.DataFrame, orders: np.ndarray, keys: np.ndarray, key: str):
+    """(how many lines of its order carry each rating's key, the row of the first) for one
+    key column of the pool."""
+    named = pool.loc[pool[key].notna(), ["order", key, "row"]]
+    if not len(named):
+        return np.zeros(len(orders), np.int64), np.full(len(orders), GONE, np.int64)
+    table = named.groupby(["order", key], sort=False)["row"].agg(["size", "first"])
+    found = table.reindex(pd.MultiIndex.from_arrays([orders, keys]))
+    return (found["size"].fillna(0).to_numpy(np.int64),
+            found["first"].fillna(GONE).to_numpy(np.int64))
+
+
+def _resolve_lines(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list,
+                   gone: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Give each rating the line_id of its trade line (and its row there, `_pos`): the line
+    it names by its order and line id; else its order's one line of the rating's item (by
+    item id, then by title); else its order's only line. A rating whose line was read but
+    rejected (`gone`: order, line_id, item_id, item_title of the rejected trade rows) is
+    rejected as `line_rejected`, never joined to another line of its order; one whose order
+    has several lines and nothing that tells them apart as `ambiguous_line`. A rating of an
+    order not in the data keeps what it has and becomes an orphan (`_pos` -1)."""
+    gone = gone if gone is not None else pd.DataFrame(columns=["order", *LINE_KEYS])
+    order_of = as_text(ratings["order_id"])
+    line_of = (as_text(ratings["line_id"]) if "line_id" in ratings
                else np.full(len(ratings), None, dtype=object))
     pos = _line_positions(lines, order_of, line_of)
+    verdict = np.zeros(len(ratings), dtype=np.int8)  # 1 ambiguous_line, 2 line_rejected
     todo = np.flatnonzero(pos < 0)
-    several = np.zeros(len(ratings), dtype=bool)
     if todo.size:
-        line_codes = codes(lines["order_id"])
-        per_order = np.bincount(line_codes[line_codes >= 0],
-                                minlength=len(lines["order_id"].cat.categories))
-        first_row = np.full(len(per_order), -1, dtype=np.int64)
-        uniq, first = np.unique(line_codes[::-1], return_index=True)
-        first_row[uniq[uniq >= 0]] = (len(line_codes) - 1 - first)[uniq >= 0]
-        oc = code_in(order_of[todo], lines["order_id"])
-        size = np.zeros(len(todo), dtype=np.int64)
-        size[oc >= 0] = per_order[oc[oc >= 0]]
-        single = todo[size == 1]
-        pos[single] = first_row[oc[size == 1]]
-        line_of[single] = lines["line_id"].to_numpy()[pos[single]]
-        many = todo[size > 1]
-        if many.size and "item_id" in ratings:
-            guess = order_of[many] + "-" + ratings["item_id"].astype(object).fillna("").to_numpy()[many]
-            hit = _line_positions(lines, order_of[many], guess)
-            pos[many[hit >= 0]] = hit[hit >= 0]
-            line_of[many[hit >= 0]] = guess[hit >= 0]
-            many = many[hit < 0]
-        several[many] = True
-        unknown = todo[size == 0]
+        pool = _pool(lines, gone, order_of[todo])
+        unsure = np.zeros(len(todo), dtype=bool)
+        left = np.ones(len(todo), dtype=bool)  # not decided yet
+        for key in LINE_KEYS:
+            if key not in ratings or key not in pool:
+                continue
+            given = line_of[todo] if key == "line_id" else as_text(ratings[key])[todo]
+            size, row = _match(pool, order_of[todo], given, key)
+            one = left & (size == 1)
+            pos[todo[one & (row >= 0)]] = row[one & (row >= 0)]
+            verdict[todo[one & (row == GONE)]] = 2
+            unsure |= left & (size > 1)
+            left &= ~one
+        size, row = _match(pool.assign(_all=""), order_of[todo], np.full(len(todo), ""),
+                           "_all")  # the order's lines, whatever their keys
+        one = left & ~unsure & (size == 1)  # an order of one line: that line
+        pos[todo[one & (row >= 0)]] = row[one & (row >= 0)]
+        verdict[todo[one & (row == GONE)]] = 2
+        verdict[todo[left & ~one & (size > 0)]] = 1
+        joined = todo[pos[todo] >= 0]
+        line_of[joined] = as_text(lines["line_id"].iloc[pos[joined]])
+        unknown = todo[(size == 0) & left]
         line_of[unknown] = np.where(pd.isna(line_of[unknown]), order_of[unknown],
                                     line_of[unknown])
     ratings = ratings.assign(line_id=line_of, _pos=pos)
-    return reject(ratings, several, "line_id", "ambiguous_line", rejects)
+    ratings = reject(ratings, verdict == 2, "line_id", "line_rejected", rejects)
+    return reject(ratings, verdict[verdict != 2] == 1, "line_id", "ambiguous_line", rejects)
 
 
 
-def join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list):
-    """Attach rating columns to their trade lines; return (lines, orphan rating rows)."""
+def join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list,
+                 gone: pd.DataFrame | None = None):
+    """Attach rating columns to their trade lines; return (lines, orphan rating rows).
+    `gone`: the rejected trade rows' keys (see _resolve_lines)."""
     key = ["order_id", "line_id"]
-    ratings = _resolve_lines(lines, ratings, rejects)
+    ratings = _resolve_lines(lines, ratings, rejects, gone)
     ratings = _merge_roles(ratings)
     ratings = reject_duplicates(ratings, key, rejects)
     pos = ratings["_pos"].to_numpy(dtype=np.int64)

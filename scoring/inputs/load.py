@@ -20,11 +20,12 @@ from shopscore.scoring.inputs.columns import (
     CANONICAL,
     DEFAULT_SHOP,
     ID_COLUMNS,
+    ITEM_TITLE,
     REQUIRED_TRADES,
 )
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
-from shopscore.scoring.inputs.join import join_ratings, reject_duplicates
-from shopscore.scoring.inputs.read import RawFile, partition_value, read_file
+from shopscore.scoring.inputs.join import LINE_KEYS, as_text, join_ratings, reject_duplicates
+from shopscore.scoring.inputs.read import RawFile, memory_error, partition_value, read_file
 from shopscore.scoring.inputs.service_join import with_service_tables
 from shopscore.scoring.inputs.validate import clean_ids, validate
 
@@ -65,7 +66,7 @@ class _Input:
             columns=list(self.mapped.frame.columns)))
 
 
-def _role(columns, required: tuple) -> str:
+def _role(columns, required: tuple = REQUIRED_TRADES) -> str:
     have = set(columns)
     if "order_id" in have and not {"status", "created_at"} & have and (
             {"credit", "seller_credit"} & have or any(c.startswith("dsr_") for c in have)):
@@ -118,8 +119,9 @@ def _open(number: int, path: Path, platform: str, encoding, sheet,
 def _ids_only() -> frozenset:
     """Headers every platform reads as an id column and never as another column: a Parquet
     file's id columns are read and coded first, its other columns after (less memory)."""
-    others = (set(CANONICAL) - set(ID_COLUMNS)) | set(plat.DERIVED)
-    return plat.headers_of(ID_COLUMNS) - plat.headers_of(others)
+    coded = (*ID_COLUMNS, ITEM_TITLE)  # the title is coded like an id (it may be the item)
+    others = (set(CANONICAL) - set(coded)) | set(plat.DERIVED)
+    return plat.headers_of(coded) - plat.headers_of(others)
 
 
 # Columns of few distinct words: a Parquet file's are read dictionary-encoded.
@@ -140,7 +142,8 @@ def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
     need = [c for c in ORDER_LEVEL if c in pool.columns and c not in frame.columns]
     # An order's refund is its line's when the order has one line only.
     single = [c for c in ("refunded",) if c in pool.columns and c not in frame.columns]
-    if not need and not single:
+    whole = plat.STATUS_REFUNDED in pool.columns  # an order refunded by its status word
+    if not need and not single and not whole:
         return frame
     pool["order_id"] = _id_text(pool["order_id"])
     pool = pool.dropna(subset=["order_id"]).drop_duplicates("order_id").set_index("order_id")
@@ -150,11 +153,30 @@ def _fill_from_orders(details: _Input, orders: list[_Input]) -> pd.DataFrame:
         alone = ~frame["order_id"].duplicated(keep=False).to_numpy()
         for col in single:
             filled[col] = filled[col].where(alone, "false")
-    return pd.concat([frame, filled], axis=1)
+    out = pd.concat([frame, filled], axis=1)
+    if whole:  # 退款成功 says it of the order: every line of it was refunded
+        said = pool[plat.STATUS_REFUNDED].reindex(frame["order_id"]).fillna(False)
+        said = said.to_numpy(dtype=bool)
+        if said.any():
+            given = out["refunded"].astype("string[pyarrow]").astype(object).to_numpy() \
+                if "refunded" in out else np.full(len(out), "false", dtype=object)
+            out["refunded"] = pd.Series(np.where(said, "true", given), index=out.index,
+                                        dtype="string[pyarrow]")
+    return out
 
 
-def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
-    """Validate one file's mapped rows; return (good rows, rejects frame)."""
+def _keys_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """The order and the line keys (join.LINE_KEYS) of some trade rows, as text; rows
+    without an order id are left out (nothing can name them)."""
+    keys = pd.DataFrame({"order": as_text(rows["order_id"]),
+                         **{k: as_text(rows[k]) for k in LINE_KEYS if k in rows}})
+    return keys.loc[keys["order"].notna()]
+
+
+def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple,
+               gone: list | None = None):
+    """Validate one file's mapped rows; return (good rows, rejects frame). With `gone`, the
+    keys of the rejected rows are appended to it."""
     raw = inp.raw
     have = set(frame.columns) | set(inp.columns)
     missing = [c for c in required if c not in have]
@@ -162,8 +184,11 @@ def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
         raise _missing_columns_error(raw.path, missing, raw.headers,
                                      inp.mapped.platform)
     named_lines = "line_id" in have
-    with giving_back(raw.kind != "parquet"):  # a Parquet file is read in parts, a CSV whole
-        clean, rej = validate(frame, tz, required, more=inp.rest)
+    try:
+        with giving_back(raw.kind != "parquet"):  # a Parquet file is read in parts, a CSV whole
+            clean, rej = validate(frame, tz, required, more=inp.rest)
+    except (MemoryError, pa.ArrowMemoryError):
+        raise memory_error(raw.path) from None
     clean["_file"] = pd.Categorical.from_codes(np.zeros(len(clean), dtype=np.int8), [raw.path])
     clean["_fileno"] = np.int32(inp.number)
     clean["_row"] = raw.rows
@@ -173,6 +198,8 @@ def _validated(inp: _Input, frame: pd.DataFrame, tz: str, required: tuple):
         # metrics alone): each row is a line of its order, named by its row in the file
         clean["line_id"] = _joined(clean["order_id"], pd.Series(raw.rows.astype(str)))
     rejected = rej.rejected
+    if gone is not None and rejected.any():  # the keys of the rejected lines (join.py)
+        gone.append(_keys_of(clean.loc[rejected]))
     reason, column, value = rej.listing()
     rejects = pd.DataFrame({"file": raw.path, "fileno": inp.number, "row": raw.rows[rejected],
                             "column": column, "value": value, "reason": reason})
@@ -228,7 +255,8 @@ def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
          required: tuple = REQUIRED_TRADES) -> Dataset:
     """Read, map, validate and join the input files; every row read is used or rejected.
     `after_sales` and `chats` are files (or directories, globs) of those exports, None when
-    not given; `required` the trade columns the profile's rules need."""
+    not given; `required`: the trade-line columns the audit needs (CONTRACT.md: the credit
+    and DSR rules'), the one list the missing-columns error is made from."""
     if isinstance(trades_paths, (str, bytes, Path)):
         trades_paths = [trades_paths]
     paths = expand_inputs(trades_paths)
@@ -251,14 +279,14 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> D
                                      details[0].raw.headers,
                                      details[0].mapped.platform)
 
-    parts, rejects = [], []
+    parts, rejects, gone = [], [], []
     expanded = set()
     for inp in details + orders if details else ():  # joined on their columns before validating
         inp.complete()
     for inp in details:
         frame = _fill_from_orders(inp, orders)
         expanded |= set(frame["order_id"].dropna())
-        good, rej = _validated(inp, frame, tz, required)
+        good, rej = _validated(inp, frame, tz, required, gone)
         parts.append(good)
         rejects.append(rej)
     for inp in details:
@@ -271,7 +299,7 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> D
             inp.raw.rows = inp.raw.rows[~ids.isin(expanded).fillna(False).to_numpy(bool)]
             frame = frame.reset_index(drop=True)
         inp.release()  # validate consumes the columns of `frame`: nothing else holds them
-        good, rej = _validated(inp, frame, tz, required)
+        good, rej = _validated(inp, frame, tz, required, gone)
         parts.append(good)
         rejects.append(rej)
         frame = None
@@ -294,13 +322,18 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> D
             good, rej = _validated(inp, frame, tz, ("order_id",))
             frame = None
             good = good.drop(columns=["shop_name"], errors="ignore")  # the lines name shops
-            if not named_shop:
+            if not named_shop:  # the trades' one shop; with several, a rating's shop is
+                # its line's, and an orphan's is unknown (counted in `inputs` only)
                 shops = lines["shop_id"].unique()
-                good["shop_id"] = shops[0] if len(shops) == 1 else DEFAULT_SHOP
+                good["shop_id"] = pd.Categorical.from_codes(
+                    np.zeros(len(good), np.int8) if len(shops) == 1 else
+                    np.full(len(good), -1, np.int8),
+                    categories=[shops[0] if len(shops) == 1 else DEFAULT_SHOP])
             rparts.append(good)
             rejects.append(rej)
         ratings = pd.concat(rparts, ignore_index=True) if len(rparts) > 1 else rparts[0]
-        lines, orphans = join_ratings(lines, ratings, rejects)
+        gone = pd.concat(gone, ignore_index=True) if gone else None
+        lines, orphans = join_ratings(lines, ratings, rejects, gone)
 
     rejects = [r for r in rejects if len(r)]
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else \

@@ -16,10 +16,13 @@ import pyarrow.compute as pc
 
 from shopscore.scoring.engine.ids import arrow_of, text_of
 from shopscore.scoring.errors import OptionError
-from shopscore.scoring.inputs.columns import CANONICAL, SERVICE_TIME_COLUMNS
+from shopscore.scoring.inputs.amounts import parse_amounts
+from shopscore.scoring.inputs.columns import CANONICAL, ITEM_TITLE, SERVICE_TIME_COLUMNS
 
 # Helper columns a platform may supply to derive canonical ones; dropped after mapping.
 DERIVED = ("unit_price", "quantity", "refund_amount", "refund_status", "after_sale", "role")
+# Kept after mapping: the rows whose status word itself says refunded (退款成功).
+STATUS_REFUNDED = "status_refunded"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Platform:
     detect: tuple  # tuples of headers; a file with all headers of any tuple is this platform
     columns: dict  # canonical column -> tuple of accepted header names
     status: dict  # platform status word -> canonical status
+    refunded_status: tuple = ()  # status words that also say the line itself was refunded
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ def platforms() -> dict:
                    for k in dict.fromkeys(list(own) + list(common))}
         detect = tuple(tuple(x) for x in spec.get("detect_any", [spec.get("detect", [])]))
         out[name] = Platform(name, spec.get("label", name), detect, columns,
-                             dict(spec.get("status", {})))
+                             dict(spec.get("status", {})),
+                             tuple(spec.get("refunded_status", ())))
     return out
 
 
@@ -131,9 +136,11 @@ def map_columns(frame: pd.DataFrame, name: str, taken=()) -> Mapped:
         if column in taken:
             continue
         # A header feeds one column, but a service time may share its header with another
-        # (Taobao's 确认收货时间 is the completion and the nearest thing to a sign-for).
+        # (Taobao's 确认收货时间 is the completion and the nearest thing to a sign-for), and
+        # the title may be the item too (an export without codes).
         found = [a for a in aliases if a in have
-                 and (column in SERVICE_TIME_COLUMNS or a not in headers.values())]
+                 and (a not in headers.values() or column in SERVICE_TIME_COLUMNS
+                      or column == ITEM_TITLE)]
         if not found:
             continue
         picked[column], headers[column] = frame[found[0]], found[0]
@@ -149,12 +156,15 @@ def map_columns(frame: pd.DataFrame, name: str, taken=()) -> Mapped:
             picked[column] = frame[column]
             headers[column] = column
     out = pd.DataFrame(picked, index=frame.index, copy=False)
+    said_refunded = None
+    if "status" in out and platform.refunded_status:  # read before the words are translated
+        said_refunded = _is_word(out["status"], platform.refunded_status)
     if "status" in out and platform.status:
         out["status"] = _translate(out["status"], {**_canonical_status(), **platform.status})
     for column in ("credit", "seller_credit"):
         if column in out:
             out[column] = _translate(out[column], word_table("credit_words"))
-    out = _derive(out)
+    out = _derive(out, said_refunded)
     return Mapped(out, name, headers)
 
 
@@ -182,15 +192,27 @@ def _text_type(dtype):
 
 
 def _number(series: pd.Series) -> pd.Series:
-    cleaned = series.astype("string[pyarrow]").str.replace(r"[¥￥元,\s]", "", regex=True)
-    return pd.to_numeric(cleaned, errors="coerce")
+    """Amounts as numbers (NaN where empty or no finite amount: amounts.py)."""
+    return pd.Series(parse_amounts(series)[0], index=series.index)
 
 
-def _derive(out: pd.DataFrame) -> pd.DataFrame:
-    """Canonical columns some exports only imply: refunded, amount, and the rater's role."""
-    refunded = None
+def _is_word(series: pd.Series, words) -> np.ndarray:
+    """Where a column of words holds one of `words` (stripped; each distinct word once)."""
+    arr = arrow_of(series)
+    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(text_of(arr))
+    hits = np.array([w is not None and w.strip() in words for w in enc.dictionary.to_pylist()]
+                    + [False], dtype=bool)
+    return hits[enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
+
+
+def _derive(out: pd.DataFrame, said_refunded=None) -> pd.DataFrame:
+    """Canonical columns some exports only imply: refunded (from a refund amount above 0, a
+    refund or after-sale status, or a line status such as 退款成功), amount, and the rater's
+    role."""
+    refunded = said_refunded if said_refunded is not None and said_refunded.any() else None
     if "refund_amount" in out:
-        refunded = (_number(out["refund_amount"]).fillna(0) > 0).to_numpy()
+        hit = (_number(out["refund_amount"]).fillna(0) > 0).to_numpy()
+        refunded = hit if refunded is None else (refunded | hit)
     for column in ("refund_status", "after_sale"):
         if column in out:
             text = out[column].astype("string[pyarrow]").fillna("")
@@ -199,9 +221,15 @@ def _derive(out: pd.DataFrame) -> pd.DataFrame:
             refunded = hit if refunded is None else (refunded | hit)
     if refunded is not None and "refunded" not in out:
         out["refunded"] = np.where(refunded, "true", "false")
+    elif said_refunded is not None and said_refunded.any():  # the file's own column, and more
+        given = out["refunded"].astype("string[pyarrow]").astype(object).to_numpy()
+        out["refunded"] = pd.Series(np.where(said_refunded, "true", given), index=out.index,
+                                    dtype="string[pyarrow]")
     if "amount" not in out and "unit_price" in out:
         qty = _number(out["quantity"]).fillna(1) if "quantity" in out else 1
         out["amount"] = (_number(out["unit_price"]) * qty).astype("float64")
+    if said_refunded is not None and said_refunded.any():  # an order report's word is its
+        out[STATUS_REFUNDED] = said_refunded  # lines' too (load._fill_from_orders)
     if "role" in out and "credit" in out:
         role = _translate(out["role"], word_table("role_words")).fillna("buyer")
         seller = (role == "seller").to_numpy(dtype=bool)

@@ -112,6 +112,23 @@ def native(series: pd.Series, combine: bool = True) -> pa.Array | pa.ChunkedArra
 
 
 
+_FIELDS = (r"^\s*(?P<year>\d{4})[-/](?P<month>\d{1,2})[-/](?P<day>\d{1,2})"
+           r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{1,2})(?::(?P<second>\d{1,2}))?)?")
+
+
+def _rolled_over(text: pa.Array, times: pa.Array) -> pa.Array:
+    """Where a parsed time's date and clock differ from the numbers written: the parser rolled
+    an impossible value over instead of refusing it."""
+    parts = pc.extract_regex(text, _FIELDS)
+    differs = pa.scalar(False)
+    for name, field in (("year", pc.year), ("month", pc.month), ("day", pc.day),
+                        ("hour", pc.hour), ("minute", pc.minute), ("second", pc.second)):
+        written = pc.struct_field(parts, name)
+        written = pc.cast(pc.if_else(pc.equal(written, ""), "0", written), pa.int64())
+        differs = pc.or_(differs, pc.not_equal(written, field(times)))
+    return differs
+
+
 def parse_times_fast(series: pd.Series, tz: str):
     """Timestamps: the common `YYYY-MM-DD HH:MM:SS` parsed in bulk, the rest by parse_times."""
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series) \
@@ -119,14 +136,18 @@ def parse_times_fast(series: pd.Series, tz: str):
                 series.dtype.pyarrow_dtype):
         return parse_times(series, tz)
     arr = ids.text_of(series)
-    try:  # ISO 8601 without an offset, every value: one cast
+    try:  # ISO 8601 without an offset, every value: one cast (it refuses impossible dates)
         fast = arr.cast(pa.timestamp("s"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    for fmt in ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M"):  # export habits
-        if fast.null_count <= arr.null_count:
-            break
-        fast = pc.coalesce(fast, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
+        for fmt in ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M"):  # export habits
+            if fast.null_count <= arr.null_count:
+                break
+            fast = pc.coalesce(fast, pc.strptime(arr, format=fmt, unit="s", error_is_null=True))
+        # strptime rolls an impossible date over (2026-02-30 -> March 2, 10:00:61 -> 10:01:01):
+        # such a value is left to parse_times, which refuses it.
+        fast = pc.if_else(pc.fill_null(_rolled_over(arr, fast), False),
+                          pa.scalar(None, fast.type), fast)
     seconds = fast.cast(pa.int64())
     # datetime64[ns] spans the years 1678..2261; a date beyond (9999-12-31) is no real date.
     outside = pc.fill_null(pc.or_(pc.less(seconds, -9_200_000_000),

@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.memory import release_arrow_memory
 from shopscore.scoring.engine.threads import two_at_a_time
+from shopscore.scoring.inputs.amounts import parse_amounts
 from shopscore.scoring.inputs.columns import (
     BOOL_COLUMNS,
     CREDITS,
@@ -17,6 +18,7 @@ from shopscore.scoring.inputs.columns import (
     DSR_COLUMNS,
     FALSE_WORDS,
     ID_COLUMNS,
+    ITEM_TITLE,
     REVISIONS,
     SERVICE_TIME_COLUMNS,
     STATUSES,
@@ -202,6 +204,8 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
         for col, values in more().items():
             frame[col] = values
         have = set(frame.columns) | set(named)
+    if ITEM_TITLE in have:  # text that names the item (joins ratings), never a reason to reject
+        out[ITEM_TITLE] = ids.encode(frame.pop(ITEM_TITLE))[0]
     if "shop_id" not in have:
         out["shop_id"] = pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [DEFAULT_SHOP])
 
@@ -228,9 +232,6 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
             out[col] = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     if "created_at" in required:
         rej.flag(out["created_at"].isna().to_numpy(), "missing_value", "created_at")
-    if "status" in out:
-        rej.flag((out["status"].codes == STATUSES.index("success"))
-                 & out["completed_at"].isna().to_numpy(), "missing_value", "completed_at")
 
     for col, default in zip(BOOL_COLUMNS, (True, False), strict=True):
         if col in have and pd.api.types.is_bool_dtype(frame[col]):
@@ -243,9 +244,13 @@ def validate(frame: pd.DataFrame, tz: str, required: tuple, more=None):
             _drop(frame, col)
         else:
             out[col] = np.full(n, default)
+    if "status" in out:  # a success line needs its success time, unless refunded (never rated)
+        rej.flag((out["status"].codes == STATUSES.index("success"))
+                 & out["completed_at"].isna().to_numpy() & ~out["refunded"],
+                 "missing_value", "completed_at")
 
     if "amount" in have:
-        out["amount"], bad = _amounts(frame["amount"])
+        out["amount"], bad = parse_amounts(frame["amount"])
         rej.flag(bad, "bad_amount", "amount", frame["amount"])
         _drop(frame, "amount")
 
@@ -312,18 +317,3 @@ def shop_names(series: pd.Series) -> pd.Categorical:
     codes = coded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     return pd.Categorical.from_codes(codes, coded.dictionary.to_pylist())
 
-
-def _amounts(series: pd.Series):
-    """Amounts in yuan: plain numbers in bulk; `¥1,234.50`, `12元` cleaned first."""
-    if pd.api.types.is_numeric_dtype(series):
-        return series.astype("float64").to_numpy(), np.zeros(len(series), bool)
-    arr = pc.utf8_trim_whitespace(ids.text_of(series))
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.large_string()), arr)
-    try:
-        values = pc.cast(arr, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        cleaned = pc.replace_substring_regex(arr, pattern=r"[¥￥元,\s]", replacement="")
-        values = pa.array(pd.to_numeric(cleaned.to_pandas(), errors="coerce"), type=pa.float64())
-    num = values.to_numpy(zero_copy_only=False).astype("float64")
-    present = pc.fill_null(pc.is_valid(arr), False).to_numpy(zero_copy_only=False)
-    return num, present & np.isnan(num)

@@ -21,7 +21,7 @@ from shopscore.scoring.engine.decide import Decisions, local_as_of
 from shopscore.scoring.insight.why import WORDS, anomaly_why, credit_why, dsr_why, when
 from shopscore.scoring.result import SCHEMA_VERSION
 from shopscore.scoring.rules.profile import Profile
-from shopscore.scoring.rules.reasons import COUNTED, RULE_TEXT, UNRATED
+from shopscore.scoring.rules.reasons import AFTER_AS_OF, COUNTED, RULE_TEXT, UNRATED
 
 RULES = RULE_TEXT
 
@@ -123,6 +123,12 @@ class _Explainer:
                "anomaly": None if dec["anomaly"] is None or pd.isna(dec["anomaly"])
                else str(dec["anomaly"])}
         rec["anomaly_why"] = anomaly_why(self, f, rec["anomaly"]) if rec["anomaly"] else None
+        late = self.col("credit", "rating_after_as_of")[row]
+        rec["rating_after_as_of"] = bool(late) if late is not None else False
+        if rec["rating_after_as_of"]:  # the buyer's own rating does not exist yet
+            rec["why"] += (f"; the buyer's own {f['credit']} rating, given "
+                           f"{self.iso(f['rated_at'])}, after as_of, does not exist yet "
+                           "(counted under after_as_of)")
         return rec
 
 
@@ -149,11 +155,14 @@ class _Explainer:
         return rec
 
 
-def _orphan_records(orphans: pd.DataFrame, as_of, kind: str) -> list[dict]:
+def _orphan_records(orphans: pd.DataFrame, as_of, kind: str, shops: set) -> list[dict]:
+    """The orphan rating rows as records; one of no shop of the trades (`shops`) is counted by
+    the audit in inputs.orphan_ratings only, and says so (`in_shop` false)."""
     col = f"{kind}_fate"
     out, seen = [], set()
     for r in orphans.loc[orphans[col].notna()].to_dict("records"):
-        key = (str(r["shop_id"]), str(r["order_id"]))
+        shop = None if pd.isna(r["shop_id"]) else str(r["shop_id"])
+        key = (shop, str(r["order_id"]))
         if kind == "dsr":  # an order counts once, however many of its rating rows are orphans
             if key in seen:
                 continue
@@ -163,9 +172,13 @@ def _orphan_records(orphans: pd.DataFrame, as_of, kind: str) -> list[dict]:
                "needs its trade line") if fate == "orphan" else (
             f"excluded: after_as_of — given after as_of {when(as_of)} (and no trade line of "
             f"order {key[1]} in the data)")
+        in_shop = shop in shops
+        if not in_shop:
+            why += ("; no shop of the trades is its own, so it is counted in "
+                    "inputs.orphan_ratings only")
         out.append({"shop_id": key[0], "order_id": key[1], "line_id": None, "buyer_id": None,
                     "item_id": None, "fate": fate, "counted": False, "rule": RULES.get(fate, fate),
-                    "why": why, "anomaly": None, "anomaly_why": None})
+                    "why": why, "anomaly": None, "anomaly_why": None, "in_shop": in_shop})
     return out
 
 
@@ -221,8 +234,9 @@ def explain(decisions: Decisions, profile: Profile, as_of: datetime | np.datetim
         if shop is not None:
             keep &= is_value(orphans["shop_id"].astype(object), shop)
         orphans = orphans.loc[keep]
-        credit_recs += _orphan_records(orphans, when, "credit")
-        dsr_recs += _orphan_records(orphans, when, "dsr")
+        shops = set(decisions.lines["shop_id"].astype(object).dropna())
+        credit_recs += _orphan_records(orphans, when, "credit", shops)
+        dsr_recs += _orphan_records(orphans, when, "dsr", shops)
 
     aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
     return {"schema_version": SCHEMA_VERSION, "as_of": aware, "profile": profile.name,
@@ -234,7 +248,11 @@ def explain(decisions: Decisions, profile: Profile, as_of: datetime | np.datetim
 def summarize(credit_recs: list[dict], dsr_recs: list[dict]) -> dict:
     """The fates of the explained ratings, counted the way the audit's JSON counts them."""
     counted = Counter(r["counts_as"] for r in credit_recs if r["counted"])
-    excluded = Counter(r["fate"] for r in credit_recs if r["fate"] not in (COUNTED, UNRATED))
+    excluded = Counter(r["fate"] for r in credit_recs if r["fate"] not in (COUNTED, UNRATED)
+                       and r.get("in_shop", True))
+    late = sum(bool(r.get("rating_after_as_of")) for r in credit_recs)
+    if late:  # a late rating set aside beside its line's default positive
+        excluded[AFTER_AS_OF] += late
     anomalies = Counter(r["anomaly"] for r in credit_recs if r["anomaly"])
     conflicts = sum(bool(r.get("conflict")) for r in dsr_recs)
     if conflicts:
@@ -248,6 +266,7 @@ def summarize(credit_recs: list[dict], dsr_recs: list[dict]) -> dict:
                    "unrated_lines": sum(r["fate"] == UNRATED for r in credit_recs)},
         "dsr": {"counted": sum(r["counted"] for r in dsr_recs),
                 "excluded_by_reason": dict(sorted(Counter(r["fate"] for r in dsr_recs
-                                                          if not r["counted"]).items()))},
+                                                          if not r["counted"]
+                                                          and r.get("in_shop", True)).items()))},
         "anomalies_by_reason": dict(sorted(anomalies.items())),
     }

@@ -10,25 +10,33 @@ import unicodedata
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+# Terminal escape sequences, removed whole: CSI `ESC [ ... letter`, OSC `ESC ] ... BEL or
+# ESC \`, their one-byte C1 forms, and any other two-byte `ESC x`.
+_SEQUENCES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+                        r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                        r"|\x1b[@-_]?")
 # Control characters (C0, DEL, C1) and the invisible bidirectional overrides that could
 # reorder or hide what follows them on a terminal, in a chat or a page.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 # Signs that change Markdown wherever they stand (a line of ours never starts with data, so
-# `#`, `>` and `-` cannot start a heading, quote or list), and `<` where it would open a tag.
-_MARKDOWN = re.compile(r"([\\`*_\[\]|~]|<(?=[A-Za-z/!?]))")
+# `#`, `>` and `-` cannot start a heading, quote or list); a `<` that could open a tag
+# becomes `&lt;`.
+_MARKDOWN = re.compile(r"([\\`*_\[\]|~])")
+_TAG = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def label(text) -> str:
-    """A data string as it may be shown anywhere: control characters and bidi overrides
-    become one space, the ends are trimmed; None is empty."""
+    """A data string as it may be shown anywhere: terminal escape sequences removed whole,
+    other control characters and bidi overrides become one space, the ends are trimmed; None
+    is empty."""
     if text is None:
         return ""
-    return _UNSAFE.sub(" ", str(text)).strip()
+    return _UNSAFE.sub(" ", _SEQUENCES.sub("", str(text))).strip()
 
 
 def md(text) -> str:
     """A data string for Markdown (chat, mail): label() with Markdown's signs escaped."""
-    return _MARKDOWN.sub(r"\\\1", label(text))
+    return _TAG.sub("&lt;", _MARKDOWN.sub(r"\\\1", label(text)))
 
 
 def shop_label(shop_id, shop_name=None, with_id: bool = True) -> str:

@@ -40,6 +40,10 @@ CATALOGUE = {
     "inputs": ("Inputs (rows read = used + rejected)", "输入文件（读取行数 = 使用 + 拒收）"),
     "inputs_line": ("Inputs: {files} files, {read} rows read = {used} used + {rejected} rejected",
                     "输入：{files} 个文件，读取 {read} 行 = 使用 {used} + 拒收 {rejected}"),
+    "ratings_left_out": ("{count} of {of} ratings ({share}) left out: their line cannot be "
+                         "told (no line_id, no item)",
+                         "{of} 条评价中有 {count} 条（{share}）未计入：无法确定对应的订单行"
+                         "（无子订单号、无商品）"),
     "file": ("file", "文件"),
     "role": ("role", "类型"),
     "read": ("read", "读取"),

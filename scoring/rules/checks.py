@@ -20,6 +20,7 @@ class Check:
     min: float | None = None
     max: float | None = None
     warn: float | None = None  # early warning: a value within `warn` of a bound passes as WARN
+    source: str | None = None  # the checks file that names it (for errors)
 
 
 def default_checks(seller_items, bar: float, warn: float | None = None) -> list[Check]:
@@ -115,6 +116,9 @@ def _number(value, where: str, path: str):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ChecksFileError(f"checks file {path}: {where} must be a number, not {value!r}")
+    if not math.isfinite(value):
+        raise ChecksFileError(f"checks file {path}: {where} must be a finite number, not "
+                              f"{value!r}")
     return float(value)
 
 
@@ -134,6 +138,8 @@ def read_checks(path) -> tuple[list[Check], bool]:
 
         path = resources.files("shopscore.scoring.rules").joinpath("checkfiles", f"{path}.toml")
     path = Path(str(path))
+    if path.exists() and not path.is_file():  # a directory or a FIFO: reading would fail or wait
+        raise ChecksFileError(f"checks file {path}: not a regular file; fix --checks")
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -161,6 +167,9 @@ def read_checks(path) -> tuple[list[Check], bool]:
         hi = _number(spec.get("max"), f"checks.{name}.max", str(path))
         if lo is None and hi is None:
             raise ChecksFileError(f"checks file {path}: [checks.{name}] needs min and/or max")
+        if lo is not None and hi is not None and lo > hi:
+            raise ChecksFileError(f"checks file {path}: [checks.{name}] has min {lo:g} above "
+                                  f"max {hi:g}: no value could pass")
         warn = _number(spec.get("warn"), f"checks.{name}.warn", str(path))
         if warn is not None and warn < 0:
             raise ChecksFileError(f"checks file {path}: checks.{name}.warn must not be negative")
@@ -173,7 +182,7 @@ def read_checks(path) -> tuple[list[Check], bool]:
             if problem:
                 raise ChecksFileError(f"checks file {path}: [checks.{name}] {key} = {bound:g} is "
                                       f"outside the range of {spec['metric']}: {problem}")
-        out.append(Check(name, spec["metric"], lo, hi, warn))
+        out.append(Check(name, spec["metric"], lo, hi, warn, str(path)))
     return out, with_defaults
 
 
@@ -214,7 +223,9 @@ def validate_metrics(checks, sample: dict):
         if why:
             raise ChecksFileError(f"check {check.name!r}: metric {check.metric!r}: {why}")
         if value is _MISSING or isinstance(value, (dict, list, str, bool)):
-            raise ChecksFileError(f"check {check.name!r}: metric {check.metric!r} is not a number "
+            where = f"checks file {check.source}: " if check.source else ""
+            raise ChecksFileError(f"{where}check {check.name!r}: metric {check.metric!r} is not "
+                                  "a number "
                                   "in the audit result (e.g. dsr.description.score, "
                                   "credit.positive_rate, credit.score, dsr.items_below_industry)")
 

@@ -13,7 +13,7 @@ from shopscore.scoring.engine.groups import group_first, group_starts
 from shopscore.scoring.engine.ordering import grouped_in_order
 from shopscore.scoring.engine.windows import anchored_windows, capped_running_total
 from shopscore.scoring.inputs.columns import CREDITS
-from shopscore.scoring.rules.eligibility import CREDIT, credit_fates, rateable
+from shopscore.scoring.rules.eligibility import CREDIT, credit_fates, rateable, rated_by_as_of
 from shopscore.scoring.rules.profile import Profile
 from shopscore.scoring.rules.reasons import COUNTED, CREDIT_ANOMALIES, CREDIT_FATES, UNRATED
 
@@ -29,19 +29,26 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
     """One row per trade line: the rating it carries (if any) and its fate.
 
     Columns: points (+1/0/-1, or -9 without rating), at (the rating's date), is_default,
-    fate (categorical of CREDIT_FATES: `counted`, `unrated` or an exclusion reason code),
-    anomaly (categorical of CREDIT_ANOMALIES, missing when none), replaced_by (row of the
-    rating counted in its place for same_item_14d, else -1), window_opened_by (row of the
-    line whose trade opened the rating's 14-day same-item window, for every rating that
-    reached that rule, else -1), month_total (nullable Int64: the running point total of the
-    rating's (shop, buyer, month of creation) just before it, for every rating that reached
+    rating_after_as_of (a default positive's line whose buyer rating was given after as_of:
+    that rating row counts under after_as_of, the line as its default), fate (categorical
+    of CREDIT_FATES: `counted`, `unrated` or an exclusion reason code), anomaly
+    (categorical of CREDIT_ANOMALIES, missing when none), replaced_by (row of the rating
+    counted in its place for same_item_14d, else -1), window_opened_by (row of the line whose
+    trade opened the rating's 14-day same-item window, for every rating that reached that
+    rule, else -1), month_total (nullable Int64: the running point total of the rating's
+    (shop, buyer, month of creation) just before it, for every rating that reached
     the monthly cap, else missing)."""
     points = lookup(lines["credit"], CREDITS, NO_RATING, np.int8)
     rated = points != NO_RATING
     fate = credit_fates(lines, rated, profile, as_of)
     anomaly = _revisions(lines, points, rated & (fate == CREDIT[UNRATED]), fate, profile, as_of)
-    is_default = _default_positives(lines, rated, profile, as_of)
+    # Nothing after as_of exists: a line rated only after as_of is unrated as of as_of, and
+    # its default positive applies; the rating row itself stays counted under after_as_of.
+    by_as_of = rated_by_as_of(lines, rated, as_of)
+    is_default = _default_positives(lines, by_as_of, profile, as_of)
+    set_aside = is_default & rated & ~by_as_of  # the late rating: after_as_of, beside it
     points[is_default] = 1
+    fate[set_aside] = CREDIT[UNRATED]  # the line's own fate is its default's, decided below
     alive = (rated & (fate == CREDIT[UNRATED])) | is_default  # the ratings still counting
     _tiny_trades(lines, fate, alive, profile)
     created = lines["created_at"].to_numpy("datetime64[ns]")
@@ -49,7 +56,7 @@ def decide_credit(lines: pd.DataFrame, profile: Profile, as_of: np.datetime64) -
     total_before, no_total = _monthly_cap(lines, created, points, fate, alive, profile)
     fate[alive] = CREDIT[COUNTED]
     return pd.DataFrame({"points": points, "at": _rating_dates(lines, is_default, profile),
-                         "is_default": is_default,
+                         "is_default": is_default, "rating_after_as_of": set_aside,
                          "fate": pd.Categorical.from_codes(fate, CREDIT_FATES),
                          "anomaly": pd.Categorical.from_codes(anomaly, CREDIT_ANOMALIES),
                          "replaced_by": replaced_by.astype(np.int64),
@@ -85,8 +92,9 @@ def _revisions(lines: pd.DataFrame, points: np.ndarray, eligible: np.ndarray, fa
 
 def _default_positives(lines: pd.DataFrame, rated: np.ndarray, profile: Profile,
                        as_of: np.datetime64) -> np.ndarray:
-    """Default positive (默认好评): a rateable line the buyer never rated, that the seller
-    rated positive, receives a positive dated seller_rated_at + 15 days, if that is by as_of."""
+    """Default positive (默认好评): a rateable line the buyer had not rated by as_of (`rated`:
+    rated by then), that the seller rated positive, receives a positive dated
+    seller_rated_at + 15 days, if that is by as_of."""
     seller_at = lines["seller_rated_at"].to_numpy("datetime64[ns]")
     due_by_as_of = seller_at <= as_of - profile.default_positive_days * DAY  # NaT: False
     created = lines["created_at"].to_numpy("datetime64[ns]")

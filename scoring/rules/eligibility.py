@@ -40,6 +40,12 @@ def in_rating_window(completed: np.ndarray, rated_at: np.ndarray, profile: Profi
     return (completed <= rated_at) & (rated_at <= completed + profile.rating_window_days * DAY)
 
 
+def rated_by_as_of(lines: pd.DataFrame, rated: np.ndarray, as_of: np.datetime64) -> np.ndarray:
+    """Where a line carries a buyer rating that exists as of as_of: one given after it does not
+    exist yet (the line is unrated as of as_of; the rating row counts under after_as_of)."""
+    return rated & ~(lines["rated_at"].to_numpy("datetime64[ns]") > as_of)
+
+
 def credit_fates(lines: pd.DataFrame, rated: np.ndarray, profile: Profile,
                  as_of: np.datetime64) -> np.ndarray:
     """Each line's fate number (CREDIT) after section 1: UNRATED for a line without a rating

@@ -35,6 +35,12 @@ def parse_industry(spec: str | None, items) -> dict:
                               "with numbers") from None
         if not 1 <= len(nums) <= 3 or any(not 0 < x <= 5 for x in nums):
             raise OptionError(f"--industry {spec!r}: {part!r} needs 1 to 3 figures between 0 and 5")
+        if len(nums) > 1 and nums[1] < nums[0]:
+            raise OptionError(f"--industry {spec!r}: {part!r} gives a best score {nums[1]:g} "
+                              f"below the average {nums[0]:g}; the figures are AVG:BEST:LOWEST")
+        if len(nums) > 2 and nums[2] > nums[0]:
+            raise OptionError(f"--industry {spec!r}: {part!r} gives a lowest score {nums[2]:g} "
+                              f"above the average {nums[0]:g}; the figures are AVG:BEST:LOWEST")
         nums += [None] * (3 - len(nums))
         out[name] = Industry(*nums)
     return out

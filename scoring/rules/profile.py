@@ -26,7 +26,8 @@ CREDIT_DEFAULTS = {"rating_window_days": 15, "default_positive_days": 15, "revis
                    "low_amount_yuan": 1.00, "periods_days": {"7d": 7, "30d": 30, "180d": 180}}
 DSR_DEFAULTS = {"items": list(ALL_DSR_ITEMS), "seller_items": list(ALL_DSR_ITEMS[:3]),
                 "monthly_first_orders": 3, "window_days": 180}
-CHECKS_DEFAULTS = {"default_min": 4.7, "warn": None, "experience_min": None}
+CHECKS_DEFAULTS = {"default_min": 4.7, "warn": None, "experience_min": None,
+                   "max_ambiguous_share": 0.05}
 TOP_LEVEL = ("name", "timezone", "credit", "dsr", "checks", "levels", "experience")
 # The credit levels of RULES.md section 2: (lowest score, name), index 1..20.
 DEFAULT_LEVELS = tuple(
@@ -68,6 +69,9 @@ class Profile:
     dsr_rules: bool = True  # the profile has a [dsr] table: DSR is scored
     experience: Scorecard | None = None  # the [experience] scorecard (RULES.md section 7)
     experience_min: float | None = None  # the default check's bar for experience.total
+    # The share of rating rows whose line cannot be told (ambiguous_line) above which the
+    # audit could not run (exit 2): the checks would judge a sample, not the shop.
+    max_ambiguous_share: float = 0.05
 
     @property
     def tz(self) -> ZoneInfo:
@@ -196,6 +200,8 @@ def parse_profile(text: str, source: str) -> Profile:
     default_min = checks.get("default_min", float)
     warn = checks.get("warn", float, _whole, "must be a number >= 0")
     experience_min = checks.get("experience_min", float)
+    ambiguous = checks.get("max_ambiguous_share", float, lambda v: 0 <= v <= 1,
+                           "must be a share between 0 and 1 (0.05 is 5%)")
     experience = None
     if "experience" in doc:
         experience = parse_scorecard(doc["experience"], source, low)
@@ -204,7 +210,8 @@ def parse_profile(text: str, source: str) -> Profile:
                    dsr_monthly_first_orders=first, dsr_window_days=window,
                    default_min=default_min, default_warn=warn, levels=_levels(doc, source),
                    text=text, credit_rules="credit" in doc, dsr_rules="dsr" in doc,
-                   experience=experience, experience_min=experience_min, **days)
+                   experience=experience, experience_min=experience_min,
+                   max_ambiguous_share=ambiguous, **days)
 
 
 def _toml(text: str, source: str) -> dict:
