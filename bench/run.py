@@ -55,7 +55,7 @@ def generate(lines: int, shops: int, seed: int) -> tuple[Path, float]:
     stamp = out / "done.json"
     # "parquet": the generator's Parquet layout; a file written by an older one is remade.
     want = {"lines": lines, "shops": shops, "seed": seed, "parquet": "typed",
-            "service": "after-sales and chats"}
+            "service": "after-sales and chats, logs in time order"}
     if stamp.exists() and json.loads(stamp.read_text()) == want:
         return out, 0.0
     shutil.rmtree(out, ignore_errors=True)

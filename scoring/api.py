@@ -204,8 +204,10 @@ def experience_units(done: Audited):
     from shopscore.scoring.engine.tally import shop_positions
 
     ids = [s.shop_id for s in done.result.shops]
-    units = build_units(done.data, done.profile.experience, done.local_as_of, ids,
-                        shop_positions(done.data.lines["shop_id"], ids))
+    units = done.decisions.units if done.decisions is not None else None
+    if units is None:  # built again (an audit on a cluster keeps none)
+        units = build_units(done.data, done.profile.experience, done.local_as_of, ids,
+                            shop_positions(done.data.lines["shop_id"], ids))
     return units, available_inputs(done.data), ids
 
 

@@ -24,6 +24,7 @@ from shopscore.scoring.engine.groups import (
     group_numbers,
     group_starts,
     is_in,
+    pair_order,
     sort_in_place,
     stable_order,
 )
@@ -314,6 +315,21 @@ def test_sort_in_place_equals_a_naive_loop(key):
     assert got.dtype == position_dtype(len(values))
     assert got.tolist() == expected
     assert key.tolist() == sorted(values)
+
+
+@FEW
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(-2**40, 2**40) | st.integers(0, 3)),
+                max_size=40), st.booleans())
+def test_pair_order_equals_a_naive_loop(pairs, in_minor_order):
+    # A log in time order within each session (the one-sort path) or in any order.
+    if in_minor_order:
+        pairs = sorted(pairs, key=lambda p: p[1])
+    major = np.array([p[0] for p in pairs], dtype=np.int64)
+    minor = np.array([p[1] for p in pairs], dtype=np.int64)
+    expected = sorted(range(len(pairs)), key=lambda i: pairs[i])  # stable: ties in row order
+    got = pair_order(major, minor)
+    assert got.tolist() == expected
+    assert [p[0] for p in pairs] == major.tolist()  # its inputs left as they were
 
 
 @FEW

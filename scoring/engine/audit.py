@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pandas as pd
@@ -30,12 +31,14 @@ def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | Non
     when = local_as_of(as_of, profile)
     decisions = decide(data, profile, when)
     with stage("summary"):
-        return summarize(data, decisions, profile, when, industry, checks, shop), decisions
+        result, units = summarize(data, decisions, profile, when, industry, checks, shop)
+    return result, replace(decisions, units=units)  # explain --metric reads the units again
 
 
 def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict, checks,
-              shop: str | None) -> AuditResult:
-    """The AuditResult of the decisions: every shop's figures and checks, and the inputs."""
+              shop: str | None) -> tuple[AuditResult, object]:
+    """The AuditResult of the decisions (every shop's figures and checks, and the inputs),
+    and the experience score's units (None without a scorecard)."""
     lines = decisions.lines
     # The shops are those of the trade lines: a rating whose line is not in the data (an
     # orphan) counts under its shop when that shop has lines, and in `inputs` always.
@@ -58,7 +61,7 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
             decisions.dsr, order_shop, count, decisions.orphans, orphan_shop, profile, industry),
                  anomaly_summaries(decisions, line_shop, count, order_shop)),
         len(lines))
-    experiences = experience_summaries(data, profile, when, shop_ids, line_shop)
+    experiences, units = experience_summaries(data, profile, when, shop_ids, line_shop)
     shops = []
     for sid, cred, dsr, anomaly, experience in zip(shop_ids, credits, dsrs, found, experiences,
                                                    strict=True):
@@ -75,4 +78,4 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
               "orphan_ratings": len(decisions.orphans),
               "ratings_left_out": ratings_left_out(data.files),
               "files": [f.to_dict() for f in data.files]}
-    return AuditResult(aware, profile.name, inputs, tuple(shops))
+    return AuditResult(aware, profile.name, inputs, tuple(shops)), units

@@ -15,7 +15,14 @@ def position_dtype(n: int) -> type:
 def where_true(mask: np.ndarray) -> np.ndarray:
     """The positions where mask is True, in increasing order (np.flatnonzero(mask)), as
     position_dtype."""
-    return np.arange(len(mask), dtype=position_dtype(len(mask)))[mask]
+    n = len(mask)
+    kind = position_dtype(n)
+    chosen = np.count_nonzero(mask)
+    if chosen == n:  # every row (a filter that keeps all): no mask to apply
+        return np.arange(n, dtype=kind)
+    if chosen < n // 8:  # a few rows: found without a position per row
+        return np.flatnonzero(mask).astype(kind, copy=False)
+    return np.arange(n, dtype=kind)[mask]
 
 
 def codes(series, rows=None, dtype=np.int64) -> np.ndarray:

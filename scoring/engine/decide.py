@@ -27,6 +27,7 @@ class Decisions:
     credit: pd.DataFrame | None  # None: the profile has no credit rules
     dsr: pd.DataFrame | None  # None: the profile has no DSR rules
     orphans: pd.DataFrame
+    units: object = None  # the experience score's units (engine/experience.py), once built
 
 
 def local_as_of(as_of: datetime, profile: Profile) -> np.datetime64:

@@ -58,10 +58,21 @@ def build_units(data: Dataset, card: Scorecard, as_of: np.datetime64, shop_ids: 
 
 def _order_of(lines: pd.DataFrame, number: np.ndarray, sales: pd.DataFrame) -> np.ndarray:
     """Each case's order number (-1: its (shop, order) is not among the trade lines)."""
-    shop = code_in(sales["shop_id"].astype(object), lines["shop_id"])
-    order = code_in(sales["order_id"].astype(object), lines["order_id"])
-    width = np.int64(len(lines["order_id"].cat.categories) + 1)
-    line_keys = codes(lines["shop_id"]) * width + codes(lines["order_id"])
+    shop = code_in(sales["shop_id"], lines["shop_id"])
+    order = code_in(sales["order_id"], lines["order_id"])
+    line_shop, line_order = codes(lines["shop_id"]), codes(lines["order_id"])
+    # Each order id's shop and number, when every order id is one shop's (the usual case):
+    # a table by order code, no sort.
+    kinds = len(lines["order_id"].cat.categories)
+    owner = np.full(kinds + 1, -1, dtype=np.int64)
+    owner[line_order] = line_shop
+    if (owner[line_order] == line_shop).all():
+        numbered = np.full(kinds + 1, -1, dtype=np.int64)
+        numbered[line_order] = number
+        hit = (order >= 0) & (shop >= 0) & (owner[order] == shop)
+        return np.where(hit, numbered[order], -1)
+    width = np.int64(kinds + 1)
+    line_keys = line_shop * width + line_order
     keys = shop.astype(np.int64) * width + order
     keys[(shop < 0) | (order < 0)] = -1
     known, first = np.unique(line_keys, return_index=True)  # each order's key once
@@ -71,14 +82,15 @@ def _order_of(lines: pd.DataFrame, number: np.ndarray, sales: pd.DataFrame) -> n
 
 
 def experience_summaries(data: Dataset, profile: Profile, as_of: np.datetime64,
-                         shop_ids: list, line_shop: np.ndarray) -> list:
-    """The Experience of each shop (None each when the profile has no scorecard)."""
+                         shop_ids: list, line_shop: np.ndarray) -> tuple[list, Units | None]:
+    """The Experience of each shop (None each when the profile has no scorecard), and the
+    units it was scored from (None then)."""
     card = profile.experience
     if card is None:
-        return [None] * len(shop_ids)
+        return [None] * len(shop_ids), None
     with stage("experience"):
         units = build_units(data, card, as_of, shop_ids, line_shop)
-        return score_units(units, available_inputs(data), len(shop_ids))
+        return score_units(units, available_inputs(data), len(shop_ids)), units
 
 
 def score_units(units: Units, available: set, shops: int) -> list:

@@ -140,6 +140,24 @@ def sort_in_place(key: np.ndarray) -> np.ndarray:
 
 
 
+def pair_order(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """The rows in (major, minor) order, ties in row order: the positions (position_dtype)
+    that np.lexsort((minor, major)) gives, for integer arrays.
+
+    Rows already in minor order within each major group (a log written as it happened, whose
+    groups interleave) need one sort, by major alone, which fits a 64-bit word with room
+    for the position; only otherwise is the combined key sorted."""
+    key = np.array(major, dtype=np.int64)  # a copy: sorted in place
+    order = sort_in_place(key)
+    if len(key) < 2:
+        return order
+    after = np.asarray(minor)[order]
+    if ((after[1:] >= after[:-1]) | (key[1:] != key[:-1])).all():
+        return order
+    return sort_in_place(combine_codes(major, minor))
+
+
+
 def group_starts(group: np.ndarray) -> np.ndarray:
     """True where a new group begins in an array sorted by group."""
     start = np.ones(len(group), dtype=bool)

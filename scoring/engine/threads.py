@@ -4,6 +4,7 @@ interpreter while they work)."""
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 # From this many lines on, credit and DSR are decided side by side, DSR in a second thread:
@@ -40,3 +41,36 @@ def two_at_a_time(work, items, rows: int) -> list:
     with ThreadPoolExecutor(max_workers=2) as pool:
         return list(pool.map(work, items))
 
+
+
+
+class _Later:
+    """A call's result, computed in a thread started at once, or at result() on one core."""
+
+    def __init__(self, work, args):
+        self._work, self._args, self._thread, self._out, self._error = work, args, None, None, None
+        if (os.cpu_count() or 1) >= 2:
+            self._thread = threading.Thread(target=self._run, name="shopscore-meanwhile",
+                                            daemon=True)
+            self._thread.start()
+
+    def _run(self):
+        try:
+            self._out = self._work(*self._args)
+        except BaseException as exc:  # re-raised where the result is asked for
+            self._error = exc
+
+    def result(self):
+        if self._thread is None:
+            return self._work(*self._args)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._out
+
+
+def meanwhile(work, *args) -> _Later:
+    """Start work(*args) on a second core while the caller goes on (numpy and pyarrow let go
+    of the interpreter while they work); .result() waits for it and raises what it raised.
+    If the caller fails first, the work is abandoned (a daemon thread)."""
+    return _Later(work, args)

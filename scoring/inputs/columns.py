@@ -34,6 +34,7 @@ DEFAULT_SHOP = "default"
 # CONTRACT.md's columns, those marked * required, and the vocabularies of their words.
 AFTER_SALES = {
     "ids": ("shop_id", "aftersale_id", "order_id", "line_id"),
+    "labels": (),
     "times": ("applied_at", "agreed_at", "return_received_at", "refunded_at"),
     "bools": ("escalated", "seller_liable"),
     "words": {"type": ("refund_unshipped", "refund_shipped", "return_refund", "exchange"),
@@ -42,7 +43,8 @@ AFTER_SALES = {
     "required": ("aftersale_id", "order_id", "type", "reason", "status", "applied_at"),
 }
 CHATS = {
-    "ids": ("shop_id", "session_id", "buyer_id"),
+    "ids": ("shop_id", "session_id"),
+    "labels": ("buyer_id",),  # shown by explain, never scored: kept as text, never coded
     "times": ("sent_at",),
     "bools": (),
     "words": {"sender": ("buyer", "bot", "agent")},  # in this order on ties (RULES.md 6)

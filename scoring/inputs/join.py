@@ -76,6 +76,10 @@ def _merge_roles(ratings: pd.DataFrame) -> pd.DataFrame:
 
 def code_in(values, column: pd.Series) -> np.ndarray:
     """The code each value has among a categorical column's categories, or -1."""
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        # Categorical values: their categories are looked up, once each.
+        found = code_in(values.cat.categories.astype(object), column)
+        return np.append(found, -1)[values.cat.codes.to_numpy()]
     cats = ids.text_of(pd.Series(column.cat.categories))
     given = pa.array(np.asarray(values, dtype=object), type=pa.large_string(), from_pandas=True)
     found = pc.index_in(given, value_set=cats)

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.memory import giving_back, release_arrow_memory
 from shopscore.scoring.engine.stages import note_read, stage
+from shopscore.scoring.engine.threads import meanwhile
 from shopscore.scoring.errors import MissingColumnsError
 from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import (
@@ -26,7 +27,7 @@ from shopscore.scoring.inputs.columns import (
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
 from shopscore.scoring.inputs.join import LINE_KEYS, as_text, join_ratings, reject_duplicates
 from shopscore.scoring.inputs.read import RawFile, memory_error, partition_value, read_file
-from shopscore.scoring.inputs.service_join import with_service_tables
+from shopscore.scoring.inputs.service_join import read_service_tables, with_service_tables
 from shopscore.scoring.inputs.validate import clean_ids, validate
 
 
@@ -260,10 +261,13 @@ def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
     if isinstance(trades_paths, (str, bytes, Path)):
         trades_paths = [trades_paths]
     paths = expand_inputs(trades_paths)
+    service = None
+    if after_sales is not None or chats is not None:  # read on a second core meanwhile
+        service = meanwhile(read_service_tables, tz, after_sales, chats, encoding, sheet)
     inputs = [_open(i, p, platform, encoding, sheet, required) for i, p in enumerate(paths)]
     with stage("prepare"):
         data = _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required)
-    return with_service_tables(data, tz, after_sales, chats, encoding, sheet)
+    return data if service is None else with_service_tables(data, service.result())
 
 
 def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> Dataset:

@@ -20,24 +20,36 @@ from shopscore.scoring.inputs.service_tables import ServiceTable, read_service_f
 NO_SHOP = "(no shop)"  # the shop of a case whose shop cannot be told (several shops, no order)
 
 
-def with_service_tables(data: Dataset, tz: str, after_sales, chats, encoding=None,
-                        sheet=None) -> Dataset:
-    """The Dataset with its after-sales and chats tables (each None when not given)."""
-    if after_sales is None and chats is None:
-        return data
-    shops = sorted(distinct(data.lines["shop_id"]))
-    number = len(data.files)
-    frames, files, rejects, columns = {}, list(data.files), [data.rejects], {}
+def read_service_tables(tz: str, after_sales, chats, encoding=None, sheet=None) -> dict:
+    """Every after-sales and chats file given (None: that kind not given), read and typed:
+    kind -> ServiceTable. Their files are numbered from 0 here (with_service_tables numbers
+    them after the trade files)."""
+    tables = {}
     for kind, given in (("after_sales", after_sales), ("chats", chats)):
         if given is None:
             continue
         paths = expand_inputs(given if isinstance(given, (list, tuple)) else [given])
-        table = read_service_files(kind, paths, tz, encoding, sheet, number)
-        number += len(paths)
+        tables[kind] = read_service_files(kind, paths, tz, encoding, sheet)
+    return tables
+
+
+def with_service_tables(data: Dataset, tables: dict) -> Dataset:
+    """The Dataset with its after-sales and chats tables (each None when not given), every
+    row given its shop and accounted for per file."""
+    if not tables:
+        return data
+    shops = sorted(distinct(data.lines["shop_id"]))
+    number = len(data.files)
+    frames, files, rejects, columns = {}, list(data.files), [data.rejects], {}
+    for kind, table in tables.items():
+        for found in table.rejects:  # numbered after the files before them
+            found["fileno"] += number
+        numbers = {f[0]: number + k for k, f in enumerate(table.files)}
+        number += len(table.files)
         extra = []
         frame = _with_shops(table, data.lines, shops, extra)
         if kind == "after_sales":
-            frame = _unique_cases(frame, extra)
+            frame = _unique_cases(frame, numbers, extra)
         frames[kind], columns[kind] = frame, table.columns
         listed = [r for r in table.rejects + extra if len(r)]
         found = pd.concat(listed, ignore_index=True) if listed else \
@@ -79,9 +91,10 @@ def _with_shops(table: ServiceTable, lines: pd.DataFrame, shops: list, rejects: 
     return frame
 
 
-def _unique_cases(frame: pd.DataFrame, rejects: list) -> pd.DataFrame:
-    """A case (shop, aftersale_id) given twice is kept once: its later rows are rejected."""
-    frame = frame.assign(_fileno=0)
+def _unique_cases(frame: pd.DataFrame, numbers: dict, rejects: list) -> pd.DataFrame:
+    """A case (shop, aftersale_id) given twice is kept once: its later rows are rejected
+    (`numbers`: each file's number)."""
+    frame = frame.assign(_fileno=frame["_file"].astype(object).map(numbers).to_numpy())
     dup = frame.duplicated(["shop_id", "aftersale_id"], keep="first").to_numpy()
     kept = reject(frame, dup, "aftersale_id", "duplicate", rejects)
     return kept.drop(columns=["_fileno"])

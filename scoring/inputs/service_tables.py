@@ -42,6 +42,22 @@ def aliases(kind: str) -> dict:
     return {c: tuple(h) for c, h in alias_table()[kind]["columns"].items()}
 
 
+# Columns of few distinct words: a Parquet file's are read dictionary-encoded.
+FEW_WORDS = {"after_sales": ("shop_id", "type", "reason", "status", "escalated", "seller_liable",
+                             *HELPERS),
+             "chats": ("shop_id", "sender")}
+
+
+@lru_cache(maxsize=2)
+def _headers(kind: str) -> tuple[frozenset, frozenset]:
+    """(every header some export names a column of this kind by, those of few words): the
+    columns read; any other (a message's text, an address) is never read."""
+    known = aliases(kind)
+    summary = alias_table()[kind].get("summary", {}).get("headers", [])
+    few = frozenset(h for c in FEW_WORDS[kind] for h in known.get(c, ()))
+    return frozenset(h for names in known.values() for h in names) | set(summary), few
+
+
 @lru_cache(maxsize=8)
 def words(kind: str, column: str) -> dict:
     """A word of the exports -> its canonical value (ASCII case-insensitive)."""
@@ -122,6 +138,18 @@ def _stars(text: str):
     return float(value) if value is not None else INVALID
 
 
+def _ratings(column: pd.Series):
+    """A session rating per row: (stars 1..5 or NaN, present, bad). Numbers (a typed file)
+    are judged as numbers; text through the words of the alias table."""
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+            column.dtype):
+        number = column.to_numpy(dtype="float64", na_value=np.nan)
+        present = ~np.isnan(number)
+        good = np.isin(number, (1.0, 2.0, 3.0, 4.0, 5.0))
+        return np.where(good, number, np.nan), present, present & ~good
+    return lookup(column, _stars, np.nan, np.float64)
+
+
 def _typed(frame: pd.DataFrame, kind: str, tz: str) -> tuple[pd.DataFrame, Rejector]:
     """Type one file's mapped columns; rejected rows keep whatever could be read."""
     spec = SERVICE_TABLES[kind]
@@ -135,6 +163,9 @@ def _typed(frame: pd.DataFrame, kind: str, tz: str) -> tuple[pd.DataFrame, Rejec
             rej.flag(damaged, "damaged_id", col, frame[col])
             if col in spec["required"]:
                 rej.flag(coded.codes < 0, "missing_id", col)
+    for col in spec["labels"]:
+        if col in have:
+            out[col] = frame[col]  # as read: trimmed when shown
     for col, vocab in spec["words"].items():
         if col in have:
             values, present, bad = lookup(frame[col], _word_index(kind, col, vocab), -1, np.int8)
@@ -154,7 +185,7 @@ def _typed(frame: pd.DataFrame, kind: str, tz: str) -> tuple[pd.DataFrame, Rejec
             rej.flag(bad, "bad_bool", col, frame[col])
             out[col] = values
     if "rating" in have:
-        values, present, bad = lookup(frame["rating"], _stars, np.nan, np.float64)
+        values, present, bad = _ratings(frame["rating"])
         rej.flag(bad, "bad_rating", "rating", frame["rating"])
         out["rating"] = values
     return pd.DataFrame(out, copy=False), rej
@@ -176,7 +207,9 @@ def read_service_files(kind: str, paths, tz: str, encoding=None, sheet=None,
     frames, table = [], ServiceTable(kind, pd.DataFrame(), frozenset())
     columns = set()
     for k, path in enumerate(paths):
-        raw = read_file(path, encoding=encoding, sheet=sheet)
+        known, few = _headers(kind)
+        raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__,
+                        dictionary=few)
         _refuse_summary(raw, kind)
         mapped, headers = _mapped(raw, kind)
         if kind == "after_sales" and "type" not in mapped and set(HELPERS) & set(mapped):
@@ -191,7 +224,7 @@ def read_service_files(kind: str, paths, tz: str, encoding=None, sheet=None,
                 f"accepted: " + "; ".join(f"{c}: {' / '.join(aliases(kind)[c])}" for c in missing)
                 + f"; found: {', '.join(raw.headers) or 'none'})")
         typed, rej = _typed(mapped, kind, tz)
-        typed["_file"] = raw.path
+        typed["_file"] = pd.Categorical.from_codes(np.zeros(len(typed), np.int8), [raw.path])
         typed["_row"] = raw.rows
         reason, column, value = rej.listing()
         table.rejects.append(pd.DataFrame({
@@ -204,8 +237,11 @@ def read_service_files(kind: str, paths, tz: str, encoding=None, sheet=None,
         table.files.append((raw.path, _platform(kind, raw.headers), raw.encoding,
                             len(raw.frame) + len(raw.ragged), headers))
         columns |= set(mapped.columns)
-        frames.append(typed.loc[~rej.rejected])
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        frames.append(typed.loc[~rej.rejected] if rej.rejected.any() else typed)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else \
+        frames[0].reset_index(drop=True) if frames else pd.DataFrame()
+    if "_file" in frame and not isinstance(frame["_file"].dtype, pd.CategoricalDtype):
+        frame["_file"] = frame["_file"].astype("category")  # the files' paths, once each
     for col in SERVICE_TABLES[kind]["ids"]:  # one set of categories across the files
         if col in frame and not isinstance(frame[col].dtype, pd.CategoricalDtype):
             frame[col] = ids.encode(frame[col].astype(object))[0]

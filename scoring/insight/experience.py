@@ -29,9 +29,9 @@ def _iso(value, tz) -> str | None:
 
 
 def _text(column: pd.Series, rows: np.ndarray) -> list:
-    values = column.astype(object).to_numpy()[rows] if len(rows) else []
-    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
-            for v in values]
+    values = column.iloc[rows].astype(object).to_numpy() if len(rows) else []
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+            or not str(v).strip() else str(v).strip() for v in values]
 
 
 def explain_metric(metric: str, units: Units, data, shop_ids: list, tz, limit: int = 0) -> dict:

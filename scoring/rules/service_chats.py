@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from shopscore.scoring.engine.coded import codes, where_true
-from shopscore.scoring.engine.groups import combine_codes, group_first, group_starts, sort_in_place
+from shopscore.scoring.engine.groups import combine_codes, group_starts, pair_order
 from shopscore.scoring.inputs.columns import CHATS
 from shopscore.scoring.rules.scorecard_schema import Scorecard
 from shopscore.scoring.rules.service_clock import seconds
@@ -53,58 +53,58 @@ def chats_of(chats: pd.DataFrame, shop_of: np.ndarray, card: Scorecard,
     shop position)."""
     sent = chats["sent_at"].to_numpy("datetime64[ns]")
     rows = where_true(sent <= as_of)
-    sender = chats["sender"].cat.codes.to_numpy()[rows].astype(np.int64)
+    sender = chats["sender"].cat.codes.to_numpy()[rows]
     # Session order: by sent_at (whole seconds), ties buyer, bot, agent: one key per message.
-    moment = sent[rows].astype("datetime64[s]").astype(np.int64) * 4 + sender
+    moment = sent[rows].astype("datetime64[s]").view(np.int64)
+    moment *= 4
+    moment += sender
     session = combine_codes(codes(chats["shop_id"], rows, dtype=None),
                             codes(chats["session_id"], rows, dtype=None))
-    order = sort_in_place(combine_codes(session, moment))
+    order = pair_order(session, moment)
+    del moment
     rows, sender, session = rows[order], sender[order], session[order]
-    start = group_starts(session)
-    first = group_first(session)
-    times = sent[rows]
-    n = len(rows)
-    at = np.arange(n)
-    # The last buyer-or-agent message before each message, within its session (-1: none).
-    human = np.where(sender != BOT, at, -1)
-    last_human = np.maximum.accumulate(human)
-    before = np.full(n, -1, dtype=np.int64)
-    before[1:] = last_human[:-1]
-    before[before < first] = -1
-    opens = (sender == BUYER) & ((before < 0) | (sender[np.maximum(before, 0)] == AGENT))
-    # The next agent message at or after each message, within its session.
-    agent = np.where(sender == AGENT, at, n)
-    next_agent = np.minimum.accumulate(agent[::-1])[::-1]
-    end = np.append(where_true(start)[1:], n)[np.cumsum(start) - 1]  # each session's end
-    starts = where_true(opens)
-    reply = next_agent[starts]
-    answered = reply < end[starts]
+    sessions = _sessions(chats, rows, group_starts(session), shop_of)
+    # Bots never open or answer a round: the rounds are read off the buyer and agent
+    # messages alone, in session order.
+    human = where_true(sender != BOT)
+    said, talk = sender[human], session[human]
+    del sender, session
+    heads = where_true(group_starts(talk))  # each session's first buyer or agent message
+    after_agent = np.zeros(len(human), dtype=bool)
+    after_agent[1:] = said[:-1] == AGENT
+    after_agent[heads] = True  # a session's first buyer message opens a round too
+    starts = where_true((said == BUYER) & after_agent)
+    # Its answer: the session's next agent message, if any.
+    agents = where_true(said == AGENT)
+    found = np.searchsorted(agents, starts)
+    reply = np.append(agents, len(human))[found]
+    round_session = np.searchsorted(heads, starts, side="right") - 1
+    end = np.append(heads, len(human))[round_session + 1]
+    answered = reply < end
+    row = rows[human[starts]]
+    answer_row = np.full(len(starts), -1, dtype=np.int64)
+    answer_row[answered] = rows[human[reply[answered]]]
     response = np.full(len(starts), float(card.unanswered_seconds))
-    response[answered] = seconds(times[starts[answered]], times[reply[answered]])
-    round_session = np.cumsum(start)[starts]
+    response[answered] = seconds(sent[row[answered]], sent[answer_row[answered]])
     first_round = np.ones(len(starts), dtype=bool)
     first_round[1:] = round_session[1:] != round_session[:-1]
-    rounds = Rounds(row=rows[starts], answer_row=np.where(answered, rows[np.minimum(reply, n - 1)],
-                                                           -1),
-                    shop=shop_of[rows[starts]], start=times[starts], answered=answered,
-                    response=response, first=first_round)
-    return rounds, _sessions(chats, rows, start, shop_of)
+    rounds = Rounds(row=row, answer_row=answer_row, shop=shop_of[row], start=sent[row],
+                    answered=answered, response=response, first=first_round)
+    return rounds, sessions
 
 
 def _sessions(chats: pd.DataFrame, rows: np.ndarray, start: np.ndarray,
               shop_of: np.ndarray) -> Sessions:
     """Each session's first message and last non-empty rating (`rows` in session order)."""
-    n = len(rows)
     heads = where_true(start)
-    rating = chats["rating"].to_numpy(dtype="float64")[rows] if "rating" in chats \
-        else np.full(n, np.nan)
-    rated = np.where(~np.isnan(rating), np.arange(n), -1)
-    last_rated = np.maximum.accumulate(rated)
-    ends = np.append(heads[1:], n) - 1
-    pick = last_rated[ends] if n else np.zeros(0, dtype=np.int64)
-    mine = pick >= heads
     value = np.full(len(heads), np.nan)
-    value[mine] = rating[pick[mine]]
-    return Sessions(row=rows[heads], shop=shop_of[rows[heads]],
-                    first_at=chats["sent_at"].to_numpy("datetime64[ns]")[rows[heads]],
-                    rating=value)
+    if "rating" in chats:
+        rating = chats["rating"].to_numpy(dtype="float64")[rows]
+        rated = where_true(~np.isnan(rating))  # few: a session is rated once, if at all
+        of = np.searchsorted(heads, rated, side="right") - 1
+        last = np.ones(len(rated), dtype=bool)  # the last rated message of its session
+        last[:-1] = of[1:] != of[:-1]
+        value[of[last]] = rating[rated[last]]
+    first = rows[heads]
+    return Sessions(row=first, shop=shop_of[first],
+                    first_at=chats["sent_at"].to_numpy("datetime64[ns]")[first], rating=value)

@@ -168,6 +168,8 @@ def chats(sim: dict, seed: int) -> dict:
     rated = rng.random(order.size) < 0.35
     stars = np.searchsorted([0.05, 0.1, 0.2, 0.4], rng.random(order.size), side="right") + 1
     rating = np.where(last & rated[sess], stars[sess], 0)
-    keep = sent <= export
+    # Written as a chat log is: each session's messages in the order they were sent.
+    keep = np.flatnonzero(sent <= export)
+    keep = keep[np.lexsort((sender[keep], sent[keep], sess[keep]))]
     return {"session": sess[keep], "order": order[sess][keep], "sender": sender[keep],
             "sent_at": sent[keep], "rating": rating[keep]}
