@@ -96,17 +96,34 @@ def experience_summaries(data: Dataset, profile: Profile, as_of: np.datetime64,
 def score_units(units: Units, available: set, shops: int) -> list:
     """The Experience of each of `shops` shops from the units, in the window ending at
     units.as_of (a later moment scores the same data as the window rolls on)."""
+    return experience_of(experience_tally(units, available, shops), units.card, available,
+                         shops)
+
+
+def experience_tally(units: Units, available: set, shops: int) -> dict:
+    """Per metric the inputs allow, `metric:NAME`: (shops, 3) the members, the sum of what
+    they add and the bad ones (sums of whole numbers: exact, so tallies of disjoint units
+    add up to the tally of all of them)."""
+    lacking = missing_inputs(available)
+    return {f"metric:{m}": _per_shop(measure(m, units), units, shops)
+            for m in METRICS if not lacking[m]}
+
+
+def experience_of(tally: dict, card, available: set, shops: int) -> list:
+    """Each shop's Experience from its metric tallies (experience_tally, or a sum of them)."""
     missing = _named_missing(missing_inputs(available), available)
-    return [_shop_experience(units.card, found, missing)
-            for found in shop_values(units, available, shops)]
+    sums = {name[len("metric:"):]: value for name, value in tally.items()
+            if name.startswith("metric:")}
+    return [_shop_experience(card, {m: _value(m, *s[k]) for m, s in sums.items()}, missing)
+            for k in range(shops)]
 
 
 def shop_values(units: Units, available: set, shops: int) -> list:
     """Per shop, {metric: (MetricValue without points, its exact value)} of every metric
     the inputs allow."""
-    lacking = missing_inputs(available)
-    sums = {m: _per_shop(measure(m, units), units, shops) for m in METRICS if not lacking[m]}
-    return [{m: _value(m, *s[k]) for m, s in sums.items()} for k in range(shops)]
+    sums = experience_tally(units, available, shops)
+    return [{name[len("metric:"):]: _value(name[len("metric:"):], *s[k])
+             for name, s in sums.items()} for k in range(shops)]
 
 
 def _per_shop(found, units: Units, shops: int) -> np.ndarray:

@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 
 from shopscore.scoring.engine.tally import (
+    add,
     coded_reasons,
     is_code,
-    merged,
     per_shop,
-    reason_counts,
+    reason_columns,
+    reasons_at,
 )
 from shopscore.scoring.result import Credit, Dsr
 from shopscore.scoring.rules.figures import credit_figures, dsr_figures, dsr_item, period_starts
@@ -19,18 +20,18 @@ from shopscore.scoring.rules.profile import Profile
 from shopscore.scoring.rules.reasons import AFTER_AS_OF, COUNTED, DSR_CONFLICT, UNRATED
 
 
-def _orphan_reasons(orphans: pd.DataFrame, shop: np.ndarray, shops: int):
-    """Per shop: the orphan rows' credit fates, their DSR fates (an order counted once, with
-    its first row's fate) and the number of orphan DSR orders."""
+def _orphan_tally(orphans: pd.DataFrame, shop: np.ndarray, shops: int):
+    """Per shop: the orphan rows' credit fates (`excluded:REASON`), their DSR fates (an
+    order counted once, with its first row's fate) and the number of orphan DSR orders."""
     code, names = coded_reasons(orphans["credit_fate"])
-    credit = reason_counts(per_shop(shop, code, len(names), shops), names)
+    credit = reason_columns(per_shop(shop, code, len(names), shops), names, "excluded")
     scored = orphans["dsr_fate"].notna().to_numpy()
     keys = pd.DataFrame({"shop": shop, "order": orphans["order_id"].to_numpy()})
     first = np.zeros(len(orphans), dtype=bool)
     first[scored] = ~keys.loc[scored].duplicated().to_numpy()
     code, names = coded_reasons(orphans["dsr_fate"])
     table = per_shop(shop, code, len(names), shops, first)
-    return credit, reason_counts(table, names), table.sum(axis=1)
+    return credit, reason_columns(table, names, "excluded"), table.sum(axis=1)
 
 
 def _period_table(at: np.ndarray, kind: np.ndarray, shop: np.ndarray, shops: int,
@@ -52,10 +53,12 @@ def _period_table(at: np.ndarray, kind: np.ndarray, shop: np.ndarray, shops: int
     return np.bincount(key, minlength=shops * 3 * ages).reshape(shops, 3, ages)
 
 
-def credit_summaries(decided, shop, shops: int, orphans, orphan_shop, profile: Profile,
-                     as_of) -> list[Credit]:
-    """The Credit of each of `shops` shops, in one pass: `shop` gives each credit record's
-    shop position (-1: none), `orphan_shop` each orphan row's."""
+def credit_tally(decided, shop, shops: int, orphans, orphan_shop, profile: Profile,
+                 as_of) -> dict:
+    """The credit counts of each of `shops` shops, in one pass: `shop` gives each credit
+    record's shop position (-1: none), `orphan_shop` each orphan row's. Entries: `kinds`
+    (positive, neutral, negative counted), `defaults`, `unrated`, `period:LABEL` (the three
+    kinds by period), `excluded:REASON`."""
     fate, names = coded_reasons(decided["fate"])
     points = decided["points"].to_numpy()  # small ints: widened only where counted
     counted = is_code(fate, names, COUNTED)
@@ -72,64 +75,104 @@ def credit_summaries(decided, shop, shops: int, orphans, orphan_shop, profile: P
                for label, start in starts.items()}  # rated after the period's start
     periods["older"] = table[:, :, 1]  # rated by the earliest start
     total = periods["total"] = table.sum(axis=2)
-    defaults = np.bincount(shop[mine][decided["is_default"].to_numpy(dtype=bool)[mine]],
-                           minlength=shops)
-    excluded = reason_counts(per_shop(shop, fate, len(names), shops), names,
-                             skip=(COUNTED, UNRATED))
+    out = {"kinds": total,
+           "defaults": np.bincount(shop[mine][decided["is_default"].to_numpy(dtype=bool)[mine]],
+                                   minlength=shops),
+           "unrated": np.bincount(shop[is_code(fate, names, UNRATED) & (shop >= 0)],
+                                  minlength=shops),
+           **{f"period:{label}": tally for label, tally in periods.items()}}
+    excluded = [reason_columns(per_shop(shop, fate, len(names), shops), names, "excluded",
+                               skip=(COUNTED, UNRATED))]
     if "rating_after_as_of" in decided:  # late rating rows set aside beside a default
         late = decided["rating_after_as_of"].to_numpy(dtype=bool) & (shop >= 0)
-        for k, n in enumerate(np.bincount(shop[late], minlength=shops)):
-            if n:
-                excluded[k] = merged(excluded[k], {AFTER_AS_OF: int(n)})
-    unrated = np.bincount(shop[is_code(fate, names, UNRATED) & (shop >= 0)], minlength=shops)
-    orphaned = _orphan_reasons(orphans, orphan_shop, shops)[0]
-    return [credit_figures(profile, *(int(n) for n in total[k]), int(defaults[k]),
-                           {label: tuple(int(n) for n in tally[k])
-                            for label, tally in periods.items()},
-                           merged(excluded[k], orphaned[k]), int(unrated[k]))
+        excluded.append({f"excluded:{AFTER_AS_OF}": np.bincount(shop[late], minlength=shops)})
+    excluded.append(_orphan_tally(orphans, orphan_shop, shops)[0])
+    return add(out, *excluded)
+
+
+def credit_of(tally: dict, profile: Profile, shops: int) -> list[Credit]:
+    """Each shop's Credit from its counts (credit_tally, or a sum of them)."""
+    periods = [name for name in tally if name.startswith("period:")]
+    return [credit_figures(profile, *(int(n) for n in tally["kinds"][k]),
+                           int(tally["defaults"][k]),
+                           {name[len("period:"):]: tuple(int(n) for n in tally[name][k])
+                            for name in periods},
+                           reasons_at(tally, "excluded", k), int(tally["unrated"][k]))
             for k in range(shops)]
 
 
-def dsr_summaries(orders, shop, shops: int, orphans, orphan_shop, profile: Profile,
-                  industry: dict) -> list[Dsr]:
-    """The Dsr of each of `shops` shops, in one pass (positions as in credit_summaries)."""
+def credit_summaries(decided, shop, shops: int, orphans, orphan_shop, profile: Profile,
+                     as_of) -> list[Credit]:
+    """The Credit of each of `shops` shops (positions as in credit_tally)."""
+    return credit_of(credit_tally(decided, shop, shops, orphans, orphan_shop, profile, as_of),
+                     profile, shops)
+
+
+def dsr_tally(orders, shop, shops: int, orphans, orphan_shop, profile: Profile) -> dict:
+    """The DSR counts of each of `shops` shops, in one pass (positions as in credit_tally).
+    Entries per item: `count:ITEM` (counted scores), `sum:ITEM` (their total), `stars:ITEM`
+    (how many of 1..5); `orders`, `excluded:REASON`."""
     fate, names = coded_reasons(orders["fate"])
     counted = is_code(fate, names, COUNTED)
     mine = shop >= 0
-    stars = {}  # item -> per shop: the number of counted scores, their sum, how many of 1..5
+    out = {}
     for name in profile.dsr_items:
         col = f"dsr_{name}"
         value = orders[col].to_numpy(dtype="float64") if col in orders else np.full(len(fate), np.nan)
         given = np.flatnonzero(counted & mine & ~np.isnan(value))
         where, value = shop[given], value[given].astype(np.int64)
-        stars[name] = (np.bincount(where, minlength=shops),
-                       np.bincount(where, weights=value, minlength=shops),
-                       per_shop(where, value, 6, shops)[:, 1:6])
-    excluded = reason_counts(per_shop(shop, fate, len(names), shops), names, skip=(COUNTED,))
-    orders_in = np.bincount(shop[mine], minlength=shops)
-    _, orphaned, orphan_orders = _orphan_reasons(orphans, orphan_shop, shops)
+        hist = per_shop(where, value, 6, shops)  # how many of each star, 0..5
+        out[f"count:{name}"] = np.bincount(where, minlength=shops)
+        out[f"sum:{name}"] = hist @ np.arange(6)  # the stars' total, in integers
+        out[f"stars:{name}"] = hist[:, 1:6]
+    orphaned, orphan_orders = _orphan_tally(orphans, orphan_shop, shops)[1:]
+    out["orders"] = np.bincount(shop[mine], minlength=shops) + orphan_orders
+    excluded = reason_columns(per_shop(shop, fate, len(names), shops), names, "excluded",
+                              skip=(COUNTED,))
+    return add(out, excluded, orphaned)
+
+
+def dsr_of(tally: dict, profile: Profile, industry: dict, shops: int) -> list[Dsr]:
+    """Each shop's Dsr from its counts (dsr_tally, or a sum of them)."""
     out = []
     for k in range(shops):
-        items = {name: dsr_item(int(counts[k]), int(totals[k]), [int(n) for n in hists[k]],
-                                industry.get(name))
-                 for name, (counts, totals, hists) in stars.items()}
-        out.append(dsr_figures(profile, items, merged(excluded[k], orphaned[k]),
-                               int(orders_in[k] + orphan_orders[k])))
+        items = {name: dsr_item(int(tally[f"count:{name}"][k]), int(tally[f"sum:{name}"][k]),
+                                [int(n) for n in tally[f"stars:{name}"][k]], industry.get(name))
+                 for name in profile.dsr_items}
+        out.append(dsr_figures(profile, items, reasons_at(tally, "excluded", k),
+                               int(tally["orders"][k])))
     return out
+
+
+def dsr_summaries(orders, shop, shops: int, orphans, orphan_shop, profile: Profile,
+                  industry: dict) -> list[Dsr]:
+    """The Dsr of each of `shops` shops, in one pass (positions as in credit_tally)."""
+    return dsr_of(dsr_tally(orders, shop, shops, orphans, orphan_shop, profile), profile,
+                  industry, shops)
+
+
+def anomaly_tally(decisions, shop, shops: int, order_shop) -> dict:
+    """Each shop's anomalies by reason (`anomaly:REASON`): the credit records' and the DSR
+    conflicts."""
+    out = {}
+    if decisions.credit is not None:
+        code, names = coded_reasons(decisions.credit["anomaly"])
+        out = reason_columns(per_shop(shop, code, len(names), shops), names, "anomaly")
+    if decisions.dsr is not None:
+        conflict = decisions.dsr["conflict"].to_numpy(dtype=bool)
+        found = np.bincount(order_shop[conflict & (order_shop >= 0)], minlength=shops)
+        if found.any():
+            out = add(out, {f"anomaly:{DSR_CONFLICT}": found})
+    return out
+
+
+def anomalies_of(tally: dict, shops: int) -> list[dict]:
+    return [reasons_at(tally, "anomaly", k) for k in range(shops)]
 
 
 def anomaly_summaries(decisions, shop, shops: int, order_shop) -> list[dict]:
     """Each shop's anomalies by reason: the credit records' and the DSR conflicts."""
-    found = [{} for _ in range(shops)]
-    if decisions.credit is not None:
-        code, names = coded_reasons(decisions.credit["anomaly"])
-        found = reason_counts(per_shop(shop, code, len(names), shops), names)
-    conflicts = np.zeros(shops, dtype=np.int64)
-    if decisions.dsr is not None:
-        conflict = decisions.dsr["conflict"].to_numpy(dtype=bool)
-        conflicts = np.bincount(order_shop[conflict & (order_shop >= 0)], minlength=shops)
-    return [merged(found[k], {DSR_CONFLICT: int(conflicts[k])} if conflicts[k] else {})
-            for k in range(shops)]
+    return anomalies_of(anomaly_tally(decisions, shop, shops, order_shop), shops)
 
 
 def _one_shop(frame) -> np.ndarray:

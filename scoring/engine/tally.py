@@ -59,3 +59,33 @@ def shop_positions(column, shop_ids: list) -> np.ndarray:
         of_category = np.append(listed.get_indexer(column.cat.categories.astype(object)), -1)
         return of_category.astype(np.int32)[column.cat.codes.to_numpy()]  # code -1: the -1
     return listed.get_indexer(pd.Index(np.asarray(column, dtype=object), dtype=object))
+
+
+
+# A tally: the counts a run of the engine found, per shop position, as named arrays whose
+# first axis is the shop (name -> ndarray). Counts of reasons are named `prefix:code`. Two
+# runs over disjoint rows of the same shops add up to the run over all of them: add().
+
+def reason_columns(table: np.ndarray, names: list, prefix: str, skip=()) -> dict:
+    """The columns of a (shops, codes) count table as `prefix:code` tally entries (codes
+    that never occur and those in `skip` left out)."""
+    return {f"{prefix}:{names[j]}": table[:, j] for j in np.flatnonzero(table.sum(axis=0))
+            if names[j] not in skip}
+
+
+def add(*tallies: dict) -> dict:
+    """The sum of tallies of the same shops: entries of one name added, others kept."""
+    out: dict = {}
+    for tally in tallies:
+        for name, value in tally.items():
+            out[name] = out[name] + value if name in out else value.copy()
+    return out
+
+
+def reasons_at(tally: dict, prefix: str, shop: int) -> dict:
+    """One shop's {code: count} of the `prefix:` entries, codes in sorted order, zeros left
+    out."""
+    start = prefix + ":"
+    found = {name[len(start):]: int(value[shop]) for name, value in tally.items()
+             if name.startswith(start) and value[shop]}
+    return dict(sorted(found.items()))

@@ -48,8 +48,10 @@ def after_night(times: np.ndarray, night: tuple) -> np.ndarray:
 
 
 def seconds(start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """end - start in seconds, as floats (NaN where either is missing)."""
-    delta = (np.asarray(end, dtype="datetime64[ns]") - np.asarray(start, dtype="datetime64[ns]"))
-    out = delta.astype(np.int64).astype(np.float64) / 1e9
+    """end - start in whole seconds ("timestamps have whole seconds": a fraction a file
+    gives is dropped), as floats (NaN where either is missing)."""
+    delta = (np.asarray(end, dtype="datetime64[ns]").astype("datetime64[s]")
+             - np.asarray(start, dtype="datetime64[ns]").astype("datetime64[s]"))
+    out = delta.astype(np.int64).astype(np.float64)
     out[np.isnat(delta)] = np.nan
     return out
