@@ -110,19 +110,19 @@ def test_exit_codes_are_defined_once():
 
 INJECTED = textwrap.dedent("""
     import sys
-    from shopscore.scoring.engine import summary
+    from shopscore.scoring.engine import audit
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("an injected bug")
 
-    summary.{target} = broken
+    audit.{target} = broken
     from shopscore.cli.app import main
     sys.argv = ["shopscore", *sys.argv[1:]]
     main()
 """)
 
 
-@pytest.mark.parametrize("target", ["credit_summaries", "dsr_summaries"])
+@pytest.mark.parametrize("target", ["credit_of", "dsr_of"])
 def test_exit_3_a_bug_prints_its_traceback_and_is_never_a_failed_check(trades, target):
     # CONTRACT.md: an unexpected exception is exit 3 with its traceback, never 1 (which a
     # cron job reads as "a check failed") nor 2 (bad input).

@@ -1,20 +1,36 @@
-"""The audit of a loaded Dataset: decide every rating (engine/decide.py), sum the figures of
-every shop (engine/summary.py) and hold each shop against the checks. Loads nothing, prints
-nothing."""
+"""The audit of a loaded Dataset: decide every rating (engine/decide.py), count the figures of
+every shop as tallies (engine/summary.py, engine/experience.py), make each shop's figures of
+them and hold each shop against the checks. Loads nothing, prints nothing.
+
+The tallies of disjoint partitions of the data add up (`Tallied.merged`), so a partitioned
+audit (engine/partitioned.py) assembles its result exactly as this one does."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from shopscore.scoring.engine.coded import distinct
 from shopscore.scoring.engine.decide import Decisions, decide, local_as_of
-from shopscore.scoring.engine.experience import experience_summaries
+from shopscore.scoring.engine.experience import (
+    available_inputs,
+    build_units,
+    experience_of,
+    experience_tally,
+)
 from shopscore.scoring.engine.stages import stage
-from shopscore.scoring.engine.summary import anomaly_summaries, credit_summaries, dsr_summaries
-from shopscore.scoring.engine.tally import shop_positions
+from shopscore.scoring.engine.summary import (
+    anomalies_of,
+    anomaly_tally,
+    credit_of,
+    credit_tally,
+    dsr_of,
+    dsr_tally,
+)
+from shopscore.scoring.engine.tally import add, shop_positions
 from shopscore.scoring.engine.threads import side_by_side
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP
 from shopscore.scoring.inputs.dataset import Dataset, ratings_left_out
@@ -23,22 +39,71 @@ from shopscore.scoring.rules import checks as checks_mod
 from shopscore.scoring.rules.profile import Profile
 
 
+@dataclass
+class Tallied:
+    """The counts of an audit's shops (shop_ids, in order: the first axis of every tally),
+    each section None when the profile has no such rules."""
+
+    shop_ids: list
+    credit: dict | None
+    dsr: dict | None
+    anomaly: dict
+    experience: dict | None
+    names: dict = field(default_factory=dict)  # shop -> {name the lines give: how many}
+    units: object = None  # the experience units (a single run keeps them for explain)
+
+    @staticmethod
+    def merged(parts: list[Tallied]) -> Tallied:
+        """The tallies of disjoint parts of one audit, added shop by shop (shops in text
+        order, as one run lists them)."""
+        ids = sorted({s for p in parts for s in p.shop_ids if s != DEFAULT_SHOP}) or \
+            [DEFAULT_SHOP]
+        at = {s: k for k, s in enumerate(ids)}
+
+        def spread(part: Tallied, tally: dict | None) -> dict:
+            where = np.array([at.get(s, -1) for s in part.shop_ids], dtype=np.int64)
+            keep = where >= 0
+            out = {}
+            for name, value in (tally or {}).items():
+                full = np.zeros((len(ids),) + value.shape[1:], dtype=value.dtype)
+                full[where[keep]] = value[keep]
+                out[name] = full
+            return out
+
+        def total(section: str) -> dict | None:
+            if getattr(parts[0], section) is None:
+                return None
+            return add(*(spread(p, getattr(p, section)) for p in parts)) if parts else {}
+
+        names: dict = {}
+        for p in parts:
+            for shop, counts in p.names.items():
+                mine = names.setdefault(shop, {})
+                for name, n in counts.items():
+                    mine[name] = mine.get(name, 0) + n
+        return Tallied(ids, total("credit"), total("dsr"), total("anomaly") or {},
+                       total("experience"), names)
+
+
 def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | None = None,
           checks=None, shop: str | None = None) -> tuple[AuditResult, Decisions]:
     """Score every shop of the data as of `as_of` and hold each against the checks."""
-    industry = industry or {}
     checks = list(checks) if checks is not None else checks_mod.profile_checks(profile)
     when = local_as_of(as_of, profile)
     decisions = decide(data, profile, when)
     with stage("summary"):
-        result, units = summarize(data, decisions, profile, when, industry, checks, shop)
-    return result, replace(decisions, units=units)  # explain --metric reads the units again
+        found = tally(data, decisions, profile, when, shop)
+        result = assemble(found, profile, when, industry or {}, checks,
+                          inputs_of(data.files, len(decisions.orphans)),
+                          available_inputs(data))
+    return result, replace(decisions, units=found.units)  # explain --metric reads the units
 
 
-def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict, checks,
-              shop: str | None) -> tuple[AuditResult, object]:
-    """The AuditResult of the decisions (every shop's figures and checks, and the inputs),
-    and the experience score's units (None without a scorecard)."""
+def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
+          shop: str | None = None, available: set | None = None) -> Tallied:
+    """Every shop's counts from the decisions, in one pass over the records by each row's
+    shop position. `available`: the inputs of the whole audit (a partition's data may lack
+    a column the audit has)."""
     lines = decisions.lines
     # The shops are those of the trade lines: a rating whose line is not in the data (an
     # orphan) counts under its shop when that shop has lines, and in `inputs` always.
@@ -47,25 +112,42 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
         shop_ids = [DEFAULT_SHOP]  # no line read (the CLI refuses this): checks say no ratings
     if shop is not None:
         shop_ids = [s for s in shop_ids if s == shop]
-    # Every figure of every shop in one pass over the records, by each row's shop position.
     count = len(shop_ids)
     line_shop = shop_positions(lines["shop_id"], shop_ids)
     order_shop = shop_positions(decisions.dsr["shop_id"], shop_ids) \
         if decisions.dsr is not None else None
     orphan_shop = shop_positions(decisions.orphans["shop_id"], shop_ids)
-    nothing = [None] * count
-    credits, (dsrs, found) = side_by_side(
-        lambda: nothing if decisions.credit is None else credit_summaries(
+    credit, (dsr, anomaly) = side_by_side(
+        lambda: None if decisions.credit is None else credit_tally(
             decisions.credit, line_shop, count, decisions.orphans, orphan_shop, profile, when),
-        lambda: (nothing if decisions.dsr is None else dsr_summaries(
-            decisions.dsr, order_shop, count, decisions.orphans, orphan_shop, profile, industry),
-                 anomaly_summaries(decisions, line_shop, count, order_shop)),
+        lambda: (None if decisions.dsr is None else dsr_tally(
+            decisions.dsr, order_shop, count, decisions.orphans, orphan_shop, profile),
+                 anomaly_tally(decisions, line_shop, count, order_shop)),
         len(lines))
-    experiences, units = experience_summaries(data, profile, when, shop_ids, line_shop)
+    experience, units = None, None
+    if profile.experience is not None:
+        with stage("experience"):
+            units = build_units(data, profile.experience, when, shop_ids, line_shop)
+            experience = experience_tally(
+                units, available_inputs(data) if available is None else available, count)
+    names = {s: dict(data.shop_names[s]) for s in shop_ids if s in data.shop_names}
+    return Tallied(shop_ids, credit, dsr, anomaly, experience, names, units)
+
+
+def assemble(found: Tallied, profile: Profile, when, industry: dict, checks, inputs: dict,
+             available: set) -> AuditResult:
+    """The AuditResult of the counts: every shop's figures and checks, and the inputs."""
+    count = len(found.shop_ids)
+    nothing = [None] * count
+    credits = nothing if found.credit is None else credit_of(found.credit, profile, count)
+    dsrs = nothing if found.dsr is None else dsr_of(found.dsr, profile, industry, count)
+    experiences = nothing if found.experience is None else experience_of(
+        found.experience, profile.experience, available, count)
     shops = []
-    for sid, cred, dsr, anomaly, experience in zip(shop_ids, credits, dsrs, found, experiences,
-                                                   strict=True):
-        name = data.shop_names.get(sid)
+    for sid, cred, dsr, anomaly, experience in zip(found.shop_ids, credits, dsrs,
+                                                   anomalies_of(found.anomaly, count),
+                                                   experiences, strict=True):
+        name = shop_name(found.names.get(sid, {}))
         metrics = ShopResult(sid, cred, dsr, anomaly, experience=experience,
                              shop_name=name).metrics()
         checks_mod.validate_metrics(checks, metrics)
@@ -73,9 +155,25 @@ def summarize(data, decisions: Decisions, profile: Profile, when, industry: dict
         shops.append(ShopResult(sid, cred, dsr, anomaly, results, shop_name=name,
                                 experience=experience))
     aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
-    inputs = {"rows_read": data.rows_read, "rows_rejected": data.rows_rejected,
-              "rejected_by_reason": data.rejected_by_reason,
-              "orphan_ratings": len(decisions.orphans),
-              "ratings_left_out": ratings_left_out(data.files),
-              "files": [f.to_dict() for f in data.files]}
-    return AuditResult(aware, profile.name, inputs, tuple(shops)), units
+    return AuditResult(aware, profile.name, inputs, tuple(shops))
+
+
+def shop_name(counts: dict) -> str | None:
+    """The name most of a shop's lines give (ties: the first in text order), or None."""
+    if not counts:
+        return None
+    return min(counts.items(), key=lambda item: (-item[1], str(item[0])))[0]
+
+
+def inputs_of(files: list, orphans: int) -> dict:
+    """The `inputs` block of the result: every file's rows, read = used + rejected."""
+    by_reason: dict = {}
+    for f in files:
+        for code, n in f.rejected_by_reason.items():
+            by_reason[code] = by_reason.get(code, 0) + n
+    return {"rows_read": sum(f.rows_read for f in files),
+            "rows_rejected": sum(f.rows_rejected for f in files),
+            "rejected_by_reason": dict(sorted(by_reason.items())),
+            "orphan_ratings": orphans,
+            "ratings_left_out": ratings_left_out(files),
+            "files": [f.to_dict() for f in files]}

@@ -10,12 +10,10 @@ import numpy as np
 import pandas as pd
 
 from shopscore.scoring.engine.coded import codes
-from shopscore.scoring.engine.stages import stage
 from shopscore.scoring.engine.tally import shop_positions
 from shopscore.scoring.inputs.dataset import Dataset
 from shopscore.scoring.inputs.join import code_in
 from shopscore.scoring.result import Experience, MetricValue
-from shopscore.scoring.rules.profile import Profile
 from shopscore.scoring.rules.scorecard import score
 from shopscore.scoring.rules.scorecard_schema import METRICS, Scorecard
 from shopscore.scoring.rules.service import MEANS, Units, measure, missing_inputs
@@ -79,18 +77,6 @@ def _order_of(lines: pd.DataFrame, number: np.ndarray, sales: pd.DataFrame) -> n
     at = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
     hit = (keys >= 0) & (len(known) > 0) & (known[at] == keys) if len(known) else keys < -1
     return np.where(hit, number[first[at]] if len(known) else -1, -1)
-
-
-def experience_summaries(data: Dataset, profile: Profile, as_of: np.datetime64,
-                         shop_ids: list, line_shop: np.ndarray) -> tuple[list, Units | None]:
-    """The Experience of each shop (None each when the profile has no scorecard), and the
-    units it was scored from (None then)."""
-    card = profile.experience
-    if card is None:
-        return [None] * len(shop_ids), None
-    with stage("experience"):
-        units = build_units(data, card, as_of, shop_ids, line_shop)
-        return score_units(units, available_inputs(data), len(shop_ids)), units
 
 
 def score_units(units: Units, available: set, shops: int) -> list:

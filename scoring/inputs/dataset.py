@@ -58,7 +58,8 @@ class Dataset:
     after_sales: pd.DataFrame | None = None  # one row per case; None: no --after-sales file
     chats: pd.DataFrame | None = None  # one row per message; None: no --chats file
     service_columns: dict = field(default_factory=dict)  # "after_sales"/"chats" -> columns given
-    shop_names: dict = field(default_factory=dict)  # shop_id -> the export's shop name
+    # shop_id -> {a shop name the lines give: how many lines give it} (the export's 店铺名称)
+    shop_names: dict = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:

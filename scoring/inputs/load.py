@@ -89,14 +89,27 @@ def _missing_columns_error(path: str, missing, found, platform: str) -> MissingC
 
 def _open(number: int, path: Path, platform: str, encoding, sheet,
           required: tuple = REQUIRED_TRADES) -> _Input:
+    return input_of(number, read_input(path, encoding, sheet), platform, required)
+
+
+def read_input(path: Path, encoding=None, sheet=None) -> RawFile:
+    """One trade or rating file as read: the columns some platform names (ids first, for a
+    Parquet file)."""
     with stage("read"):
         known = plat.known_headers()
         raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__,
                         dictionary=plat.headers_of(FEW_WORDS), first=_ids_only().__contains__)
     try:
-        note_read(path, path.stat().st_size)  # read through (a progress display counts it)
+        note_read(path, Path(path).stat().st_size)  # read through (a progress display counts it)
     except OSError:
         pass
+    return raw
+
+
+def input_of(number: int, raw: RawFile, platform: str,
+             required: tuple = REQUIRED_TRADES) -> _Input:
+    """A file's rows (all of them, or a partition's) mapped to canonical names and given
+    their file's role; the platform is read off the headers unless given."""
     headers = list(raw.frame.columns) + raw.later
     name = platform if platform != "auto" else (plat.detect(headers) or "canonical")
     mapped = plat.map_columns(raw.frame, name)
@@ -106,7 +119,7 @@ def _open(number: int, path: Path, platform: str, encoding, sheet,
                                 taken=columns)
         mapped.headers.update(rest.headers)
         columns += [c for c in rest.frame.columns if c not in columns]
-    shop = partition_value(path)  # a hive-partitioned dataset: shop_id=VALUE/part-*.parquet
+    shop = partition_value(raw.path)  # a hive-partitioned dataset: shop_id=VALUE/part-*.parquet
     if shop is not None and "shop_id" not in columns:
         mapped.frame["shop_id"] = pd.Series(shop, index=mapped.frame.index,
                                              dtype=pd.StringDtype("pyarrow", na_value=np.nan))
@@ -265,16 +278,25 @@ def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
     if after_sales is not None or chats is not None:  # read on a second core meanwhile
         service = meanwhile(read_service_tables, tz, after_sales, chats, encoding, sheet)
     inputs = [_open(i, p, platform, encoding, sheet, required) for i, p in enumerate(paths)]
+    if ratings_path is not None:
+        inputs.append(ratings_input(_open(len(inputs), Path(ratings_path), platform, encoding,
+                                          sheet, required)))
     with stage("prepare"):
-        data = _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required)
+        data = prepare(inputs, tz, required)
     return data if service is None else with_service_tables(data, service.result())
 
 
-def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> Dataset:
-    if ratings_path is not None:
-        extra = _open(len(inputs), Path(ratings_path), platform, encoding, sheet, required)
-        extra.role = "ratings"
-        inputs.append(extra)
+def ratings_input(inp: _Input) -> _Input:
+    """The file given with --ratings: ratings, whatever its columns."""
+    inp.role = "ratings"
+    return inp
+
+
+def prepare(inputs: list, tz: str, required: tuple = REQUIRED_TRADES,
+            shops: list | None = None) -> Dataset:
+    """Validate and join the opened inputs (input_of) into a Dataset. `shops`: every shop of
+    the audit when these inputs are one partition of it (a rating that names no shop takes
+    the one shop of all the trade lines, not of this partition's); None: these lines'."""
     orders = [i for i in inputs if i.role == "trades"]
     details = [i for i in inputs if i.role == "details"]
     if details and not orders:
@@ -328,7 +350,8 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> D
             good = good.drop(columns=["shop_name"], errors="ignore")  # the lines name shops
             if not named_shop:  # the trades' one shop; with several, a rating's shop is
                 # its line's, and an orphan's is unknown (counted in `inputs` only)
-                shops = lines["shop_id"].unique()
+                if shops is None:
+                    shops = list(lines["shop_id"].unique())
                 good["shop_id"] = pd.Categorical.from_codes(
                     np.zeros(len(good), np.int8) if len(shops) == 1 else
                     np.full(len(good), -1, np.int8),
@@ -363,8 +386,8 @@ def _prepare(inputs, tz, ratings_path, platform, encoding, sheet, required) -> D
 
 
 def _take_shop_names(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Each shop's name (the one most of its lines give; ties: the first in text order), and
-    the lines without the name column (the rules never read it)."""
+    """How many lines give each shop each name (the result shows the one most give), and the
+    lines without the name column (the rules never read it)."""
     if "shop_name" not in lines:
         return lines, {}
     name = lines.pop("shop_name")
@@ -374,9 +397,7 @@ def _take_shop_names(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     pairs = pairs[(pairs["name"] >= 0) & (pairs["shop"] >= 0)]
     counts = pairs.value_counts().reset_index(name="n")  # per distinct (shop, name)
     shops, names = lines["shop_id"].cat.categories, name.cat.categories
-    best = {}
+    out: dict = {}
     for shop, code, n in counts.itertuples(index=False):
-        key = (-n, str(names[code]))
-        if shop not in best or key < best[shop]:
-            best[shop] = key
-    return lines, {str(shops[s]): key[1] for s, key in best.items()}
+        out.setdefault(str(shops[shop]), {})[str(names[code])] = int(n)
+    return lines, out

@@ -33,12 +33,13 @@ def read_service_tables(tz: str, after_sales, chats, encoding=None, sheet=None) 
     return tables
 
 
-def with_service_tables(data: Dataset, tables: dict) -> Dataset:
+def with_service_tables(data: Dataset, tables: dict, shops: list | None = None) -> Dataset:
     """The Dataset with its after-sales and chats tables (each None when not given), every
-    row given its shop and accounted for per file."""
+    row given its shop and accounted for per file. `shops`: every shop of the audit when the
+    data is one partition of it; None: the data's."""
     if not tables:
         return data
-    shops = sorted(distinct(data.lines["shop_id"]))
+    shops = sorted(distinct(data.lines["shop_id"])) if shops is None else shops
     number = len(data.files)
     frames, files, rejects, columns = {}, list(data.files), [data.rejects], {}
     for kind, table in tables.items():
