@@ -24,7 +24,7 @@ from shopscore.scoring.inputs.accounts import (
     write_rejects,
 )
 from shopscore.scoring.inputs.columns import REQUIRED_TRADES
-from shopscore.scoring.inputs.dataset import Dataset, refuse_overwriting_inputs
+from shopscore.scoring.inputs.dataset import Dataset, expand_inputs, refuse_overwriting_inputs
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.inputs.platforms import names as platform_names
 from shopscore.scoring.result import SCHEMA_VERSION, AuditResult
@@ -119,13 +119,13 @@ def read(sources: Sources, profile: Profile, need_lines: bool = False,
 
 
 def _account(sources: Sources, data: Dataset, need_lines: bool = False,
-             left_out: tuple | None = None):
+             left_out: tuple | None = None, lines: int | None = None):
     """Write the rejected rows when asked; refuse a run without trade lines (`need_lines`),
     with too many ratings left out (`left_out`) and with rejected rows under --strict; else
     tell on_read (the warnings)."""
     if sources.rejects is not None:
         write_rejects(data, sources.rejects)
-    if need_lines and not len(data.lines):
+    if need_lines and not (len(data.lines) if lines is None else lines):
         refuse_nothing_to_audit(data.files)
     if left_out is not None:
         refuse_left_out(data.files, *left_out)
@@ -150,12 +150,16 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
           industry: str | None = None, checks: Path | None = None, bar: float | None = None,
           shop: str | None = None, engine: str = "local", scheduler: str | None = None,
           on_tasks=None, with_defaults: bool = False,
-          max_left_out: float | None = None) -> Audited:
+          max_left_out: float | None = None, partitions: int | None = None,
+          memory: float | None = None) -> Audited:
     """Audit every shop (or `shop`) of the sources against the checks: `checks` a TOML file of
     named checks (replacing the default checks, or added to them `with_defaults`), `bar` the
     default checks' bar. On `engine="dask"` the audit runs as one task per shop partition on a
     Dask cluster (`scheduler`, else a local one). More ratings left out (their line cannot be
-    told) than `max_left_out` (else the profile's bound) could not run."""
+    told) than `max_left_out` (else the profile's bound) could not run. Locally, an input
+    bigger than the memory budget (`memory` GiB, else a share of the machine's) is audited
+    in partitions (engine/partitioned.py), `partitions` of them when given; the result is
+    the same, but no decisions are kept for the insight commands."""
     prof, when = rules(profile, as_of)
     refuse_overwriting(sources, checks, prof.source if Path(prof.source).is_file() else None)
     figures = parse_industry(industry, prof.dsr_items)
@@ -180,12 +184,51 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
             on_done=on_tasks)
         _account(sources, data, left_out=bound)
         decisions = None
+    elif (count := _partitions(sources, partitions, memory)) is not None:
+        data, result = _audit_partitioned(sources, prof, when, figures, chosen, shop, count,
+                                          bound)
+        decisions = None
     else:
         data = read(sources, prof, need_lines=True, left_out=bound)
         result, decisions = audit_dataset(data, prof, when, figures, chosen, shop)
     if shop is not None and not result.shops:
         raise OptionError(f"--shop {shop!r}: no such shop in the data")
     return Audited(prof, when, data, result, decisions, figures)
+
+
+def _partitions(sources: Sources, partitions: int | None, memory: float | None) -> int | None:
+    """How many partitions to audit in: as asked, or as the memory budget needs; None: the
+    whole input at once (it fits)."""
+    from shopscore.scoring.engine import budget
+
+    if partitions is not None and not 1 <= partitions <= budget.MAX_PARTITIONS:
+        raise OptionError(f"--partitions {partitions}: expected 1 to {budget.MAX_PARTITIONS}")
+    if memory is not None and not (math.isfinite(memory) and memory * budget.GIB >= budget.LOWEST):
+        raise OptionError(f"--memory {memory:g}: expected a number of GiB, at least 0.5")
+    if partitions is not None:
+        return partitions
+    allowed = int(memory * budget.GIB) if memory is not None else budget.default_budget()
+    needed = budget.estimated_bytes(
+        [*expand_inputs(sources.trades), *([sources.ratings] if sources.ratings else [])])
+    needed += budget.estimated_bytes([*expand_inputs(sources.after_sales or ()),
+                                      *expand_inputs(sources.chats or ())],
+                                     per_row=budget.PER_SERVICE_ROW)
+    count = budget.partitions_for(needed, allowed)
+    return count if count > 1 else None
+
+
+def _audit_partitioned(sources: Sources, prof: Profile, when, figures, chosen, shop, count,
+                       bound):
+    from shopscore.scoring.engine.partitioned import audit_partitioned
+
+    _known_platform(sources.platform)
+    data, result, lines = audit_partitioned(
+        list(sources.trades), prof, when, count, figures, chosen, shop,
+        ratings_path=sources.ratings, platform=sources.platform, encoding=sources.encoding,
+        sheet=sources.sheet, after_sales=sources.after_sales, chats=sources.chats,
+        required=required_columns(prof))
+    _account(sources, data, need_lines=True, left_out=bound, lines=lines)
+    return data, result
 
 
 def validate(sources: Sources, examples: int = 3) -> tuple[Dataset, dict]:

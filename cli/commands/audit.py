@@ -94,6 +94,15 @@ def audit(
     = None,
     quiet: Quiet = False,
     max_left_out: MaxLeftOut = None,
+    memory: Annotated[float | None, typer.Option(
+        "--memory", metavar="GIB",
+        help="The memory the audit may use, in GiB (default: a sixteenth of the machine's, "
+        "at least 0.5). A bigger input is audited in partitions by shop and buyer, one at a "
+        "time: the same result, in bounded memory.")] = None,
+    partitions: Annotated[int | None, typer.Option(
+        "--partitions", metavar="N",
+        help="Audit in exactly N partitions (1 to 4096) whatever the memory budget: the "
+        "result is the same for every N.")] = None,
     history: Annotated[Path | None, typer.Option(help="Store this audit's figures per shop and "
                                                  "as_of in this SQLite file (the same as_of "
                                                  "again replaces them); shopscore trend shows "
@@ -124,7 +133,7 @@ def audit(
         with stage_progress(wanted(trades, quiet), err, trades, extra=(ratings,)) as shown:
             done = api.audit(chosen, profile, as_of, industry, checks, min_, shop, engine,
                              scheduler, on_tasks=shown.tasks, with_defaults=with_defaults,
-                             max_left_out=max_left_out)
+                             max_left_out=max_left_out, partitions=partitions, memory=memory)
         if history is not None:
             api.record_history(history, done.result)
     result = done.result

@@ -51,13 +51,18 @@ class Tallied:
     experience: dict | None
     names: dict = field(default_factory=dict)  # shop -> {name the lines give: how many}
     units: object = None  # the experience units (a single run keeps them for explain)
+    empty: bool = False  # no trade line at all (shop_ids then holds `default`, or nothing)
+    lined: frozenset | None = None  # the shops with trade lines (None: all of shop_ids)
 
     @staticmethod
     def merged(parts: list[Tallied]) -> Tallied:
         """The tallies of disjoint parts of one audit, added shop by shop (shops in text
         order, as one run lists them)."""
-        ids = sorted({s for p in parts for s in p.shop_ids if s != DEFAULT_SHOP}) or \
-            [DEFAULT_SHOP]
+        full = [p for p in parts if not p.empty]
+        # The shops are those with trade lines somewhere; a part also counts the orphan
+        # ratings of shops whose lines lie in other parts.
+        ids = sorted({s for p in full for s in (p.shop_ids if p.lined is None else p.lined)}) \
+            if full else list(parts[0].shop_ids)
         at = {s: k for k, s in enumerate(ids)}
 
         def spread(part: Tallied, tally: dict | None) -> dict:
@@ -82,7 +87,7 @@ class Tallied:
                 for name, n in counts.items():
                     mine[name] = mine.get(name, 0) + n
         return Tallied(ids, total("credit"), total("dsr"), total("anomaly") or {},
-                       total("experience"), names)
+                       total("experience"), names, empty=not full)
 
 
 def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | None = None,
@@ -100,14 +105,19 @@ def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | Non
 
 
 def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
-          shop: str | None = None, available: set | None = None) -> Tallied:
+          shop: str | None = None, available: set | None = None, part: bool = False) -> Tallied:
     """Every shop's counts from the decisions, in one pass over the records by each row's
-    shop position. `available`: the inputs of the whole audit (a partition's data may lack
-    a column the audit has)."""
+    shop position. For one `part` of an audit, the shops of its orphan ratings are counted
+    too (their lines may lie in another part); `available`: the inputs of the whole audit
+    (a part's data may lack a column the audit has)."""
     lines = decisions.lines
     # The shops are those of the trade lines: a rating whose line is not in the data (an
     # orphan) counts under its shop when that shop has lines, and in `inputs` always.
     shop_ids = sorted(distinct(lines["shop_id"]))
+    lined = None
+    if part:
+        lined = frozenset(shop_ids if shop is None else [s for s in shop_ids if s == shop])
+        shop_ids = sorted(set(shop_ids) | set(distinct(decisions.orphans["shop_id"])))
     if not shop_ids:
         shop_ids = [DEFAULT_SHOP]  # no line read (the CLI refuses this): checks say no ratings
     if shop is not None:
@@ -131,7 +141,8 @@ def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
             experience = experience_tally(
                 units, available_inputs(data) if available is None else available, count)
     names = {s: dict(data.shop_names[s]) for s in shop_ids if s in data.shop_names}
-    return Tallied(shop_ids, credit, dsr, anomaly, experience, names, units)
+    return Tallied(shop_ids, credit, dsr, anomaly, experience, names, units,
+                   empty=not len(lines), lined=lined)
 
 
 def assemble(found: Tallied, profile: Profile, when, industry: dict, checks, inputs: dict,

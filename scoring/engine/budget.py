@@ -1,0 +1,63 @@
+"""How many partitions an audit needs to stay within a memory budget: the input's size as read
+into memory, estimated from each file before reading it, over the budget (--memory GiB;
+default: a share of the machine's memory)."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+GIB = 1 << 30
+# Peak memory of an audit per unit of input, measured on the benchmark (bench/RESULTS.md):
+# 10M Parquet lines peak at about 3.6 GiB (about 390 bytes a line), a CSV at about 1.4 times
+# its bytes; a chat message or after-sale case costs about a third of a trade line.
+PER_PARQUET_ROW = 400
+PER_SERVICE_ROW = 140  # a chat message or an after-sale case in a Parquet file
+PER_CSV_BYTE = 1.5
+PER_SHEET_BYTE = 12.0  # an xlsx is zipped XML: its cells take far more room once read
+SHARE = 1 / 16  # of the machine's memory, the default budget (1.5 GiB of 24 GiB)
+LOWEST = 512 << 20  # a budget below this is refused: no partition could be that small
+MAX_PARTITIONS = 4096
+
+
+def default_budget() -> int:
+    """A share of the machine's physical memory, in bytes (1 GiB where it cannot be told)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return GIB
+    return max(LOWEST, int(total * SHARE))
+
+
+def estimated_bytes(paths, per_row: int = PER_PARQUET_ROW) -> int:
+    """The memory these files take once read and typed, estimated before reading them."""
+    total = 0
+    for path in paths:
+        path = Path(path)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        suffix = path.suffix.lower()
+        if suffix in (".parquet", ".pq"):
+            total += _parquet_rows(path, size) * per_row
+        elif suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+            total += int(size * PER_SHEET_BYTE)
+        else:
+            total += int(size * PER_CSV_BYTE)
+    return total
+
+
+def _parquet_rows(path: Path, size: int) -> int:
+    try:
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # unreadable here: the reading says why; its bytes are a guess
+        return size // 10
+
+
+def partitions_for(needed: int, budget: int) -> int:
+    """The fewest partitions whose share of `needed` bytes fits the budget."""
+    return max(1, min(MAX_PARTITIONS, math.ceil(needed / max(budget, 1))))

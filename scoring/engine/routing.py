@@ -1,0 +1,128 @@
+"""Which partition each row belongs to. Every rule groups within one shop and buyer, so the
+trade lines are split by a hash of (shop, buyer); a rating, an item report's line and an
+after-sale case go where their order's lines went; a chat message goes by (shop, session).
+Hashes of the ids' cleaned text (engine/ids.py): the same id written two ways goes to one
+partition, and the split is the same on every run and every machine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shopscore.scoring.engine import ids
+
+# Two different 16-byte keys: an order is known by both hashes, so that two orders whose
+# first hashes collide are still told apart (and then looked up by text, see OrderMap).
+_KEYS = ("shopscore-part-1", "shopscore-part-2")
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: (shop, buyer) -> one 64-bit word
+
+
+def id_hashes(column, key: str = _KEYS[0]) -> tuple[np.ndarray, np.ndarray]:
+    """(a 64-bit hash of each row's cleaned id, whether the row has one): each distinct id is
+    hashed once."""
+    coded = ids.encode(column)[0] if not isinstance(column.dtype, pd.CategoricalDtype) \
+        else column.array
+    cats = np.asarray(coded.categories.astype(object), dtype=object)
+    table = pd.util.hash_array(cats, hash_key=key) if len(cats) else np.zeros(0, np.uint64)
+    code = np.asarray(coded.codes)
+    present = code >= 0
+    return np.append(table, np.uint64(0))[code], present
+
+
+def spread(first: np.ndarray, second: np.ndarray | None = None) -> np.ndarray:
+    """One well-mixed 64-bit word of one or two hashes (the pair's order matters)."""
+    with np.errstate(over="ignore"):
+        word = first * _MIX
+        if second is not None:
+            word ^= second
+            word *= _MIX
+        return word ^ (word >> np.uint64(29))
+
+
+def partition_of(word: np.ndarray, partitions: int) -> np.ndarray:
+    """Each word's partition, 0..partitions-1."""
+    return (word % np.uint64(partitions)).astype(np.int32)
+
+
+def line_partitions(frame: pd.DataFrame, rows: np.ndarray, partitions: int) -> np.ndarray:
+    """Each trade row's partition: by (shop, buyer); a row without them by its order (it is
+    rejected, and its order's ratings must find it); one without an order by its row."""
+    n = len(frame)
+    out = partition_of(spread(rows.astype(np.uint64)), partitions)
+    if "order_id" in frame:
+        order, has = id_hashes(frame["order_id"])
+        out[has] = partition_of(spread(order[has]), partitions)
+    if "buyer_id" in frame:
+        buyer, has = id_hashes(frame["buyer_id"])
+        shop, named = id_hashes(frame["shop_id"]) if "shop_id" in frame else \
+            (np.zeros(n, np.uint64), np.ones(n, bool))
+        both = has & named
+        out[both] = partition_of(spread(shop[both], buyer[both]), partitions)
+    return out
+
+
+class OrderMap:
+    """Order -> the partition of its order's first trade row (in the order the files were
+    given), for the rows that follow their order: ratings, item reports, after-sale cases."""
+
+    def __init__(self):
+        self._first: list = []  # (hash 1, hash 2, partition) per file, its rows with an order
+
+    def add(self, frame: pd.DataFrame, parts: np.ndarray):
+        if "order_id" not in frame:
+            return
+        one, has = id_hashes(frame["order_id"], _KEYS[0])
+        two, _ = id_hashes(frame["order_id"], _KEYS[1])
+        self._first.append((one[has], two[has], parts[has]))
+
+    def freeze(self):
+        one = np.concatenate([f[0] for f in self._first]) if self._first else np.zeros(0, np.uint64)
+        two = np.concatenate([f[1] for f in self._first]) if self._first else np.zeros(0, np.uint64)
+        part = np.concatenate([f[2] for f in self._first]) if self._first else np.zeros(0, np.int32)
+        self._first = []
+        order = np.argsort(one, kind="stable")  # the first row of each order stays first
+        one, two, part = one[order], two[order], part[order]
+        keep = np.ones(len(one), dtype=bool)
+        keep[1:] = (one[1:] != one[:-1]) | (two[1:] != two[:-1])
+        one, two, part = one[keep], two[keep], part[keep]
+        # Two orders of one first hash (about one chance in 10**7 at 10**6 orders): each
+        # is found by its second hash among those of its first.
+        self.one, self.two, self.part = one, two, part
+        self.clashes = bool(len(one) > 1 and (one[1:] == one[:-1]).any())
+        return self
+
+    def partitions(self, column, partitions: int) -> np.ndarray:
+        """The partition of each row's order; an order no trade row has (an orphan), by its
+        own hash; a row without an order, 0."""
+        one, has = id_hashes(column, _KEYS[0])
+        out = np.zeros(len(one), dtype=np.int32)
+        out[has] = partition_of(spread(one[has]), partitions)
+        if not len(self.one):
+            return out
+        at = np.searchsorted(self.one, one)
+        at = np.minimum(at, len(self.one) - 1)
+        hit = has & (self.one[at] == one)
+        if self.clashes:
+            two, _ = id_hashes(column, _KEYS[1])
+            twice = self.one[1:][self.one[1:] == self.one[:-1]]
+            for row in np.flatnonzero(hit & np.isin(one, twice)):  # rare: those runs only
+                lo = np.searchsorted(self.one, one[row], side="left")
+                hi = np.searchsorted(self.one, one[row], side="right")
+                match = np.flatnonzero(self.two[lo:hi] == two[row])
+                hit[row] = bool(match.size)
+                at[row] = lo + (match[0] if match.size else 0)
+        out[hit] = self.part[at[hit]]
+        return out
+
+
+def chat_partitions(frame: pd.DataFrame, partitions: int) -> np.ndarray:
+    """Each chat message's partition: by (shop, session), or by session without a shop."""
+    session, has = id_hashes(frame["session_id"])
+    if "shop_id" in frame:
+        shop, named = id_hashes(frame["shop_id"])
+        word = spread(np.where(named, shop, np.uint64(0)), session)
+    else:
+        word = spread(np.zeros(len(frame), np.uint64), session)
+    out = partition_of(word, partitions)
+    out[~has] = 0
+    return out

@@ -1,0 +1,145 @@
+"""Nothing in the result depends on the number of partitions: the audit in N partitions by
+(shop, buyer) gives the JSON of the whole audit byte for byte, and the same rejected rows, for
+N = 1, 2, 7, 64 on the bundled samples (with separate ratings, after-sales and chats files,
+the Douyin profile, rejected rows, several shops) and on generated shops of any seed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from shopscore.cli.app import app
+from shopscore.scoring.engine import budget, routing
+from shopscore.scoring.sample import write_sample
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+AS_OF = "2026-11-22T00:00:00+08:00"
+COUNTS = (1, 2, 7, 64)
+
+
+def run(args, tmp_path: Path, tag: str, partitions: int | None) -> tuple[str, str, int]:
+    """(stdout JSON, the --rejects file, exit code) of one audit."""
+    rejects = tmp_path / f"rejects-{tag}-{partitions}.csv"
+    more = [] if partitions is None else ["--partitions", str(partitions)]
+    done = CliRunner().invoke(app, ["audit", *map(str, args), "--as-of", AS_OF, "--format",
+                                    "json", "--rejects", str(rejects), *more])
+    assert done.exit_code in (0, 1), (done.exit_code, done.stderr, done.exception)
+    return done.stdout, rejects.read_text(encoding="utf-8"), done.exit_code
+
+
+def with_bad_rows(folder: Path) -> Path:
+    """Four shops of generated lines with rows a partition must reject as the whole does:
+    a bad status, a missing buyer, an impossible date and a line given twice."""
+    write_sample(folder, lines=1500, seed=5, shops=4)
+    frame = pd.read_csv(folder / "sample_shop.csv", dtype=str, keep_default_na=False)
+    frame.loc[3, "status"] = "shipped?"
+    frame.loc[10, "buyer_id"] = ""
+    frame.loc[20, "created_at"] = "2026-02-30 10:00:00"
+    frame = pd.concat([frame, frame.iloc[[30, 31]]], ignore_index=True)  # lines twice
+    path = folder / "bad.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+CASES = {
+    "service files": lambda d: [SAMPLE / "sample_shop.csv", "--after-sales",
+                                SAMPLE / "sample_after_sales.csv", "--chats",
+                                SAMPLE / "sample_chats.csv"],
+    "separate ratings": lambda d: [SAMPLE / "sample_trades.csv", "--ratings",
+                                   SAMPLE / "sample_ratings.csv"],
+    "douyin": lambda d: [SAMPLE / "douyin" / "douyin_orders.csv", "--profile", "douyin",
+                         "--after-sales", SAMPLE / "douyin" / "douyin_aftersales.csv",
+                         "--chats", SAMPLE / "douyin" / "douyin_chats.csv"],
+    "parquet": lambda d: [SAMPLE / "sample_shop.parquet", "--after-sales",
+                          SAMPLE / "sample_after_sales.parquet", "--chats",
+                          SAMPLE / "sample_chats.parquet"],
+    "rejected rows, four shops": lambda d: [with_bad_rows(d)],
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_partition_count_gives_the_whole_audit(case, tmp_path):
+    args = CASES[case](tmp_path)
+    whole, whole_rejects, code = run(args, tmp_path, "whole", None)
+    assert json.loads(whole)["shops"]
+    for n in COUNTS:
+        got, got_rejects, got_code = run(args, tmp_path, "part", n)
+        assert got == whole, (case, n)
+        assert got_rejects == whole_rejects, (case, n)
+        assert got_code == code
+    if case.startswith("rejected"):
+        reasons = json.loads(whole)["inputs"]["rejected_by_reason"]
+        assert {"bad_status", "missing_id", "bad_datetime", "duplicate"} <= set(reasons), reasons
+
+
+@settings(max_examples=8, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), shops=st.integers(1, 5), n=st.integers(2, 40))
+def test_generated_shops_in_any_number_of_partitions(tmp_path_factory, seed, shops, n):
+    folder = tmp_path_factory.mktemp("gen")
+    write_sample(folder, lines=400, seed=seed, shops=shops)
+    for args in ([folder / "sample_shop.csv"],
+                 [folder / "sample_trades.csv", "--ratings", folder / "sample_ratings.csv"]):
+        whole = run(args, folder, "whole", None)
+        assert run(args, folder, "part", n) == whole
+
+
+# --- routing --------------------------------------------------------------------------------
+
+def test_an_id_written_two_ways_goes_to_one_partition():
+    frame = pd.DataFrame({"shop_id": ["s1", " s1 ", "s1"], "buyer_id": ["b9", "b9", "'b9"],
+                          "order_id": ["1", "2", "3"]})
+    parts = routing.line_partitions(frame, np.arange(2, 5), 64)
+    assert len(set(parts.tolist())) == 1
+
+
+def test_orders_whose_first_hashes_clash_are_told_apart(monkeypatch):
+    # Orders A and B share a first hash (forced) but not the second: each rating still goes to
+    # its own order's partition, and an order no trade row has goes by its own hash.
+    first = {"A": 7, "B": 7, "C": 9}
+    second = {"A": 1, "B": 2, "C": 3}
+
+    def fake(column, key=routing._KEYS[0]):
+        table = first if key == routing._KEYS[0] else second
+        values = list(column)
+        return (np.array([table.get(v, 11) for v in values], dtype=np.uint64),
+                np.array([isinstance(v, str) for v in values]))
+
+    monkeypatch.setattr(routing, "id_hashes", fake)
+    orders = routing.OrderMap()
+    orders.add(pd.DataFrame({"order_id": ["A", "B", "A"]}), np.array([3, 5, 3], np.int32))
+    orders.freeze()
+    assert orders.clashes
+    got = orders.partitions(pd.Series(["B", "A", "Z", None]), 8)
+    assert got[:2].tolist() == [5, 3]
+    assert got[2] == routing.partition_of(routing.spread(np.array([11], np.uint64)), 8)[0]
+    assert got[3] == 0
+
+
+# --- the budget -----------------------------------------------------------------------------
+
+def test_partitions_follow_the_input_size_and_the_budget(tmp_path):
+    parquet = SAMPLE / "sample_shop.parquet"  # 3,000 rows: 1.2 MB once read
+    assert budget.estimated_bytes([parquet]) == 3000 * budget.PER_PARQUET_ROW
+    csv = tmp_path / "t.csv"
+    csv.write_bytes(b"x" * 1000)
+    assert budget.estimated_bytes([csv]) == 1500
+    assert budget.partitions_for(10 * budget.GIB, 4 * budget.GIB) == 3
+    assert budget.partitions_for(1, budget.GIB) == 1
+    assert budget.partitions_for(10**18, budget.GIB) == budget.MAX_PARTITIONS
+    assert budget.default_budget() >= budget.LOWEST
+
+
+@pytest.mark.parametrize("option", [["--partitions", "0"], ["--partitions", "5000"],
+                                    ["--memory", "0.1"], ["--memory", "nan"]])
+def test_impossible_budgets_are_refused(option):
+    done = CliRunner().invoke(app, ["audit", str(SAMPLE / "sample_shop.csv"), "--as-of", AS_OF,
+                                    *option])
+    assert done.exit_code == 2 and option[0] in done.stderr, done.stderr
