@@ -4,46 +4,66 @@ engine/decide, engine/audit), the tallies added shop by shop and the result asse
 audit assembles it. Nothing in the result depends on N: rules group within one shop and
 buyer, a rating or case goes where its order went, and every figure is a sum of counts.
 
-Each partition is let go before the next is read in: the memory an audit needs is about a
-partition's, not the whole input's (the files themselves are read whole first, for now)."""
+Memory: a Parquet file is read a batch of rows at a time and each batch's rows are written
+to their partition's spill file (Arrow IPC, in a temporary directory removed afterwards);
+then one partition at a time is read back, audited and let go. A CSV or Excel file, and the
+after-sales and chats files, are still read whole and split in memory."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.audit import Tallied, assemble, inputs_of, tally
 from shopscore.scoring.engine.decide import decide, local_as_of
 from shopscore.scoring.engine.experience import available_inputs
-from shopscore.scoring.engine.routing import (
-    OrderMap,
-    chat_partitions,
-    line_partitions,
-)
-from shopscore.scoring.engine.stages import stage
+from shopscore.scoring.engine.routing import OrderMap, chat_partitions, line_partitions
+from shopscore.scoring.engine.stages import note_read, stage
+from shopscore.scoring.errors import InputFileError
+from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP, REQUIRED_TRADES
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
-from shopscore.scoring.inputs.load import input_of, prepare, ratings_input, read_input
-from shopscore.scoring.inputs.raw import RawFile, no_rejects
+from shopscore.scoring.inputs.load import (
+    FEW_WORDS,
+    ids_only,
+    input_of,
+    prepare,
+    ratings_input,
+    read_input,
+)
+from shopscore.scoring.inputs.raw import RawFile, first_line, no_rejects
+from shopscore.scoring.inputs.read import ParquetPlan, parquet_piece, parquet_plan
 from shopscore.scoring.inputs.service_join import read_service_tables, with_service_tables
 from shopscore.scoring.inputs.service_tables import ServiceTable
 from shopscore.scoring.rules import checks as checks_mod
 
+BATCH_ROWS = 1 << 20  # the rows of a Parquet file routed at a time
+ROW = "__row"  # a spilled row's number in its file
+
 
 @dataclass
-class _Routed:
-    """One input file, read, with each row's partition."""
+class _Source:
+    """One trade or rating file on its way into the partitions: read whole (`raw`, each
+    row's partition in `part`) or streamed (`plan`, each partition's rows in `spill`)."""
 
-    raw: RawFile
-    platform: str  # as detected on the whole file
+    number: int
     role: str
-    part: np.ndarray
-    later: pd.DataFrame | None  # the columns a Parquet file leaves for later, all rows
+    platform: str
+    raw: RawFile | None = None
+    part: np.ndarray | None = None
+    later: pd.DataFrame | None = None  # a whole file's columns left for later, all rows
+    plan: ParquetPlan | None = None
+    spill: dict = field(default_factory=dict)  # partition -> its rows (Arrow IPC file)
+    empty: pa.Table | None = None  # the spilled columns, no rows
 
 
 def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=None,
@@ -54,22 +74,45 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
     were read) of the audit of these files in `partitions` partitions."""
     checks = list(checks) if checks is not None else checks_mod.profile_checks(profile)
     when = local_as_of(as_of, profile)
-    tz = profile.timezone
-    with stage("read"):
-        files = _read_all(expand_inputs(trades_paths), ratings_path, platform, encoding, sheet,
-                          required)
-    with stage("route"):
-        shops = _shops(files)
-        orders = _route(files, partitions)
-    service = read_service_tables(tz, after_sales, chats, encoding, sheet) \
-        if after_sales is not None or chats is not None else {}
-    service_parts = {kind: _route_service(table, orders, partitions)
-                     for kind, table in service.items()}
+    paths = expand_inputs(trades_paths)
+    given = [(p, None) for p in paths] + ([(Path(ratings_path), "ratings")]
+                                          if ratings_path is not None else [])
+    folder = Path(tempfile.mkdtemp(prefix="shopscore-partitions-"))
+    try:
+        with stage("read"):
+            sources = [_open(n, path, role, platform, encoding, sheet, required)
+                       for n, (path, role) in enumerate(given)]
+        with stage("route"):
+            orders, shops = _route(sources, partitions, folder)
+        service = read_service_tables(profile.timezone, after_sales, chats, encoding, sheet) \
+            if after_sales is not None or chats is not None else {}
+        service_parts = {kind: _route_service(table, orders, partitions)
+                         for kind, table in service.items()}
+        del orders
+        found = _audit_parts(sources, service, service_parts, partitions, profile, when, shop,
+                             shops, required)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    parts, accounts, rejects, orphans, lines, available = found
+    merged_files = _accounts(accounts)
+    data = Dataset(lines=pd.DataFrame(), orphans=pd.DataFrame(), files=merged_files,
+                   rejects=_rejects(rejects, merged_files))
+    with stage("summary"):
+        result = assemble(Tallied.merged(parts), profile, when, industry or {}, checks,
+                          inputs_of(merged_files, orphans), available or set())
+    return data, result, lines
+
+
+def _audit_parts(sources, service, service_parts, partitions, profile, when, shop, shops,
+                 required):
+    """Each partition prepared, decided and tallied in turn, and let go before the next."""
     parts, accounts, rejects, orphans, lines, available = [], [], [], 0, 0, None
+    tz = profile.timezone
     for p in range(partitions):
         with stage("prepare"):
-            pieces = [_piece(number, f, p, required) for number, f in enumerate(files)]
+            pieces = [_piece(s, p, required) for s in sources]
             data = prepare(pieces, tz, required, shops=shops)
+            del pieces
             if service:
                 data = with_service_tables(
                     data, {kind: _service_piece(table, service_parts[kind], p)
@@ -84,93 +127,175 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
         orphans += len(decisions.orphans)
         lines += len(data.lines)
         del data, decisions
-    found = Tallied.merged(parts)
-    merged_files = _accounts(accounts)
-    data = Dataset(lines=pd.DataFrame(), orphans=pd.DataFrame(), files=merged_files,
-                   rejects=_rejects(rejects, merged_files))
-    with stage("summary"):
-        result = assemble(found, profile, when, industry or {}, checks,
-                          inputs_of(merged_files, orphans), available or set())
-    return data, result, lines
+    return parts, accounts, rejects, orphans, lines, available
 
 
-def _read_all(paths, ratings_path, platform, encoding, sheet, required) -> list[_Routed]:
-    out = []
-    for number, path in enumerate(paths):
-        out.append(_opened(number, read_input(path, encoding, sheet), platform, required))
-    if ratings_path is not None:
-        raw = read_input(Path(ratings_path), encoding, sheet)
-        opened = _opened(len(out), raw, platform, required)
-        out.append(replace(opened, role="ratings"))
-    return out
+# --- opening and routing ----------------------------------------------------------------
 
-
-def _opened(number: int, raw: RawFile, platform: str, required) -> _Routed:
+def _open(number: int, path: Path, role, platform, encoding, sheet, required) -> _Source:
+    """A file's platform and role from its headers; a Parquet file is not read yet."""
+    if path.suffix.lower() in (".parquet", ".pq") and path.is_file():
+        plan = parquet_plan(path, keep=plat.known_headers().__contains__,
+                            dictionary=plat.headers_of(FEW_WORDS), first=ids_only().__contains__)
+        empty = _plain(pq.read_schema(path).empty_table().select(plan.include))
+        inp = input_of(number, parquet_piece(plan, empty, np.zeros(0, np.int64)), platform,
+                       required)
+        return _Source(number, role or inp.role, inp.mapped.platform, plan=plan, empty=empty)
+    raw = read_input(path, encoding, sheet)
     inp = input_of(number, raw, platform, required)
     later = raw.read_later() if raw.later else None
-    return _Routed(raw, inp.mapped.platform, inp.role, np.zeros(0, np.int32), later)
+    return _Source(number, role or inp.role, inp.mapped.platform, raw=raw, later=later)
 
 
-def _mapped_ids(f: _Routed) -> pd.DataFrame:
-    """The file's id columns under their canonical names (the first part of a Parquet file
-    holds them)."""
-    inp = input_of(0, replace(f.raw, later=[]), f.platform)
-    return inp.mapped.frame
+def _id_frame(source: _Source, raw: RawFile) -> pd.DataFrame:
+    """The id columns of some rows of a file under their canonical names."""
+    return input_of(source.number, raw, source.platform).mapped.frame
 
 
-def _shops(files: list[_Routed]) -> list:
+class _Shops:
     """The shops the trade rows name (a rating or case that names none takes the one shop
-    of all of them)."""
-    found, unnamed = set(), False
-    for f in files:
-        if f.role == "ratings":
-            continue
-        frame = _mapped_ids(f)
+    of all of them), gathered as the rows are routed."""
+
+    def __init__(self):
+        self.found, self.unnamed = set(), False
+
+    def add(self, frame: pd.DataFrame, role: str):
+        if role == "ratings":
+            return
         if "shop_id" in frame:
             coded = ids.encode(frame["shop_id"])[0]
-            found |= {str(c) for c in np.asarray(coded.categories.astype(object))}
-            unnamed |= bool((np.asarray(coded.codes) < 0).any()) and f.role == "trades"
-        elif f.role == "trades":
-            unnamed = True
-    if unnamed:
-        found.add(DEFAULT_SHOP)
-    return sorted(found)
+            self.found |= {str(c) for c in np.asarray(coded.categories.astype(object))}
+            self.unnamed |= bool((np.asarray(coded.codes) < 0).any()) and role == "trades"
+        elif role == "trades" and len(frame):
+            self.unnamed = True
+
+    def sorted(self) -> list:
+        return sorted(self.found | ({DEFAULT_SHOP} if self.unnamed else set()))
 
 
-def _route(files: list[_Routed], partitions: int) -> OrderMap:
+def _id_frames(source: _Source):
+    """The file's id columns, a batch of rows at a time (a whole file: one batch)."""
+    if source.raw is not None:
+        raw = RawFile(source.raw.path, source.raw.frame, source.raw.rows, no_rejects(),
+                      source.raw.kind, headers=list(source.raw.headers))
+        yield _id_frame(source, raw)
+        return
+    for table, rows in _batches(source.plan, source.plan.now):
+        yield _id_frame(source, parquet_piece(source.plan, table, rows))
+
+
+def _batches(plan: ParquetPlan, columns: list):
+    """(table, row numbers) of a Parquet file's columns, a batch of rows at a time."""
+    offset = 0
+    try:
+        reader = pq.ParquetFile(plan.path)
+        for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
+            table = _plain(pa.Table.from_batches([batch]))
+            rows = np.arange(offset + 1, offset + 1 + len(table), dtype=np.int64)
+            offset += len(table)
+            yield table, rows
+    except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise InputFileError(plan.path, f"not a readable Parquet file ({first_line(exc)})") \
+            from None
+    note_read(plan.path, plan.path.stat().st_size)
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Dictionary columns as their values (each batch may carry its own dictionary; the
+    spill files hold one schema)."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(f.type.value_type))
+    return table
+
+
+def _route(sources: list[_Source], partitions: int, folder: Path) -> tuple[OrderMap, list]:
     """Give each file's rows their partition: trade rows by (shop, buyer), then the rest by
-    their order."""
-    orders = OrderMap()
-    for f in files:
-        if f.role == "trades":
-            frame = _mapped_ids(f)
-            f.part = line_partitions(frame, f.raw.rows, partitions)
-            orders.add(frame, f.part)
+    their order; a streamed file's rows are written to their partition's spill file.
+    Returns the order map and the shops of the trade rows."""
+    orders, shops = OrderMap(), _Shops()
+    for s in sources:
+        if s.role == "trades":
+            _split(s, partitions, folder,
+                   lambda frame, rows: line_partitions(frame, rows, partitions), orders, shops)
     orders.freeze()
-    for f in files:
-        if f.role != "trades":
-            frame = _mapped_ids(f)
-            f.part = orders.partitions(frame["order_id"], partitions) if "order_id" in frame \
-                else np.zeros(len(frame), np.int32)
-    return orders
+    for s in sources:
+        if s.role != "trades":
+            _split(s, partitions, folder,
+                   lambda frame, rows: orders.partitions(frame["order_id"], partitions)
+                   if "order_id" in frame else np.zeros(len(frame), np.int32), None, shops)
+    return orders, shops.sorted()
 
 
-def _piece(number: int, f: _Routed, p: int, required):
+def _split(source: _Source, partitions: int, folder: Path, route, orders: OrderMap | None,
+           shops: _Shops):
+    if source.raw is not None:
+        frame = next(_id_frames(source))
+        shops.add(frame, source.role)
+        source.part = route(frame, source.raw.rows)
+        if orders is not None:
+            orders.add(frame, source.part)
+        return
+    writers = {}
+    try:
+        for table, rows in _batches(source.plan, source.plan.include):
+            frame = _id_frame(source, parquet_piece(source.plan, table, rows))
+            shops.add(frame, source.role)
+            part = route(frame, rows)
+            if orders is not None:
+                orders.add(frame, part)
+            order = np.argsort(part, kind="stable")
+            bounds = np.searchsorted(part[order], np.arange(partitions + 1))
+            table = table.append_column(ROW, pa.array(rows))
+            for p in np.flatnonzero(np.diff(bounds)):
+                if p not in writers:
+                    path = folder / f"{source.number}-{p}.arrow"
+                    writers[p] = pa.ipc.new_file(path, table.schema)
+                    source.spill[int(p)] = path
+                writers[p].write_table(table.take(order[bounds[p]:bounds[p + 1]]))
+    finally:
+        for writer in writers.values():
+            writer.close()
+
+
+# --- one partition's rows -----------------------------------------------------------------
+
+def _piece(source: _Source, p: int, required):
     """Partition p's rows of one file, opened as the file itself would be (its ragged rows,
     read = used + rejected, counted in partition 0 only)."""
-    take = np.flatnonzero(f.part == p)
-    frame = f.raw.frame.iloc[take].reset_index(drop=True)
-    later = [] if f.later is None else list(f.later.columns)
-    rest = None if f.later is None else f.later.iloc[take].reset_index(drop=True)
-    raw = RawFile(f.raw.path, frame, f.raw.rows[take], f.raw.ragged if p == 0 else no_rejects(),
-                  f.raw.kind, f.raw.encoding, list(f.raw.headers), later,
-                  (lambda: rest) if rest is not None else None)
-    inp = input_of(number, raw, f.platform, required)
-    if f.role == "ratings":
-        inp = ratings_input(inp)
+    if source.raw is not None:
+        raw = _whole_piece(source, p)
     else:
-        inp.role = f.role
+        raw = _spilled_piece(source, p)
+    inp = input_of(source.number, raw, source.platform, required)
+    if source.role == "ratings":
+        return ratings_input(inp)
+    inp.role = source.role
     return inp
+
+
+def _whole_piece(source: _Source, p: int) -> RawFile:
+    take = np.flatnonzero(source.part == p)
+    raw = source.raw
+    rest = None if source.later is None else source.later.iloc[take].reset_index(drop=True)
+    return RawFile(raw.path, raw.frame.iloc[take].reset_index(drop=True), raw.rows[take],
+                   raw.ragged if p == 0 else no_rejects(), raw.kind, raw.encoding,
+                   list(raw.headers), [] if rest is None else list(rest.columns),
+                   (lambda: rest) if rest is not None else None)
+
+
+def _spilled_piece(source: _Source, p: int) -> RawFile:
+    path = source.spill.pop(p, None)
+    if path is None:
+        table = source.empty
+        rows = np.zeros(0, np.int64)
+    else:
+        with pa.memory_map(str(path)) as mapped:
+            table = pa.ipc.open_file(mapped).read_all()
+        path.unlink()
+        rows = table.column(ROW).to_numpy()
+        table = table.drop_columns([ROW])
+    return parquet_piece(source.plan, table, rows)
 
 
 def _route_service(table: ServiceTable, orders: OrderMap, partitions: int) -> np.ndarray:
@@ -189,6 +314,8 @@ def _service_piece(table: ServiceTable, part: np.ndarray, p: int) -> ServiceTabl
     rejects = [r.copy() for r in table.rejects] if p == 0 else []
     return ServiceTable(table.kind, frame, table.columns, files, rejects)
 
+
+# --- adding up the accounting ---------------------------------------------------------------
 
 def _accounts(per_part: list[list]) -> list[FileAccount]:
     """Every file's accounting, added over the partitions."""
@@ -218,4 +345,3 @@ def _rejects(per_part: list[pd.DataFrame], files: list[FileAccount]) -> pd.DataF
     key = merged["file"].map(order).fillna(len(files)).to_numpy()
     at = np.lexsort((merged["row"].to_numpy(dtype=np.int64), key))
     return merged.iloc[at].reset_index(drop=True)[REJECT_COLUMNS]
-

@@ -98,7 +98,7 @@ def read_input(path: Path, encoding=None, sheet=None) -> RawFile:
     with stage("read"):
         known = plat.known_headers()
         raw = read_file(path, encoding=encoding, sheet=sheet, keep=known.__contains__,
-                        dictionary=plat.headers_of(FEW_WORDS), first=_ids_only().__contains__)
+                        dictionary=plat.headers_of(FEW_WORDS), first=ids_only().__contains__)
     try:
         note_read(path, Path(path).stat().st_size)  # read through (a progress display counts it)
     except OSError:
@@ -130,7 +130,7 @@ def input_of(number: int, raw: RawFile, platform: str,
 
 
 @lru_cache(maxsize=1)
-def _ids_only() -> frozenset:
+def ids_only() -> frozenset:
     """Headers every platform reads as an id column and never as another column: a Parquet
     file's id columns are read and coded first, its other columns after (less memory)."""
     coded = (*ID_COLUMNS, ITEM_TITLE)  # the title is coded like an id (it may be the item)

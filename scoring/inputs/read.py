@@ -5,11 +5,13 @@ out; csvfile.py and excel.py read their kinds, Parquet is read here."""
 from __future__ import annotations
 
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from shopscore.scoring.errors import InputFileError
@@ -28,7 +30,22 @@ from shopscore.scoring.inputs.raw import (
 __all__ = ["RawFile", "partition_value", "read_file", "memory_error"]
 
 
-def _read_parquet(path: Path, keep=None, dictionary=frozenset(), first=None) -> RawFile:
+@dataclass
+class ParquetPlan:
+    """How a Parquet file is read: its headers, the columns read (`include`), those read
+    first (`now`, the ids) and those left for later, the columns read dictionary-encoded."""
+
+    path: Path
+    names: list
+    include: list
+    now: list
+    later: list
+    words: list
+
+
+def parquet_plan(path: Path, keep=None, dictionary=frozenset(), first=None) -> ParquetPlan:
+    """The plan of read_file for a Parquet file, its schema checked (duplicate headers,
+    nested columns)."""
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowInvalid) as exc:
@@ -45,24 +62,49 @@ def _read_parquet(path: Path, keep=None, dictionary=frozenset(), first=None) -> 
     now = [n for n in include if first is None or first(clean_header(n))]
     if not now:  # nothing to read first: read it all at once
         now = include
+    return ParquetPlan(Path(path), list(names), include, now,
+                       [n for n in include if n not in now],
+                       [n for n in include if clean_header(n) in dictionary])
+
+
+def parquet_frame(plan: ParquetPlan, table: pa.Table) -> pd.DataFrame:
+    """Some columns of a Parquet file as the readers give them: bytes as text, the columns of
+    few words dictionary-encoded, every column Arrow-backed (validate reads the arrays)."""
+    table = _binary_as_text(plan.path, table)
+    for i, name in enumerate(table.column_names):
+        kind = table.schema.field(i).type
+        if name in plan.words and (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            table = table.set_column(i, name, pc.dictionary_encode(table.column(i)))
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def parquet_piece(plan: ParquetPlan, table: pa.Table, rows: np.ndarray) -> RawFile:
+    """Some rows of a Parquet file (all its columns read, `rows` their row numbers) as
+    read_file gives the whole file: the ids first, the rest left for read_later."""
+    frame = parquet_frame(plan, table.select(plan.now))
+    raw = RawFile(str(plan.path), frame, rows, no_rejects(), "parquet", headers=list(plan.names),
+                  later=list(plan.later),
+                  _reader=lambda: parquet_frame(plan, table.select(plan.later)))
+    return _tidied(raw)
+
+
+def _read_parquet(path: Path, keep=None, dictionary=frozenset(), first=None) -> RawFile:
+    plan = parquet_plan(path, keep, dictionary, first)
 
     def read(columns: list) -> pd.DataFrame:
-        words = [n for n in columns if clean_header(n) in dictionary]
+        words = [n for n in columns if n in plan.words]
         try:
             table = pq.read_table(path, columns=columns, read_dictionary=words or None,
                                   pre_buffer=False)  # less memory
         except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise InputFileError(path, f"not a readable Parquet file ({first_line(exc)})") \
                 from None
-        table = _binary_as_text(path, table)
-        # Arrow-backed columns: no conversion (validate reads the Arrow arrays).
-        return table.to_pandas(types_mapper=pd.ArrowDtype)
+        return parquet_frame(plan, table)
 
-    frame = read(now)
+    frame = read(plan.now)
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    later = [n for n in include if n not in now]
-    return RawFile(str(path), frame, rows, no_rejects(), "parquet", headers=list(names),
-                   later=later, _reader=lambda: read(later))
+    return RawFile(str(path), frame, rows, no_rejects(), "parquet", headers=list(plan.names),
+                   later=list(plan.later), _reader=lambda: read(plan.later))
 
 
 def _binary_as_text(path: Path, table: pa.Table) -> pa.Table:
@@ -97,6 +139,10 @@ def read_file(path, encoding: str | None = None, sheet: str | None = None,
             raw = read_csv(path, encoding, keep)
     except (MemoryError, pa.ArrowMemoryError):
         raise memory_error(path) from None
+    return _tidied(raw)
+
+
+def _tidied(raw: RawFile) -> RawFile:
     raw.frame = tidy(raw.frame)
     raw.headers = [clean_header(c) for c in raw.headers]
     raw.later = [clean_header(c) for c in raw.later]
