@@ -132,7 +132,12 @@ def test_partitions_follow_the_input_size_and_the_budget(tmp_path):
     csv = tmp_path / "t.csv"
     csv.write_bytes(b"x" * 1000)
     assert budget.estimated_bytes([csv]) == 1500
-    assert budget.partitions_for(10 * budget.GIB, 4 * budget.GIB) == 3
+    # 10 GiB into 4 GiB: partitioning holds 1200 MiB, leaving 2896 MiB a partition: 4 of them.
+    assert budget.partitions_for(10 * budget.GIB, 4 * budget.GIB) == 4
+    # 1 GiB and the 200 MiB beside it fit 1.5 GiB whole; 1.4 GiB does not: 0.3 GiB a
+    # partition, 1.4 / 0.29296875 = 4.8, so 5.
+    assert budget.partitions_for(budget.GIB, 3 * budget.GIB // 2) == 1
+    assert budget.partitions_for(7 * budget.GIB // 5, 3 * budget.GIB // 2) == 5
     assert budget.partitions_for(1, budget.GIB) == 1
     assert budget.partitions_for(10**18, budget.GIB) == budget.MAX_PARTITIONS
     assert budget.default_budget() >= budget.LOWEST

@@ -26,8 +26,14 @@ from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.audit import Tallied, assemble, inputs_of, tally
 from shopscore.scoring.engine.decide import decide, local_as_of
 from shopscore.scoring.engine.experience import available_inputs
-from shopscore.scoring.engine.routing import OrderMap, chat_partitions, line_partitions
+from shopscore.scoring.engine.routing import (
+    OrderMap,
+    chat_partitions,
+    coded_ids,
+    line_partitions,
+)
 from shopscore.scoring.engine.stages import note_read, stage
+from shopscore.scoring.engine.threads import two_at_a_time
 from shopscore.scoring.errors import InputFileError
 from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP, REQUIRED_TRADES
@@ -46,7 +52,8 @@ from shopscore.scoring.inputs.service_join import read_service_tables, with_serv
 from shopscore.scoring.inputs.service_tables import ServiceTable
 from shopscore.scoring.rules import checks as checks_mod
 
-BATCH_ROWS = 1 << 20  # the rows of a Parquet file routed at a time
+BATCH_ROWS = 1 << 20  # the rows of a Parquet file routed at a time (row groups two at a time)
+STEP_ROWS = 1 << 18  # within a row group read on one of two cores, the rows at a time
 ROW = "__row"  # a spilled row's number in its file
 
 
@@ -83,7 +90,7 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
             sources = [_open(n, path, role, platform, encoding, sheet, required)
                        for n, (path, role) in enumerate(given)]
         with stage("route"):
-            orders, shops = _route(sources, partitions, folder)
+            orders, shops = _route(sources, partitions, folder, after_sales is not None)
         service = read_service_tables(profile.timezone, after_sales, chats, encoding, sheet) \
             if after_sales is not None or chats is not None else {}
         service_parts = {kind: _route_service(table, orders, partitions)
@@ -163,7 +170,9 @@ class _Shops:
         if role == "ratings":
             return
         if "shop_id" in frame:
-            coded = ids.encode(frame["shop_id"])[0]
+            column = frame["shop_id"]
+            coded = column.array if isinstance(column.dtype, pd.CategoricalDtype) \
+                else ids.encode(column)[0]
             self.found |= {str(c) for c in np.asarray(coded.categories.astype(object))}
             self.unnamed |= bool((np.asarray(coded.codes) < 0).any()) and role == "trades"
         elif role == "trades" and len(frame):
@@ -209,15 +218,19 @@ def _plain(table: pa.Table) -> pa.Table:
     return table
 
 
-def _route(sources: list[_Source], partitions: int, folder: Path) -> tuple[OrderMap, list]:
+def _route(sources: list[_Source], partitions: int, folder: Path,
+           cases: bool = False) -> tuple[OrderMap, list]:
     """Give each file's rows their partition: trade rows by (shop, buyer), then the rest by
     their order; a streamed file's rows are written to their partition's spill file.
-    Returns the order map and the shops of the trade rows."""
+    Returns the order map (kept only when some rows follow their order: ratings, item
+    reports, after-sale `cases`) and the shops of the trade rows."""
     orders, shops = OrderMap(), _Shops()
+    follow = cases or any(s.role != "trades" for s in sources)
     for s in sources:
         if s.role == "trades":
             _split(s, partitions, folder,
-                   lambda frame, rows: line_partitions(frame, rows, partitions), orders, shops)
+                   lambda frame, rows: line_partitions(frame, rows, partitions),
+                   orders if follow else None, shops)
     orders.freeze()
     for s in sources:
         if s.role != "trades":
@@ -230,32 +243,88 @@ def _route(sources: list[_Source], partitions: int, folder: Path) -> tuple[Order
 def _split(source: _Source, partitions: int, folder: Path, route, orders: OrderMap | None,
            shops: _Shops):
     if source.raw is not None:
-        frame = next(_id_frames(source))
+        frame = coded_ids(next(_id_frames(source)))
         shops.add(frame, source.role)
         source.part = route(frame, source.raw.rows)
         if orders is not None:
             orders.add(frame, source.part)
         return
-    writers = {}
+    found = _each_batch(source, lambda group, table, rows, writers: _spill_batch(
+        source, partitions, folder, route, orders is not None, group, table, rows, writers))
+    for frame, part in found:  # in the file's order: an order's first row stays first
+        shops.add(frame, source.role)
+        if orders is not None:
+            orders.add(frame, part)
+
+
+def _each_batch(source: _Source, work) -> list:
+    """work(group, table, row numbers, writers) over a Parquet file's rows, a batch at a
+    time: its row groups two at a time on two cores when they are of a batch's size (each
+    group's spill files written by `writers` of its own, closed after it), else one batch
+    after another as one group. The results in the file's order."""
+    plan = source.plan
     try:
-        for table, rows in _batches(source.plan, source.plan.include):
-            frame = _id_frame(source, parquet_piece(source.plan, table, rows))
-            shops.add(frame, source.role)
-            part = route(frame, rows)
-            if orders is not None:
-                orders.add(frame, part)
-            order = np.argsort(part, kind="stable")
-            bounds = np.searchsorted(part[order], np.arange(partitions + 1))
-            table = table.append_column(ROW, pa.array(rows))
-            for p in np.flatnonzero(np.diff(bounds)):
-                if p not in writers:
-                    path = folder / f"{source.number}-{p}.arrow"
-                    writers[p] = pa.ipc.new_file(path, table.schema)
-                    source.spill[int(p)] = path
-                writers[p].write_table(table.take(order[bounds[p]:bounds[p + 1]]))
-    finally:
-        for writer in writers.values():
+        meta = pq.ParquetFile(plan.path).metadata
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputFileError(plan.path, f"not a readable Parquet file ({first_line(exc)})") \
+            from None
+    sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+    if not sizes or max(sizes) > 2 * BATCH_ROWS:
+        with _Writers() as writers:
+            return [work(0, table, rows, writers)
+                    for table, rows in _batches(plan, plan.include)]
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+
+    def group(g: int) -> list:
+        out, offset = [], int(starts[g])
+        try:
+            reader = pq.ParquetFile(plan.path)
+            with _Writers() as writers:
+                for batch in reader.iter_batches(batch_size=STEP_ROWS, row_groups=[g],
+                                                 columns=plan.include):
+                    table = _plain(pa.Table.from_batches([batch]))
+                    rows = np.arange(offset + 1, offset + 1 + len(table), dtype=np.int64)
+                    offset += len(table)
+                    out.append(work(g, table, rows, writers))
+        except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise InputFileError(plan.path, f"not a readable Parquet file ({first_line(exc)})") \
+                from None
+        return out
+
+    found = [f for part in two_at_a_time(group, range(len(sizes)), int(starts[-1])) for f in part]
+    note_read(plan.path, plan.path.stat().st_size)
+    return found
+
+
+class _Writers(dict):
+    """The open spill files of one group of batches: partition -> IPC writer."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for writer in self.values():
             writer.close()
+
+
+def _spill_batch(source: _Source, partitions: int, folder: Path, route, keep: bool,
+                 group: int, table: pa.Table, rows: np.ndarray, writers: _Writers):
+    """Route one batch of a file's rows and append each partition's rows to that
+    partition's spill file of this group; (its id columns, its rows' partitions) for the
+    shops and the order map."""
+    frame = coded_ids(_id_frame(source, parquet_piece(source.plan, table, rows)))
+    part = route(frame, rows)
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(partitions + 1))
+    table = table.append_column(ROW, pa.array(rows))
+    for p in np.flatnonzero(np.diff(bounds)):
+        if p not in writers:
+            path = folder / f"{source.number}-{p}-{group}.arrow"
+            writers[p] = pa.ipc.new_file(path, table.schema)
+            source.spill.setdefault(int(p), {})[group] = path
+        writers[p].write_table(table.take(order[bounds[p]:bounds[p + 1]]))
+    ids_only = frame[[c for c in ("shop_id", "order_id") if c in frame]]
+    return ids_only if keep or "shop_id" in frame else frame.iloc[:, :0], part
 
 
 # --- one partition's rows -----------------------------------------------------------------
@@ -285,17 +354,19 @@ def _whole_piece(source: _Source, p: int) -> RawFile:
 
 
 def _spilled_piece(source: _Source, p: int) -> RawFile:
-    path = source.spill.pop(p, None)
-    if path is None:
-        table = source.empty
-        rows = np.zeros(0, np.int64)
-    else:
-        with pa.memory_map(str(path)) as mapped:
-            table = pa.ipc.open_file(mapped).read_all()
-        path.unlink()
-        rows = table.column(ROW).to_numpy()
-        table = table.drop_columns([ROW])
-    return parquet_piece(source.plan, table, rows)
+    """Partition p's rows of a streamed file, read back from its spill files in the file's
+    order (and those files removed)."""
+    paths = source.spill.pop(p, {})
+    tables = []
+    for batch in sorted(paths):
+        with pa.memory_map(str(paths[batch])) as mapped:
+            tables.append(pa.ipc.open_file(mapped).read_all())
+        paths[batch].unlink()
+    if not tables:
+        return parquet_piece(source.plan, source.empty, np.zeros(0, np.int64))
+    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    rows = table.column(ROW).to_numpy()
+    return parquet_piece(source.plan, table.drop_columns([ROW]), rows)
 
 
 def _route_service(table: ServiceTable, orders: OrderMap, partitions: int) -> np.ndarray:

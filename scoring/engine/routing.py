@@ -8,25 +8,64 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from shopscore.scoring.engine import ids
 
-# Two different 16-byte keys: an order is known by both hashes, so that two orders whose
-# first hashes collide are still told apart (and then looked up by text, see OrderMap).
-_KEYS = ("shopscore-part-1", "shopscore-part-2")
+# Two hashes of different bases: an order is known by both, so that two orders whose first
+# hashes collide are still told apart (see OrderMap).
+_BASES = (0x100000001B3, 0x9E3779B185EBCA87)  # odd: invertible modulo 2**64
+_KEYS = (0, 1)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: (shop, buyer) -> one 64-bit word
 
 
-def id_hashes(column, key: str = _KEYS[0]) -> tuple[np.ndarray, np.ndarray]:
+def text_hashes(words: pa.Array, key: int = 0) -> np.ndarray:
+    """A 64-bit hash of each string (a polynomial in its UTF-8 bytes modulo 2**64, then its
+    length and a final mix), computed over the Arrow buffers a byte position at a time: no
+    Python string per value."""
+    words = words.cast(pa.large_string()) if not pa.types.is_large_string(words.type) else words
+    words = words.fill_null("")
+    n = len(words)
+    if not n:
+        return np.zeros(0, np.uint64)
+    _, offsets, data = words.buffers()
+    offsets = np.frombuffer(offsets, np.int64)[words.offset:words.offset + n + 1]
+    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(1, np.uint8)
+    start = offsets[:-1].copy()
+    length = offsets[1:] - offsets[:-1]
+    base = np.uint64(_BASES[key])
+    total = length.astype(np.uint64)
+    alive = np.flatnonzero(length > 0)  # the strings with a byte at this position
+    with np.errstate(over="ignore"):
+        while alive.size:
+            part = total[alive] * base
+            part += data[start[alive]].astype(np.uint64) + np.uint64(1)
+            total[alive] = part
+            start[alive] += 1
+            length[alive] -= 1
+            alive = alive[length[alive] > 0]
+    return spread(total)
+
+
+def id_hashes(column, key: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(a 64-bit hash of each row's cleaned id, whether the row has one): each distinct id is
     hashed once."""
-    coded = ids.encode(column)[0] if not isinstance(column.dtype, pd.CategoricalDtype) \
-        else column.array
-    cats = np.asarray(coded.categories.astype(object), dtype=object)
-    table = pd.util.hash_array(cats, hash_key=key) if len(cats) else np.zeros(0, np.uint64)
+    coded = column.array if isinstance(column.dtype, pd.CategoricalDtype) \
+        else ids.encode(column)[0]
+    table = text_hashes(ids.text_of(pd.Series(coded.categories)), key) \
+        if len(coded.categories) else np.zeros(0, np.uint64)
     code = np.asarray(coded.codes)
     present = code >= 0
     return np.append(table, np.uint64(0))[code], present
+
+
+def coded_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its id columns coded once (each is hashed more than once)."""
+    out = frame.copy(deep=False)
+    for col in ("shop_id", "buyer_id", "order_id"):
+        if col in out and not isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = ids.encode(out[col])[0]
+    return out
 
 
 def spread(first: np.ndarray, second: np.ndarray | None = None) -> np.ndarray:
