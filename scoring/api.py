@@ -207,9 +207,11 @@ def _partitions(sources: Sources, partitions: int | None, memory: float | None) 
         raise OptionError(f"--memory {memory:g}: expected a number of GiB, at least 0.5")
     if partitions is not None:
         return partitions
+    files = [*expand_inputs(sources.trades), *([sources.ratings] if sources.ratings else [])]
+    if not all(budget.streamed(f) for f in files):
+        return None  # a CSV or workbook is read whole either way: partitions would not help
     allowed = int(memory * budget.GIB) if memory is not None else budget.default_budget()
-    needed = budget.estimated_bytes(
-        [*expand_inputs(sources.trades), *([sources.ratings] if sources.ratings else [])])
+    needed = budget.estimated_bytes(files)
     needed += budget.estimated_bytes([*expand_inputs(sources.after_sales or ()),
                                       *expand_inputs(sources.chats or ())],
                                      per_row=budget.PER_SERVICE_ROW)

@@ -149,3 +149,18 @@ def test_impossible_budgets_are_refused(option):
     done = CliRunner().invoke(app, ["audit", str(SAMPLE / "sample_shop.csv"), "--as-of", AS_OF,
                                     *option])
     assert done.exit_code == 2 and option[0] in done.stderr, done.stderr
+
+
+def test_only_an_input_read_a_batch_at_a_time_is_partitioned_by_the_budget(monkeypatch):
+    from shopscore.scoring import api
+
+    monkeypatch.setattr(budget, "estimated_bytes", lambda files, per_row=0: 40 * budget.GIB if files else 0)
+    parquet = api.Sources((SAMPLE / "sample_shop.parquet",))
+    # 40 GiB in a 2 GiB budget: 2 GiB less the 1200 MiB partitioning holds is 848 MiB a
+    # partition, 40960 / 848 = 48.3, so 49.
+    assert api._partitions(parquet, None, 2.0) == 49
+    assert api._partitions(parquet, 3, None) == 3  # asked for: as asked
+    # A CSV is read whole even in partitions: the budget leaves it whole.
+    assert api._partitions(api.Sources((SAMPLE / "sample_shop.csv",)), None, 2.0) is None
+    monkeypatch.setattr(budget, "estimated_bytes", lambda files, per_row=0: budget.GIB if files else 0)
+    assert api._partitions(parquet, None, 2.0) is None  # it fits

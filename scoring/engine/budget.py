@@ -56,6 +56,12 @@ def estimated_bytes(paths, per_row: int = PER_PARQUET_ROW) -> int:
     return total
 
 
+def streamed(path) -> bool:
+    """Whether a partitioned audit reads this file a batch at a time (Parquet; a CSV or a
+    workbook is still read whole, so partitions would not bound its memory)."""
+    return Path(path).suffix.lower() in (".parquet", ".pq")
+
+
 def _parquet_rows(path: Path, size: int) -> int:
     try:
         import pyarrow.parquet as pq
