@@ -54,7 +54,9 @@ WITH judged AS (
   SELECT *,
     fate = 'ok' AND revised IS NOT NULL AND revised <= $as_of AND pts0 <> 1
       AND revised >= rated AND revised <= rated + INTERVAL (30) DAY AS valid_revision,
-    pts0 IS NULL AND success AND escrow AND NOT refunded AND seller_credit = 'positive'
+    -- a buyer rating given after as_of does not exist yet: the line is unrated then
+    (pts0 IS NULL OR coalesce(rated > $as_of, false)) AND success AND escrow AND NOT refunded
+      AND seller_credit = 'positive'
       AND seller_rated + INTERVAL (15) DAY <= $as_of AND created <= $as_of AS is_default
   FROM judged
 )

@@ -31,7 +31,7 @@ from shopscore.scoring.engine.summary import (
     dsr_tally,
 )
 from shopscore.scoring.engine.tally import add, shop_positions
-from shopscore.scoring.engine.threads import side_by_side
+from shopscore.scoring.engine.threads import meanwhile, side_by_side
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP
 from shopscore.scoring.inputs.dataset import Dataset, ratings_left_out
 from shopscore.scoring.result import AuditResult, ShopResult
@@ -95,33 +95,56 @@ def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | Non
     """Score every shop of the data as of `as_of` and hold each against the checks."""
     checks = list(checks) if checks is not None else checks_mod.profile_checks(profile)
     when = local_as_of(as_of, profile)
+    units = None
+    if profile.experience is not None:  # the units need no decision: built meanwhile
+        shop_ids = shop_list(data.lines, None, shop)
+        units = meanwhile(_units, data, profile, when, shop_ids,
+                          shop_positions(data.lines["shop_id"], shop_ids))
     decisions = decide(data, profile, when)
     with stage("summary"):
-        found = tally(data, decisions, profile, when, shop)
+        found = tally(data, decisions, profile, when, shop,
+                      units=None if units is None else units.result())
         result = assemble(found, profile, when, industry or {}, checks,
                           inputs_of(data.files, len(decisions.orphans)),
                           available_inputs(data))
     return result, replace(decisions, units=found.units)  # explain --metric reads the units
 
 
-def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
-          shop: str | None = None, available: set | None = None, part: bool = False) -> Tallied:
-    """Every shop's counts from the decisions, in one pass over the records by each row's
-    shop position. For one `part` of an audit, the shops of its orphan ratings are counted
-    too (their lines may lie in another part); `available`: the inputs of the whole audit
-    (a part's data may lack a column the audit has)."""
-    lines = decisions.lines
-    # The shops are those of the trade lines: a rating whose line is not in the data (an
-    # orphan) counts under its shop when that shop has lines, and in `inputs` always.
+def _units(data: Dataset, profile: Profile, when, shop_ids: list, line_shop: np.ndarray):
+    with stage("experience"):
+        return build_units(data, profile.experience, when, shop_ids, line_shop)
+
+
+def shop_list(lines: pd.DataFrame, orphans: pd.DataFrame | None, shop: str | None) -> list:
+    """The shops of an audit: those of the trade lines (with the orphan ratings' shops when
+    `orphans` are given: a part of an audit), or `default` when there is no line; only
+    `shop` when given."""
     shop_ids = sorted(distinct(lines["shop_id"]))
-    lined = None
-    if part:
-        lined = frozenset(shop_ids if shop is None else [s for s in shop_ids if s == shop])
-        shop_ids = sorted(set(shop_ids) | set(distinct(decisions.orphans["shop_id"])))
+    if orphans is not None:
+        shop_ids = sorted(set(shop_ids) | set(distinct(orphans["shop_id"])))
     if not shop_ids:
         shop_ids = [DEFAULT_SHOP]  # no line read (the CLI refuses this): checks say no ratings
     if shop is not None:
         shop_ids = [s for s in shop_ids if s == shop]
+    return shop_ids
+
+
+def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
+          shop: str | None = None, available: set | None = None, part: bool = False,
+          units=None) -> Tallied:
+    """Every shop's counts from the decisions, in one pass over the records by each row's
+    shop position. For one `part` of an audit, the shops of its orphan ratings are counted
+    too (their lines may lie in another part); `available`: the inputs of the whole audit
+    (a part's data may lack a column the audit has); `units`: the experience units, when
+    built already for these shops."""
+    lines = decisions.lines
+    # The shops are those of the trade lines: a rating whose line is not in the data (an
+    # orphan) counts under its shop when that shop has lines, and in `inputs` always.
+    lined = None
+    if part:
+        lined = frozenset(s for s in shop_list(lines, None, shop) if s != DEFAULT_SHOP
+                          or len(lines))
+    shop_ids = shop_list(lines, decisions.orphans if part else None, shop)
     count = len(shop_ids)
     line_shop = shop_positions(lines["shop_id"], shop_ids)
     order_shop = shop_positions(decisions.dsr["shop_id"], shop_ids) \
@@ -134,10 +157,11 @@ def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
             decisions.dsr, order_shop, count, decisions.orphans, orphan_shop, profile),
                  anomaly_tally(decisions, line_shop, count, order_shop)),
         len(lines))
-    experience, units = None, None
+    experience = None
     if profile.experience is not None:
         with stage("experience"):
-            units = build_units(data, profile.experience, when, shop_ids, line_shop)
+            if units is None:
+                units = build_units(data, profile.experience, when, shop_ids, line_shop)
             experience = experience_tally(
                 units, available_inputs(data) if available is None else available, count)
     names = {s: dict(data.shop_names[s]) for s in shop_ids if s in data.shop_names}

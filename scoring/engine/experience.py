@@ -11,6 +11,7 @@ import pandas as pd
 
 from shopscore.scoring.engine.coded import codes
 from shopscore.scoring.engine.tally import shop_positions
+from shopscore.scoring.engine.threads import side_by_side
 from shopscore.scoring.inputs.dataset import Dataset
 from shopscore.scoring.inputs.join import code_in
 from shopscore.scoring.result import Experience, MetricValue
@@ -38,18 +39,28 @@ def build_units(data: Dataset, card: Scorecard, as_of: np.datetime64, shop_ids: 
     """The orders, cases, rounds and sessions of the data, shops by their position in
     shop_ids."""
     lines = data.lines
-    number = order_numbers(lines)
-    orders = orders_of(lines, number, line_shop, as_of)
-    cases = rounds = sessions = None
-    if data.after_sales is not None:
-        sales = data.after_sales
-        order_of = _order_of(lines, number, sales)
-        cases = cases_of(sales, order_of, shop_positions(sales["shop_id"], shop_ids), card,
-                         as_of)
-        orders = with_cases(orders, cases, sales)
-    if data.chats is not None:
-        rounds, sessions = chats_of(data.chats, shop_positions(data.chats["shop_id"], shop_ids),
-                                    card, as_of)
+
+    def ordered():
+        number = order_numbers(lines)
+        orders = orders_of(lines, number, line_shop, as_of)
+        cases = None
+        if data.after_sales is not None:
+            sales = data.after_sales
+            order_of = _order_of(lines, number, sales)
+            cases = cases_of(sales, order_of, shop_positions(sales["shop_id"], shop_ids), card,
+                             as_of)
+            orders = with_cases(orders, cases, sales)
+        return orders, cases
+
+    def talked():
+        if data.chats is None:
+            return None, None
+        return chats_of(data.chats, shop_positions(data.chats["shop_id"], shop_ids), card,
+                        as_of)
+
+    # The chats need nothing of the orders: side by side for big inputs.
+    (orders, cases), (rounds, sessions) = side_by_side(
+        ordered, talked, len(lines) + (0 if data.chats is None else len(data.chats)))
     return Units(orders, cases, rounds, sessions, card, as_of,
                  has_liable=data.after_sales is not None and "seller_liable" in data.after_sales)
 
