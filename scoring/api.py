@@ -154,9 +154,10 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
           memory: float | None = None) -> Audited:
     """Audit every shop (or `shop`) of the sources against the checks: `checks` a TOML file of
     named checks (replacing the default checks, or added to them `with_defaults`), `bar` the
-    default checks' bar. On `engine="dask"` the audit runs as one task per shop partition on a
-    Dask cluster (`scheduler`, else a local one). More ratings left out (their line cannot be
-    told) than `max_left_out` (else the profile's bound) could not run. Locally, an input
+    default checks' bar. On `engine="dask"` the audit runs in partitions by shop and buyer,
+    one Dask task each, on a cluster (`scheduler`, else a local one). More ratings left out
+    (their line cannot be told) than `max_left_out` (else the profile's bound) could not
+    run. Locally, an input
     bigger than the memory budget (`memory` GiB, else a share of the machine's) is audited
     in partitions (engine/partitioned.py), `partitions` of them when given; the result is
     the same, but no decisions are kept for the insight commands."""
@@ -174,15 +175,15 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
     if engine == "dask":
         from shopscore.scoring.engine.cluster import audit_distributed
 
-        if sources.ratings is not None:
-            raise OptionError("--ratings cannot be used with --engine dask: give the ratings "
-                              "as columns of the partitioned trade files")
         _known_platform(sources.platform)
-        data, result = audit_distributed(
+        least = _partitions(sources, partitions, memory, whole_ok=False)
+        data, result, lines = audit_distributed(
             list(sources.trades), prof, when, figures, chosen, shop, scheduler=scheduler,
             platform=sources.platform, encoding=sources.encoding, sheet=sources.sheet,
-            on_done=on_tasks)
-        _account(sources, data, left_out=bound)
+            on_done=on_tasks, partitions=partitions, least=least, ratings_path=sources.ratings,
+            after_sales=sources.after_sales, chats=sources.chats,
+            required=required_columns(prof))
+        _account(sources, data, need_lines=True, left_out=bound, lines=lines)
         decisions = None
     elif (count := _partitions(sources, partitions, memory)) is not None:
         data, result = _audit_partitioned(sources, prof, when, figures, chosen, shop, count,
@@ -196,9 +197,10 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
     return Audited(prof, when, data, result, decisions, figures)
 
 
-def _partitions(sources: Sources, partitions: int | None, memory: float | None) -> int | None:
+def _partitions(sources: Sources, partitions: int | None, memory: float | None,
+                whole_ok: bool = True) -> int | None:
     """How many partitions to audit in: as asked, or as the memory budget needs; None: the
-    whole input at once (it fits)."""
+    whole input at once (it fits; with `whole_ok` false, 1 then)."""
     from shopscore.scoring.engine import budget
 
     if partitions is not None and not 1 <= partitions <= budget.MAX_PARTITIONS:
@@ -209,14 +211,15 @@ def _partitions(sources: Sources, partitions: int | None, memory: float | None) 
         return partitions
     files = [*expand_inputs(sources.trades), *([sources.ratings] if sources.ratings else [])]
     if not all(budget.streamed(f) for f in files):
-        return None  # a CSV or workbook is read whole either way: partitions would not help
+        # a CSV or workbook is read whole either way: partitions would not help
+        return None if whole_ok else 1
     allowed = int(memory * budget.GIB) if memory is not None else budget.default_budget()
     needed = budget.estimated_bytes(files)
     needed += budget.estimated_bytes([*expand_inputs(sources.after_sales or ()),
                                       *expand_inputs(sources.chats or ())],
                                      per_row=budget.PER_SERVICE_ROW)
     count = budget.partitions_for(needed, allowed)
-    return count if count > 1 else None
+    return count if count > 1 or not whole_ok else None
 
 
 def _audit_partitioned(sources: Sources, prof: Profile, when, figures, chosen, shop, count,

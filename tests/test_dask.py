@@ -1,9 +1,11 @@
-"""`--engine dask`: the same per-shop audit as Dask tasks gives exactly the local engine's JSON."""
+"""`--engine dask`: the audit's partitions by (shop, buyer) as Dask tasks give exactly the
+local engine's JSON, for any input the local engine reads (a hive dataset, flat files,
+separate ratings, after-sales and chats files), with rejected rows summed over the tasks."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
@@ -20,6 +22,7 @@ distributed = pytest.importorskip("distributed")
 
 AS_OF = "2026-11-22T00:00:00+08:00"
 WHEN = datetime(2026, 11, 22, tzinfo=ZoneInfo("Asia/Shanghai"))
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
 
 def cli(*args):
@@ -46,11 +49,14 @@ def cluster():
         yield local
 
 
-def test_the_dataset_is_partitioned_by_shop(dataset):
-    files = sorted(dataset.rglob("*.parquet"))
-    assert [f.parent.name for f in files] == ["shop_id=shop-01", "shop_id=shop-02",
-                                              "shop_id=shop-03"]
-    assert "shop_id" not in pq.read_schema(files[0]).names
+def same_bytes(args, scheduler, *more):
+    local = cli(*args, "--as-of", AS_OF, "--format", "json")
+    remote = cli(*args, "--as-of", AS_OF, "--format", "json", "--engine", "dask",
+                 "--scheduler", scheduler, *more)
+    assert local.exit_code in (0, 1), local.stderr
+    assert remote.exit_code == local.exit_code, remote.output
+    assert remote.stdout == local.stdout  # the very same bytes
+    return remote
 
 
 def test_library_dask_engine_equals_local_engine(dataset, cluster):
@@ -59,29 +65,29 @@ def test_library_dask_engine_equals_local_engine(dataset, cluster):
     prof = load_profile("taobao")
     local, _ = audit(load([dataset], prof.timezone), prof, WHEN)
     seen = []
-    _, remote = audit_distributed([dataset], prof, WHEN, scheduler=cluster.scheduler_address,
-                                  on_done=lambda done, total: seen.append((done, total)))
+    _, remote, lines = audit_distributed(
+        [dataset], prof, WHEN, scheduler=cluster.scheduler_address, partitions=5,
+        on_done=lambda done, total: seen.append((done, total)))
     assert remote.to_dict() == local.to_dict()
-    assert [s["shop_id"] for s in remote.to_dict()["shops"]] == ["shop-01", "shop-02", "shop-03"]
-    assert seen[0] == (0, 3) and seen[-1] == (3, 3)  # one task per shop
+    assert lines == 400 and [s["shop_id"] for s in remote.to_dict()["shops"]] == \
+        ["shop-01", "shop-02", "shop-03"]
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5)  # one task per partition
 
 
-def test_cli_dask_json_equals_local_json(dataset, cluster):
-    local = cli("audit", dataset, "--as-of", AS_OF, "--format", "json")
-    remote = cli("audit", dataset, "--as-of", AS_OF, "--format", "json", "--engine", "dask",
-                 "--scheduler", cluster.scheduler_address)
-    assert remote.exit_code == local.exit_code, remote.output
-    assert local.exit_code in (0, 1)
-    assert json.loads(remote.stdout) == json.loads(local.stdout)
-    assert remote.stdout == local.stdout  # the very same bytes
-
-
-def test_cli_dask_shop_filter_equals_local(dataset, cluster):
-    args = ("audit", dataset, "--as-of", AS_OF, "--format", "json", "--shop", "shop-02")
-    local = cli(*args)
-    remote = cli(*args, "--engine", "dask", "--scheduler", cluster.scheduler_address)
-    assert json.loads(remote.stdout) == json.loads(local.stdout)
-    assert [s["shop_id"] for s in json.loads(remote.stdout)["shops"]] == ["shop-02"]
+@pytest.mark.parametrize("args", [
+    ["{hive}"],
+    ["{hive}", "--shop", "shop-02"],
+    [SAMPLE / "sample_trades.csv", "--ratings", SAMPLE / "sample_ratings.csv"],
+    [SAMPLE / "sample_shop.parquet", "--after-sales", SAMPLE / "sample_after_sales.parquet",
+     "--chats", SAMPLE / "sample_chats.parquet"],
+    [SAMPLE / "douyin" / "douyin_orders.csv", "--profile", "douyin", "--after-sales",
+     SAMPLE / "douyin" / "douyin_aftersales.csv", "--chats",
+     SAMPLE / "douyin" / "douyin_chats.csv"],
+], ids=["hive", "one shop", "separate ratings", "service files", "douyin"])
+def test_cli_dask_json_is_the_local_json(args, dataset, cluster):
+    args = [str(a).replace("{hive}", str(dataset)) for a in args]
+    same_bytes(["audit", *args], cluster.scheduler_address)
+    same_bytes(["audit", *args], cluster.scheduler_address, "--partitions", "13")
 
 
 def test_rejected_rows_are_summed_over_tasks(tmp_path, cluster):
@@ -99,46 +105,34 @@ def test_rejected_rows_are_summed_over_tasks(tmp_path, cluster):
         out.mkdir(parents=True)
         part.to_parquet(out / "part-0.parquet", index=False)
     local, _ = audit(load([tmp_path / "data"], prof.timezone), prof, WHEN)
-    data, remote = audit_distributed([tmp_path / "data"], prof, WHEN,
-                                     scheduler=cluster.scheduler_address)
+    data, remote, _ = audit_distributed([tmp_path / "data"], prof, WHEN,
+                                        scheduler=cluster.scheduler_address)
     assert remote.to_dict() == local.to_dict()
     assert remote.inputs["rows_rejected"] == 2
     assert list(data.rejects["file"]) == [f["path"] for f in remote.inputs["files"]]
 
 
-def test_no_scheduler_starts_a_local_cluster_of_two_workers(dataset):
+def test_worker_processes_give_the_local_json(dataset):
+    # Without a scheduler: a local cluster of 2 worker processes (the tasks are pickled).
     from shopscore.scoring.engine.cluster import audit_distributed
 
     prof = load_profile("taobao")
     local, _ = audit(load([dataset], prof.timezone), prof, WHEN)
-    _, remote = audit_distributed([dataset], prof, WHEN, processes=False)
+    _, remote, _ = audit_distributed([dataset], prof, WHEN, processes=True)
     assert remote.to_dict() == local.to_dict()
 
 
-def test_files_outside_shop_partitions_are_refused(dataset, tmp_path):
-    write_sample(tmp_path, lines=50, seed=1)
-    result = cli("audit", dataset, tmp_path / "sample_shop.parquet", "--as-of", AS_OF,
-                 "--engine", "dask")
-    assert result.exit_code == 2
-    assert "shop_id=" in result.stderr and "Traceback" not in result.stderr
+def test_a_user_error_on_a_worker_is_one_sentence(tmp_path, cluster):
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"PAR1 not really")
+    result = cli("audit", bad, "--as-of", AS_OF, "--engine", "dask", "--scheduler",
+                 cluster.scheduler_address)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "bad.parquet" in result.stderr
 
 
-def test_ratings_file_and_unknown_engine_are_usage_errors(dataset, tmp_path):
-    ratings = tmp_path / "r.csv"
-    ratings.write_text("order_id,credit\n1,positive\n")
-    result = cli("audit", dataset, "--ratings", ratings, "--engine", "dask")
-    assert result.exit_code == 2 and "--ratings" in result.stderr
+def test_unknown_engine_and_a_scheduler_without_dask_are_usage_errors(dataset):
     result = cli("audit", dataset, "--engine", "spark")
     assert result.exit_code == 2 and "--engine" in result.stderr
     result = cli("audit", dataset, "--scheduler", "tcp://127.0.0.1:1")
     assert result.exit_code == 2 and "--engine dask" in result.stderr
-
-
-def test_packing_keeps_each_shop_whole(dataset):
-    from shopscore.scoring.engine.cluster import pack, shop_partitions
-
-    groups = shop_partitions([dataset])
-    assert len(groups) == 3
-    packed = pack(groups, 2)
-    assert len(packed) == 2
-    assert sorted(f for b in packed for f in b) == sorted(f for g in groups for f in g)

@@ -85,9 +85,9 @@ def audit(
     detail: Annotated[bool, typer.Option("--detail", help="With more than 5 shops, show every shop's "
                                          "tables too, not only the summary and the failing "
                                          "checks.")] = False,
-    engine: Annotated[str, typer.Option(help="local, or dask: one task per shop of a "
-                                        "hive-partitioned dataset (DIR/shop_id=ID/*.parquet) "
-                                        "on a Dask cluster.", metavar="local|dask")] = "local",
+    engine: Annotated[str, typer.Option(help="local, or dask: the audit's partitions by "
+                                        "shop and buyer as tasks on a Dask cluster (the same "
+                                        "result).", metavar="local|dask")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="With --engine dask: the scheduler's "
                                                   "address, e.g. tcp://host:8786 (default: a "
                                                   "local cluster of 2 workers).", metavar="ADDRESS")]

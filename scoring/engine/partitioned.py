@@ -73,12 +73,66 @@ class _Source:
     empty: pa.Table | None = None  # the spilled columns, no rows
 
 
+@dataclass
+class PartTask:
+    """One partition's audit, everything it needs in hand (it pickles: a Dask worker runs
+    it): its rows of every file (a whole file's rows themselves, a streamed file's spill
+    files) and of the service tables."""
+
+    p: int
+    sources: list  # _Source of this partition only
+    service: dict  # kind -> ServiceTable of this partition's rows
+    profile: object
+    when: object  # local as_of
+    shop: str | None
+    shops: list
+    required: tuple
+
+
+@dataclass
+class PartResult:
+    """What a partition adds to the audit."""
+
+    tallied: Tallied
+    files: list
+    rejects: pd.DataFrame
+    orphans: int
+    lines: int
+    available: set
+
+
+def run_part(task: PartTask) -> PartResult:
+    """Prepare, decide and tally one partition with the code of a whole audit."""
+    tz, shops = task.profile.timezone, task.shops
+    with stage("prepare"):
+        pieces = [_piece(s, task.p, task.required) for s in task.sources]
+        data = prepare(pieces, tz, task.required, shops=shops)
+        del pieces
+        if task.service:
+            data = with_service_tables(data, task.service, shops=shops)
+    available = available_inputs(data)
+    decisions = decide(data, task.profile, task.when)
+    with stage("summary"):
+        tallied = tally(data, decisions, task.profile, task.when, task.shop, available,
+                        part=True)
+    tallied.units = None  # for explain only: not carried back
+    return PartResult(tallied, data.files, data.rejects, len(decisions.orphans),
+                      len(data.lines), available)
+
+
+def _in_turn(tasks):
+    """The local runner: one partition after another, each let go before the next."""
+    for task in tasks:
+        yield run_part(task)
+
+
 def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=None,
                       checks=None, shop: str | None = None, *, ratings_path=None,
                       platform: str = "auto", encoding=None, sheet=None, after_sales=None,
-                      chats=None, required: tuple = REQUIRED_TRADES):
+                      chats=None, required: tuple = REQUIRED_TRADES, run=_in_turn):
     """(the accounting as a Dataset without lines, the AuditResult, how many trade lines
-    were read) of the audit of these files in `partitions` partitions."""
+    were read) of the audit of these files in `partitions` partitions. `run(tasks)` gives
+    each PartTask's PartResult (in turn here; on a Dask cluster, engine/cluster.py)."""
     checks = list(checks) if checks is not None else checks_mod.profile_checks(profile)
     when = local_as_of(as_of, profile)
     paths = expand_inputs(trades_paths)
@@ -96,45 +150,32 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
         service_parts = {kind: _route_service(table, orders, partitions)
                          for kind, table in service.items()}
         del orders
-        found = _audit_parts(sources, service, service_parts, partitions, profile, when, shop,
-                             shops, required)
+        tasks = (PartTask(p, [_for_part(s, p) for s in sources],
+                          {kind: _service_piece(table, service_parts[kind], p)
+                           for kind, table in service.items()},
+                          profile, when, shop, shops, required) for p in range(partitions))
+        results = list(run(tasks))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    parts, accounts, rejects, orphans, lines, available = found
-    merged_files = _accounts(accounts)
+    merged_files = _accounts([r.files for r in results])
     data = Dataset(lines=pd.DataFrame(), orphans=pd.DataFrame(), files=merged_files,
-                   rejects=_rejects(rejects, merged_files))
+                   rejects=_rejects([r.rejects for r in results], merged_files))
     with stage("summary"):
-        result = assemble(Tallied.merged(parts), profile, when, industry or {}, checks,
-                          inputs_of(merged_files, orphans), available or set())
-    return data, result, lines
+        result = assemble(Tallied.merged([r.tallied for r in results]), profile, when,
+                          industry or {}, checks,
+                          inputs_of(merged_files, sum(r.orphans for r in results)),
+                          results[0].available if results else set())
+    return data, result, sum(r.lines for r in results)
 
 
-def _audit_parts(sources, service, service_parts, partitions, profile, when, shop, shops,
-                 required):
-    """Each partition prepared, decided and tallied in turn, and let go before the next."""
-    parts, accounts, rejects, orphans, lines, available = [], [], [], 0, 0, None
-    tz = profile.timezone
-    for p in range(partitions):
-        with stage("prepare"):
-            pieces = [_piece(s, p, required) for s in sources]
-            data = prepare(pieces, tz, required, shops=shops)
-            del pieces
-            if service:
-                data = with_service_tables(
-                    data, {kind: _service_piece(table, service_parts[kind], p)
-                           for kind, table in service.items()}, shops=shops)
-        if available is None:
-            available = available_inputs(data)
-        decisions = decide(data, profile, when)
-        with stage("summary"):
-            parts.append(tally(data, decisions, profile, when, shop, available, part=True))
-        accounts.append(data.files)
-        rejects.append(data.rejects)
-        orphans += len(decisions.orphans)
-        lines += len(data.lines)
-        del data, decisions
-    return parts, accounts, rejects, orphans, lines, available
+def _for_part(source: _Source, p: int) -> _Source:
+    """The source reduced to partition p: a whole file's rows of p, or a streamed file's
+    spill files of p (taken from the source: each is read once)."""
+    if source.raw is not None:
+        return _Source(source.number, source.role, source.platform,
+                       raw=_whole_piece(source, p))
+    return _Source(source.number, source.role, source.platform, plan=source.plan,
+                   spill={p: source.spill.pop(p, {})}, empty=source.empty)
 
 
 # --- opening and routing ----------------------------------------------------------------
@@ -333,7 +374,7 @@ def _piece(source: _Source, p: int, required):
     """Partition p's rows of one file, opened as the file itself would be (its ragged rows,
     read = used + rejected, counted in partition 0 only)."""
     if source.raw is not None:
-        raw = _whole_piece(source, p)
+        raw = source.raw if source.part is None else _whole_piece(source, p)
     else:
         raw = _spilled_piece(source, p)
     inp = input_of(source.number, raw, source.platform, required)
