@@ -50,6 +50,8 @@ def label(lines: int) -> str:
 
 
 SERVICE = "after-sales and chats, logs in time order"
+BIG = 20_000_000  # beyond this many lines: the Parquet file alone, made in blocks
+BIG_SHOPS = 50  # the shops of such a file (an agency's year)
 
 
 def generate(lines: int, shops: int, seed: int, service: bool = True) -> tuple[Path, float]:
@@ -59,6 +61,8 @@ def generate(lines: int, shops: int, seed: int, service: bool = True) -> tuple[P
     stamp = out / "done.json"
     # "parquet": the generator's Parquet layout; a file written by an older one is remade.
     want = {"lines": lines, "shops": shops, "seed": seed, "parquet": "typed", "service": SERVICE}
+    if lines > BIG:
+        want = {"lines": lines, "shops": shops, "seed": seed, "parquet": "typed blocks"}
     if stamp.exists():
         have = json.loads(stamp.read_text())
         if have == want or (not service and {k: v for k, v in have.items() if k != "service"}
@@ -67,10 +71,14 @@ def generate(lines: int, shops: int, seed: int, service: bool = True) -> tuple[P
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
     # In a child process: a child's peak RSS (wait4) counts the parent's memory it was forked
-    # from, so the bench process itself stays small.
-    subprocess.run([sys.executable, "-c", "import sys; from shopscore.scoring.sample import "
-                    "write_sample; write_sample(sys.argv[1], lines=int(sys.argv[2]), "
-                    "seed=int(sys.argv[3]), shops=int(sys.argv[4]))", str(out), str(lines),
+    # from, so the bench process itself stays small. Beyond BIG lines only the Parquet file
+    # is made, in blocks of 10M lines of their own shops (bounded memory).
+    maker = ("write_big_parquet(sys.argv[1] + '/sample_shop.parquet', int(sys.argv[2]), "
+             "int(sys.argv[3]), int(sys.argv[4]))" if lines > BIG else
+             "write_sample(sys.argv[1], lines=int(sys.argv[2]), seed=int(sys.argv[3]), "
+             "shops=int(sys.argv[4]))")
+    subprocess.run([sys.executable, "-c", "import sys; from shopscore.scoring.sample.write "
+                    f"import write_big_parquet, write_sample; {maker}", str(out), str(lines),
                     str(seed), str(shops)], check=True)
     seconds = time.perf_counter() - start
     for extra in ("sample_trades.csv", "sample_ratings.csv"):  # the split copy: not used here
@@ -346,11 +354,14 @@ def main(argv=None) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     measured = []
     for lines in sizes:
-        folder, gen_seconds = generate(lines, args.shops, args.seed, args.experience)
+        shops = BIG_SHOPS if lines > BIG else args.shops
+        folder, gen_seconds = generate(lines, shops, args.seed, args.experience)
         if gen_seconds:
             print(f"generated {label(lines)} lines in {gen_seconds:.1f} s", file=sys.stderr)
         engine_result = None
         for fmt in formats:
+            if fmt == "csv" and lines > BIG:
+                continue  # not made at that size
             path = folder / ("sample_shop.csv" if fmt == "csv" else "sample_shop.parquet")
             row, engine_result = audit(path, lines, fmt, args.repeat)
             measured.append(row)

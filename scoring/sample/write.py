@@ -232,6 +232,33 @@ def write_sample(out_dir, lines: int = 3000, seed: int = 7, shops: int = 1,
     return paths + write_service(out_dir, sim, seed)
 
 
+def write_big_parquet(path, lines: int, seed: int = 7, shops: int = 50,
+                      block: int = 10_000_000, as_of: datetime = DEFAULT_AS_OF) -> Path:
+    """A Parquet sample of any size in bounded memory (the benchmark's 100M lines): blocks of
+    `block` lines, each simulated as its own shops (shop-01.. numbered on across blocks, so
+    that no two blocks share a shop), appended to one typed file in row groups of CHUNK."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    blocks = max(1, -(-lines // block))
+    per_block = max(1, shops // blocks)
+    width = max(2, len(str(per_block * blocks)))
+    schema = pa.schema([(c, PARQUET_TYPES.get(c, pa.string())) for c in COLUMNS])
+    with pq.ParquetWriter(path, schema) as out:
+        for k in range(blocks):
+            size = min(block, lines - k * block)
+            sim = _simulated(size, seed + k, per_block, as_of)
+            names = pa.array([f"shop-{k * per_block + j + 1:0{width}d}"
+                              for j in range(per_block)])
+            for lo, hi in _chunks(size):
+                table = _typed(_table(sim, lo, hi))
+                at = pc.index_in(table["shop_id"], pa.array(_shop_names(sim)))
+                table = table.set_column(table.column_names.index("shop_id"), "shop_id",
+                                         pc.take(names, at))
+                out.write_table(table)
+            del sim
+    return path
+
+
 def _simulated(lines: int, seed: int, shops: int, as_of: datetime) -> dict:
     """The simulation, with its orders' payment, pickup, sign-for and promised delivery."""
     sim = simulate(lines, seed, shops, as_of)
