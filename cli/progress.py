@@ -16,7 +16,13 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from shopscore.scoring.engine.stages import bytes_read, reset_reading, timings, watch_reading
+from shopscore.scoring.engine.stages import (
+    bytes_read,
+    parts,
+    reset_reading,
+    timings,
+    watch_reading,
+)
 from shopscore.scoring.errors import ShopscoreError
 from shopscore.scoring.inputs.dataset import expand_inputs
 
@@ -80,7 +86,7 @@ class _Shown:
     def tasks(self, done: int, total: int):
         self.remote = True
         if self.progress is not None:
-            self.progress.update(self.task, description="shop tasks done on the cluster",
+            self.progress.update(self.task, description="partition tasks done on the cluster",
                                  completed=done, total=total, amount=f"{done} of {total}")
 
 
@@ -136,14 +142,18 @@ def stage_progress(enabled: bool, console: Console, paths=(), extra=(), stages=S
             now, done_bytes = timings(), bytes_read()
             read_all = (total and done_bytes >= total) or any(
                 changed(s, now) for s in stages[1:])
-            for name in stages:
+            for name in stages if parts() is None else stages[:1]:
                 ready = changed(name, now) and (name != stages[0] or read_all)
                 if ready and name not in reported:
                     reported.append(name)
                     progress.console.print(f"  [green]✓[/] {name:<8} "
                                            f"{now[name] - before.get(name, 0.0):8.2f} s")
             pending = [s for s in stages if s not in reported]
-            if not shown.remote and stages[0] not in reported:
+            split = parts()
+            if split is not None and not shown.remote:  # a partitioned run: partitions done
+                progress.update(task, description="partitions decided", total=split[1],
+                                completed=split[0], amount=f"{split[0]} of {split[1]}")
+            elif not shown.remote and stages[0] not in reported:
                 progress.update(task, completed=min(done_bytes, total),
                                 amount=f"{human(done_bytes)} of {human(total)}")
             elif not shown.remote and pending:

@@ -283,3 +283,20 @@ def test_credit_and_dsr_decided_side_by_side_equal_one_after_the_other(eight, mo
     together = audit_mod.decide(data, profile, when)
     pd.testing.assert_frame_equal(alone.credit, together.credit)
     pd.testing.assert_frame_equal(alone.dsr, together.dsr)
+
+
+def test_progress_of_a_partitioned_audit_counts_the_partitions(three):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from shopscore.scoring.engine.partitioned import audit_partitioned
+
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=100)
+    prof = load_profile("taobao")
+    with progress.stage_progress(True, console, [three]):
+        audit_partitioned([three], prof, datetime(2026, 11, 22, tzinfo=ZoneInfo("Asia/Shanghai")),
+                          5)
+    shown = ANSI.sub("", buf.getvalue())
+    assert "partitions decided" in shown and "5 of 5" in shown, shown[-800:]
+    assert re.search(r"✓ read\s+\d+\.\d\d s", shown), shown

@@ -47,7 +47,7 @@ def audit_distributed(paths, profile, as_of, industry=None, checks=None, shop=No
         threads = sum(client.nthreads().values()) or 1
         count = partitions or max(least, TASKS_PER_THREAD * threads)
 
-        def run(tasks):
+        def run(tasks, total: int):
             futures = [client.submit(remote_part, task, pure=False) for task in tasks]
             if on_done is not None:
                 on_done(0, len(futures))

@@ -32,7 +32,7 @@ from shopscore.scoring.engine.routing import (
     coded_ids,
     line_partitions,
 )
-from shopscore.scoring.engine.stages import note_read, stage
+from shopscore.scoring.engine.stages import note_parts, note_read, stage
 from shopscore.scoring.engine.threads import two_at_a_time
 from shopscore.scoring.errors import InputFileError
 from shopscore.scoring.inputs import platforms as plat
@@ -120,10 +120,12 @@ def run_part(task: PartTask) -> PartResult:
                       len(data.lines), available)
 
 
-def _in_turn(tasks):
-    """The local runner: one partition after another, each let go before the next."""
-    for task in tasks:
+def _in_turn(tasks, total: int):
+    """The local runner: one partition after another (`tasks` made as they are asked for),
+    each let go before the next."""
+    for done, task in enumerate(tasks, 1):
         yield run_part(task)
+        note_parts(done, total)
 
 
 def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=None,
@@ -131,8 +133,9 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
                       platform: str = "auto", encoding=None, sheet=None, after_sales=None,
                       chats=None, required: tuple = REQUIRED_TRADES, run=_in_turn):
     """(the accounting as a Dataset without lines, the AuditResult, how many trade lines
-    were read) of the audit of these files in `partitions` partitions. `run(tasks)` gives
-    each PartTask's PartResult (in turn here; on a Dask cluster, engine/cluster.py)."""
+    were read) of the audit of these files in `partitions` partitions. `run(tasks, total)` gives
+    each PartTask's PartResult, `total` of them (in turn here; on a Dask cluster,
+    engine/cluster.py)."""
     checks = list(checks) if checks is not None else checks_mod.profile_checks(profile)
     when = local_as_of(as_of, profile)
     paths = expand_inputs(trades_paths)
@@ -154,7 +157,7 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
                           {kind: _service_piece(table, service_parts[kind], p)
                            for kind, table in service.items()},
                           profile, when, shop, shops, required) for p in range(partitions))
-        results = list(run(tasks))
+        results = list(run(tasks, partitions))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     merged_files = _accounts([r.files for r in results])
@@ -315,6 +318,7 @@ def _each_batch(source: _Source, work) -> list:
             return [work(0, table, rows, writers)
                     for table, rows in _batches(plan, plan.include)]
     starts = np.concatenate(([0], np.cumsum(sizes)))
+    size, done = plan.path.stat().st_size, [0]  # the bytes read, shown as rows are routed
 
     def group(g: int) -> list:
         out, offset = [], int(starts[g])
@@ -327,6 +331,8 @@ def _each_batch(source: _Source, work) -> list:
                     rows = np.arange(offset + 1, offset + 1 + len(table), dtype=np.int64)
                     offset += len(table)
                     out.append(work(g, table, rows, writers))
+                    done[0] += len(table)
+                    note_read(plan.path, int(size * done[0] / max(int(starts[-1]), 1)))
         except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise InputFileError(plan.path, f"not a readable Parquet file ({first_line(exc)})") \
                 from None

@@ -64,6 +64,22 @@ def reset_reading():
     """Forget what was read before (a new run's display starts from 0)."""
     with _READ_LOCK:
         _READ.clear()
+        _PARTS.clear()
+
+
+_PARTS: list = []  # [partitions done, partitions in all] of a partitioned run
+
+
+def note_parts(done: int, total: int):
+    """A partitioned run has decided `done` of its `total` partitions."""
+    with _READ_LOCK:
+        _PARTS[:] = [done, total]
+
+
+def parts() -> tuple | None:
+    """(done, total) partitions of a partitioned run, or None."""
+    with _READ_LOCK:
+        return tuple(_PARTS) if _PARTS else None
 
 
 def bytes_read() -> int:
