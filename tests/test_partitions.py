@@ -164,3 +164,13 @@ def test_only_an_input_read_a_batch_at_a_time_is_partitioned_by_the_budget(monke
     assert api._partitions(api.Sources((SAMPLE / "sample_shop.csv",)), None, 2.0) is None
     monkeypatch.setattr(budget, "estimated_bytes", lambda files, per_row=0: budget.GIB if files else 0)
     assert api._partitions(parquet, None, 2.0) is None  # it fits
+
+
+def test_compressed_spill_files_give_the_same_audit(tmp_path, monkeypatch):
+    # A big input's spill files are LZ4-compressed: forced here on the sample.
+    from shopscore.scoring.engine import partitioned
+
+    monkeypatch.setattr(partitioned, "COMPRESS_ABOVE", 0)
+    args = CASES["parquet"](tmp_path)
+    whole = run(args, tmp_path, "whole", None)
+    assert run(args, tmp_path, "part", 7) == whole
