@@ -132,12 +132,13 @@ def test_partitions_follow_the_input_size_and_the_budget(tmp_path):
     csv = tmp_path / "t.csv"
     csv.write_bytes(b"x" * 1000)
     assert budget.estimated_bytes([csv]) == 1500
-    # 10 GiB into 4 GiB: partitioning holds 1200 MiB, leaving 2896 MiB a partition: 4 of them.
-    assert budget.partitions_for(10 * budget.GIB, 4 * budget.GIB) == 4
-    # 1 GiB and the 200 MiB beside it fit 1.5 GiB whole; 1.4 GiB does not: 0.3 GiB a
-    # partition, 1.4 / 0.29296875 = 4.8, so 5.
+    # 10 GiB into 4 GiB: partitioning holds 600 MiB, leaving 3496 MiB a partition:
+    # 10240 / 3496 = 2.9, so 3.
+    assert budget.partitions_for(10 * budget.GIB, 4 * budget.GIB) == 3
+    # 1 GiB and the 200 MiB beside it fit 1.5 GiB whole; 1.4 GiB does not: 936 MiB a
+    # partition, 1433.6 / 936 = 1.5, so 2.
     assert budget.partitions_for(budget.GIB, 3 * budget.GIB // 2) == 1
-    assert budget.partitions_for(7 * budget.GIB // 5, 3 * budget.GIB // 2) == 5
+    assert budget.partitions_for(7 * budget.GIB // 5, 3 * budget.GIB // 2) == 2
     assert budget.partitions_for(1, budget.GIB) == 1
     assert budget.partitions_for(10**18, budget.GIB) == budget.MAX_PARTITIONS
     assert budget.default_budget() >= budget.LOWEST
@@ -156,9 +157,9 @@ def test_only_an_input_read_a_batch_at_a_time_is_partitioned_by_the_budget(monke
 
     monkeypatch.setattr(budget, "estimated_bytes", lambda files, per_row=0: 40 * budget.GIB if files else 0)
     parquet = api.Sources((SAMPLE / "sample_shop.parquet",))
-    # 40 GiB in a 2 GiB budget: 2 GiB less the 1200 MiB partitioning holds is 848 MiB a
-    # partition, 40960 / 848 = 48.3, so 49.
-    assert api._partitions(parquet, None, 2.0) == 49
+    # 40 GiB in a 2 GiB budget: 2 GiB less the 600 MiB partitioning holds is 1448 MiB a
+    # partition, 40960 / 1448 = 28.3, so 29.
+    assert api._partitions(parquet, None, 2.0) == 29
     assert api._partitions(parquet, 3, None) == 3  # asked for: as asked
     # A CSV is read whole even in partitions: the budget leaves it whole.
     assert api._partitions(api.Sources((SAMPLE / "sample_shop.csv",)), None, 2.0) is None

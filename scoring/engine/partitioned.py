@@ -230,6 +230,10 @@ class _Shops:
         elif role == "trades" and len(frame):
             self.unnamed = True
 
+    def merge(self, other: _Shops):
+        self.found |= other.found
+        self.unnamed |= other.unnamed
+
     def sorted(self) -> list:
         return sorted(self.found | ({DEFAULT_SHOP} if self.unnamed else set()))
 
@@ -303,10 +307,10 @@ def _split(source: _Source, partitions: int, folder: Path, route, orders: OrderM
         return
     found = _each_batch(source, lambda group, table, rows, writers: _spill_batch(
         source, partitions, folder, route, orders is not None, group, table, rows, writers))
-    for frame, part in found:  # in the file's order: an order's first row stays first
-        shops.add(frame, source.role)
+    for named, hashed in found:  # in the file's order: an order's first row stays first
+        shops.merge(named)
         if orders is not None:
-            orders.add(frame, part)
+            orders.add_hashed(hashed)
 
 
 def _each_batch(source: _Source, work) -> list:
@@ -365,8 +369,8 @@ class _Writers(dict):
 def _spill_batch(source: _Source, partitions: int, folder: Path, route, keep: bool,
                  group: int, table: pa.Table, rows: np.ndarray, writers: _Writers):
     """Route one batch of a file's rows and append each partition's rows to that
-    partition's spill file of this group; (its id columns, its rows' partitions) for the
-    shops and the order map."""
+    partition's spill file of this group; (the shops it names, its orders' hashes and
+    partitions when the order map is kept)."""
     frame = coded_ids(_id_frame(source, parquet_piece(source.plan, table, rows)))
     part = route(frame, rows)
     order = np.argsort(part, kind="stable")
@@ -378,8 +382,9 @@ def _spill_batch(source: _Source, partitions: int, folder: Path, route, keep: bo
             writers[p] = pa.ipc.new_file(path, table.schema, options=source.options)
             source.spill.setdefault(int(p), {})[group] = path
         writers[p].write_table(table.take(order[bounds[p]:bounds[p + 1]]))
-    ids_only = frame[[c for c in ("shop_id", "order_id") if c in frame]]
-    return ids_only if keep or "shop_id" in frame else frame.iloc[:, :0], part
+    named = _Shops()
+    named.add(frame, source.role)
+    return named, (OrderMap.hashed(frame, part) if keep else None)
 
 
 # --- one partition's rows -----------------------------------------------------------------

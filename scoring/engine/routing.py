@@ -108,11 +108,21 @@ class OrderMap:
         self._first: list = []  # (hash 1, hash 2, partition) per file, its rows with an order
 
     def add(self, frame: pd.DataFrame, parts: np.ndarray):
+        self.add_hashed(self.hashed(frame, parts))
+
+    @staticmethod
+    def hashed(frame: pd.DataFrame, parts: np.ndarray):
+        """What add() keeps of some rows (their orders' two hashes and partitions): made
+        where the rows are, added later in the files' order."""
         if "order_id" not in frame:
-            return
+            return None
         one, has = id_hashes(frame["order_id"], _KEYS[0])
         two, _ = id_hashes(frame["order_id"], _KEYS[1])
-        self._first.append((one[has], two[has], parts[has]))
+        return one[has], two[has], parts[has]
+
+    def add_hashed(self, entry):
+        if entry is not None:
+            self._first.append(entry)
 
     def freeze(self):
         one = np.concatenate([f[0] for f in self._first]) if self._first else np.zeros(0, np.uint64)
