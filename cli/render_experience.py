@@ -10,6 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from shopscore.scoring.report.shown import service_figure as figure
 from shopscore.scoring.report.text import label, md
 from shopscore.scoring.report.words import Words, words
 
@@ -46,23 +47,6 @@ WHERE = {"商家体验分": "抖店 → 店铺 → 商家体验分 → 全部指
 MISSING = {"after_sales": "--after-sales FILE", "chats": "--chats FILE"}
 UNIT_WORDS = {"orders": "order", "cases": "after-sale case", "rounds": "chat round",
               "sessions": "chat session"}
-
-
-def figure(metric: str, value) -> str:
-    """A metric's value as the back office reads it: rates as percentages, durations with
-    their unit, scores with two decimals."""
-    if value is None:
-        return "-"
-    kind = LABELS.get(metric, (metric, "number"))[1]
-    if kind == "rate":
-        return f"{value * 100:.2f}%"
-    if kind == "count":
-        return str(value)
-    if kind == "hours":
-        return f"{value:.2f} h"
-    if kind == "seconds":
-        return f"{value:.1f} s"
-    return f"{value:.2f}" if kind == "stars" else f"{value:.1f}"
 
 
 def _count(value) -> str:
