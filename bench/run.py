@@ -271,6 +271,7 @@ def markdown(doc: dict) -> str:
         out.append(f"| {bound} | {r['wall']:.2f} s, {r['rss_mib'] / 1024:.2f} GiB | "
                    f"{'yes' if ok else 'no'} |")
     out += _growth_and_peer(rows)
+    out += _scale_table(rows)
     out += _experience_table(doc.get("experience", {}))
     sizes = {r["size"] for r in rows}
     if "10m" not in sizes:
@@ -278,6 +279,61 @@ def markdown(doc: dict) -> str:
                 "`python bench/run.py --sizes 10m` adds it."]
     out.append("")
     return "\n".join(out)
+
+
+def _scale_table(rows: list) -> list[str]:
+    """Time and peak memory against input size, shopscore (within its default memory budget;
+    read whole) beside the DuckDB peer, and the targets of issue 14."""
+    pick = {}
+    for r in rows:
+        if r["format"] in ("parquet", "parquet whole"):
+            kind = "peer" if r["engine"] != "shopscore" else r["format"]
+            pick.setdefault(r["size"], {})[kind] = r
+    if not pick:
+        return []
+    out = ["", "## Time and memory against input size (issue 14)", "",
+           "Parquet, shopscore within its default memory budget (an eighth of this machine's "
+           "memory, at most 1.5 GiB, partitions as needed), shopscore read whole "
+           "(`--memory 64`), and the DuckDB peer of the credit rules; plotted in "
+           "`scaling.svg` (`python bench/plot.py`).", "",
+           "| lines | shopscore s | peak MiB | read whole s | peak MiB | DuckDB s | peak MiB |",
+           "|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def cell(r):
+        return [f"{r['wall']:.2f}", f"{r['rss_mib']:.0f}"] if r else ["-", "-"]
+
+    ordered = sorted(pick.items(), key=lambda kv: parse_size(kv[0]))
+    for size, found in ordered:
+        out.append(f"| {parse_size(size):,} | " + " | ".join(
+            cell(found.get("parquet")) + cell(found.get("parquet whole"))
+            + cell(found.get("peer"))) + " |")
+    out += ["", "| target | measured | met |", "|---|---|---|"]
+
+    def target(text, ok, measured):
+        out.append(f"| {text} | {measured} | {'-' if ok is None else 'yes' if ok else 'no'} |")
+
+    def get(size, kind):
+        return pick.get(size, {}).get(kind)
+
+    ten, whole, hundred = get("10m", "parquet"), get("10m", "parquet whole"), get("100m", "parquet")
+    if ten:
+        target("10M lines: peak <= 2 GiB", ten["rss_mib"] <= 2048,
+               f"{ten['rss_mib'] / 1024:.2f} GiB")
+    if ten and whole:
+        target("10M lines: no slower than read whole", ten["wall"] <= whole["wall"],
+               f"{ten['wall']:.2f} s against {whole['wall']:.2f} s")
+    if hundred:
+        target("100M lines: peak <= 4 GiB", hundred["rss_mib"] <= 4096,
+               f"{hundred['rss_mib'] / 1024:.2f} GiB")
+    if hundred and ten:
+        target("100M lines: at most 12 x the 10M time", hundred["wall"] <= 12 * ten["wall"],
+               f"{hundred['wall']:.1f} s = {hundred['wall'] / ten['wall']:.1f} x "
+               f"{ten['wall']:.2f} s")
+    small, peer = get("100k", "parquet"), get("100k", "peer")
+    if small and peer:
+        target("100k lines: no slower than the peer", small["wall"] <= peer["wall"],
+               f"{small['wall']:.2f} s against {peer['wall']:.2f} s")
+    return out
 
 
 def _experience_table(found: dict) -> list[str]:
