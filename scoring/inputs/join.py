@@ -213,7 +213,8 @@ def join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list,
             merged[target] = given.cat.codes.to_numpy()[source]
             lines[col] = pd.Categorical.from_codes(merged, categories=given.cat.categories)
         else:
-            merged = lines[col].to_numpy(copy=True)
+            # a copy of its own: pandas may hand out an Arrow column's read-only memory
+            merged = np.array(lines[col].to_numpy())
             merged[target] = given.to_numpy()[source]
             lines[col] = merged
     return lines, ratings.loc[~found].drop(columns=["_pos"]).reset_index(drop=True)

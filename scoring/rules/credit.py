@@ -104,7 +104,7 @@ def _default_positives(lines: pd.DataFrame, rated: np.ndarray, profile: Profile,
 
 def _rating_dates(lines: pd.DataFrame, is_default: np.ndarray, profile: Profile) -> np.ndarray:
     """Each line's rating date: rated_at, or for a default positive the day it fell due."""
-    at = lines["rated_at"].to_numpy("datetime64[ns]", copy=True)
+    at = np.array(lines["rated_at"].to_numpy("datetime64[ns]"))  # a copy of its own
     due = lines["seller_rated_at"].to_numpy("datetime64[ns]")[is_default]
     at[is_default] = due + profile.default_positive_days * DAY
     return at
