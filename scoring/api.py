@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -58,12 +59,27 @@ class Audited:
     as_of: datetime  # aware, in the profile's time zone
     data: Dataset
     result: AuditResult
-    decisions: Decisions | None  # None when the audit ran on a cluster
+    decisions: Decisions | None  # None when the audit ran in partitions or on a cluster
     industry: dict = field(default_factory=dict)
+    insight: object = None  # an audit in partitions: what the insight asked of them
 
     @property
     def local_as_of(self) -> np.datetime64:
         return local_as_of(self.as_of, self.profile)
+
+    def scores_by_day(self):
+        """The DSR scores by day (engine/calendar.py), for the forecast and the trend."""
+        from shopscore.scoring.engine.audit import dsr_calendar
+
+        if self.decisions is None:
+            return self.insight.found if self.insight is not None else None
+        return dsr_calendar(self.decisions, self.profile, self.local_as_of,
+                            [s.shop_id for s in self.result.shops])
+
+    @property
+    def in_parts(self) -> bool:
+        """Whether the audit ran in partitions (its records are the insight's pieces)."""
+        return self.decisions is None and self.insight is not None
 
 
 def parse_as_of(text: str | None, tz) -> datetime:
@@ -151,7 +167,7 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
           shop: str | None = None, engine: str = "local", scheduler: str | None = None,
           on_tasks=None, with_defaults: bool = False,
           max_left_out: float | None = None, partitions: int | None = None,
-          memory: float | None = None) -> Audited:
+          memory: float | None = None, insight=None) -> Audited:
     """Audit every shop (or `shop`) of the sources against the checks: `checks` a TOML file of
     named checks (replacing the default checks, or added to them `with_defaults`), `bar` the
     default checks' bar. On `engine="dask"` the audit runs in partitions by shop and buyer,
@@ -187,14 +203,16 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
         decisions = None
     elif (count := _partitions(sources, partitions, memory)) is not None:
         data, result = _audit_partitioned(sources, prof, when, figures, chosen, shop, count,
-                                          bound)
+                                          bound, insight)
         decisions = None
     else:
         data = read(sources, prof, need_lines=True, left_out=bound)
         result, decisions = audit_dataset(data, prof, when, figures, chosen, shop)
-    if shop is not None and not result.shops:
+        insight = None
+    if shop is not None and not (result.shops if result is not None else shop in insight.shops):
         raise OptionError(f"--shop {shop!r}: no such shop in the data")
-    return Audited(prof, when, data, result, decisions, figures)
+    return Audited(prof, when, data, result, decisions, figures,
+                   insight if engine == "local" else None)
 
 
 def _partitions(sources: Sources, partitions: int | None, memory: float | None,
@@ -211,7 +229,7 @@ def _partitions(sources: Sources, partitions: int | None, memory: float | None,
         return partitions
     files = [*expand_inputs(sources.trades), *([sources.ratings] if sources.ratings else [])]
     if not all(budget.streamed(f) for f in files):
-        # a CSV or workbook is read whole either way: partitions would not help
+        # a workbook is read whole either way: partitions would not help
         return None if whole_ok else 1
     allowed = int(memory * budget.GIB) if memory is not None else budget.default_budget()
     needed = budget.estimated_bytes(files)
@@ -223,7 +241,7 @@ def _partitions(sources: Sources, partitions: int | None, memory: float | None,
 
 
 def _audit_partitioned(sources: Sources, prof: Profile, when, figures, chosen, shop, count,
-                       bound):
+                       bound, insight=None):
     from shopscore.scoring.engine.partitioned import audit_partitioned
 
     _known_platform(sources.platform)
@@ -231,8 +249,9 @@ def _audit_partitioned(sources: Sources, prof: Profile, when, figures, chosen, s
         list(sources.trades), prof, when, count, figures, chosen, shop,
         ratings_path=sources.ratings, platform=sources.platform, encoding=sources.encoding,
         sheet=sources.sheet, after_sales=sources.after_sales, chats=sources.chats,
-        required=required_columns(prof))
-    _account(sources, data, need_lines=True, left_out=bound, lines=lines)
+        required=required_columns(prof), insight=insight)
+    if data is not None:  # None: only the partitions an explanation needs were decided
+        _account(sources, data, need_lines=True, left_out=bound, lines=lines)
     return data, result
 
 
@@ -259,11 +278,21 @@ def experience_units(done: Audited):
     return units, available_inputs(done.data), ids
 
 
+def _insight(piece=None, calendar: bool = False, select: dict | None = None):
+    """What an insight command asks of the partitions of an audit too big for memory."""
+    from shopscore.scoring.engine.partitioned import Insight
+
+    return Insight(calendar=calendar, piece=piece, select=select)
+
+
 def explain(sources: Sources, order: str | None = None, buyer: str | None = None,
             item: str | None = None, shop: str | None = None, profile: str | None = None,
             as_of: str | None = None, metric: str | None = None, limit: int = 0) -> dict:
     """Why each rating of the selected lines counted or not (insight/explain.py); with
-    `metric`, which orders, cases or chat rounds cost that service metric its points."""
+    `metric`, which orders, cases or chat rounds cost that service metric its points. An
+    input too big for memory is routed into partitions and only those holding the
+    selected ids are decided."""
+    from shopscore.scoring.insight import parts
     from shopscore.scoring.insight.explain import explain as explain_lines
 
     if metric is not None:
@@ -271,31 +300,25 @@ def explain(sources: Sources, order: str | None = None, buyer: str | None = None
     if order is None and buyer is None and item is None:
         raise OptionError("explain needs --order ID, --buyer ID or --item ID (which ratings "
                           "to explain), or --metric NAME (what cost a service metric)")
-    done = audit(sources, profile, as_of, checks=None, shop=shop)
-    doc = explain_lines(done.decisions, done.profile, done.as_of, order=order, buyer=buyer,
-                        item=item, shop=shop)
+    chosen = {"order": order, "buyer": buyer, "item": item, "shop": shop}
+    insight = _insight(partial(parts.explain_part, **chosen),
+                       select={"order_id": order, "buyer_id": buyer, "item_id": item,
+                               "shop_id": shop})
+    done = audit(sources, profile, as_of, checks=None, shop=shop, insight=insight)
+    if done.in_parts:
+        doc = parts.explained(insight.pieces, done.profile, done.local_as_of, chosen)
+    else:
+        doc = explain_lines(done.decisions, done.profile, done.as_of, **chosen)
     if not doc["credit"] and not doc["dsr"]:
         given = ", ".join(f"--{k} {v!r}" for k, v in doc["selection"].items() if v is not None)
         raise OptionError(f"{given}: no trade line or rating matches in the data")
     return doc
 
 
-def mean_members(units, found: dict, shop: int) -> dict:
-    """Per mean metric the shop has, its members' own values in the metric's unit."""
-    from shopscore.scoring.rules.service import MEANS, measure
-
-    out = {}
-    for metric in found:
-        if metric in MEANS:
-            m = measure(metric, units)
-            mine = m.member & (getattr(units, m.unit).shop == shop)
-            out[metric] = m.adds[mine] / (MEANS[metric] or 1)
-    return out
-
-
 def explain_metric(sources: Sources, metric: str, shop: str | None = None,
                    profile: str | None = None, as_of: str | None = None, limit: int = 0) -> dict:
     """The orders, cases, rounds or sessions that cost one service metric its points."""
+    from shopscore.scoring.insight import parts
     from shopscore.scoring.insight.experience import explain_metric as explain_units
     from shopscore.scoring.rules.scorecard_schema import METRICS
     from shopscore.scoring.rules.service import missing_inputs
@@ -306,14 +329,20 @@ def explain_metric(sources: Sources, metric: str, shop: str | None = None,
     if prof.experience is None:
         raise OptionError(f"--metric {metric}: the profile {prof.name} has no experience "
                           "scorecard (try --profile douyin, or a profile with [experience])")
-    done = audit(sources, profile, as_of, checks=None, shop=shop)
-    units, available, ids = experience_units(done)
+    insight = _insight(partial(parts.metric_part, metric=metric, limit=limit))
+    done = audit(sources, profile, as_of, checks=None, shop=shop, insight=insight)
+    ids = [s.shop_id for s in done.result.shops]
+    if done.in_parts:
+        available, units = insight.available, None
+    else:
+        units, available, ids = experience_units(done)
     lacking = missing_inputs(available)[metric]
     if lacking:
         raise OptionError(f"--metric {metric} cannot be computed without "
                           f"{', '.join(lacking)} (give --after-sales FILE / --chats FILE, or "
                           "the trade columns)")
-    found = explain_units(metric, units, done.data, ids, prof.tz, limit)
+    found = parts.metric_explained(insight.pieces, metric, ids, limit) if done.in_parts \
+        else explain_units(metric, units, done.data, ids, prof.tz, limit)
     value = {s.shop_id: s.experience.metrics.get(metric) for s in done.result.shops}
     for entry in found["shops"]:
         m = value[entry["shop_id"]]
@@ -350,18 +379,25 @@ def whatif(sources: Sources, target: float | None = None, target_rate: float = 0
     if not sources.trades:
         raise OptionError("give TRADES files to read, or a snapshot: --item ITEM --score 4.68 "
                           "--count 30566")
-    done = audit(sources, profile, as_of, industry, shop=shop)
+    from shopscore.scoring.insight import parts
+
+    insight = _insight(parts.members_part)
+    done = audit(sources, profile, as_of, industry, shop=shop, insight=insight)
     doc = data_doc(done.result, done.profile, done.industry, bar, target_rate)
     if done.profile.experience is not None:
-        from shopscore.scoring.engine.experience import shop_values
-        from shopscore.scoring.insight.experience import whatif_experience
+        from shopscore.scoring.engine.experience import experience_tally, values_of
+        from shopscore.scoring.insight.experience import mean_members, whatif_experience
 
-        units, available, ids = experience_units(done)
-        for k, (entry, found) in enumerate(zip(doc["shops"], shop_values(units, available,
-                                                                           len(ids)),
-                                               strict=True)):
-            entry["experience"] = whatif_experience(done.profile.experience, found,
-                                                    mean_members(units, found, k))
+        if done.in_parts:
+            tallied = insight.tallied
+            values = values_of(tallied.experience, len(tallied.shop_ids))
+            members = [parts.members(insight.pieces, sid) for sid in tallied.shop_ids]
+        else:
+            units, available, ids = experience_units(done)
+            values = values_of(experience_tally(units, available, len(ids)), len(ids))
+            members = [mean_members(units, values[k], k) for k in range(len(ids))]
+        for entry, found, mine in zip(doc["shops"], values, members, strict=True):
+            entry["experience"] = whatif_experience(done.profile.experience, found, mine)
     return doc
 
 
@@ -394,27 +430,35 @@ def forecast(sources: Sources, days: int = 30, target: float | None = None, rece
              profile: str | None = None, as_of: str | None = None) -> dict:
     """Each DSR item's mean over the next `days` days as scores leave the window, with no new
     scores and at the recent pace (insight/forecast.py)."""
+    from shopscore.scoring.insight import parts
     from shopscore.scoring.insight.forecast import forecast as project
     from shopscore.scoring.insight.forecast import forecast_doc
 
     if target is not None:
         dsr_target(target, load_profile(profile))
-    done = audit(sources, profile, as_of, industry, shop=shop)
+    insight = _insight(partial(parts.days_part, days=days), calendar=True)
+    done = audit(sources, profile, as_of, industry, shop=shop, insight=insight)
     prof = done.profile
     if recent > prof.dsr_window_days:
         raise OptionError(f"--recent {recent}: at most the DSR window, "
                           f"{prof.dsr_window_days} days")
     bar = dsr_target(target, prof)
-    found = project(done.decisions.dsr, prof, done.local_as_of, days, bar,
+    found = project(done.scores_by_day(), prof, done.local_as_of, days, bar,
                     [s.shop_id for s in done.result.shops], recent)
     doc = forecast_doc(done.result, prof, found, days, bar, recent,
                        done.as_of.astimezone(prof.tz))
     if prof.experience is not None:
-        from shopscore.scoring.insight.experience import forecast_experience
+        from shopscore.scoring.insight.experience import forecast_experience, forecast_of
 
-        units, available, ids = experience_units(done)
-        rolled = forecast_experience(units, available, ids, days, prof.experience_min,
-                                     done.as_of.astimezone(prof.tz))
+        start = done.as_of.astimezone(prof.tz)
+        if done.in_parts:
+            rolled = forecast_of(parts.day_tallies(insight.pieces, days), prof.experience,
+                                 insight.available, insight.tallied.shop_ids,
+                                 prof.experience_min, start)
+        else:
+            units, available, ids = experience_units(done)
+            rolled = forecast_experience(units, available, ids, days, prof.experience_min,
+                                         start)
         for entry, ahead in zip(doc["shops"], rolled, strict=True):
             entry["experience"] = ahead
     return doc
@@ -440,14 +484,16 @@ def report(sources: Sources, days: int = 30, history: Path | None = None,
         trend_doc = history_mod.trend(history_mod.read(history))
     lang = labels(lang).lang
     done = audit(sources, profile, as_of, industry, checks, bar, shop,
-                 with_defaults=with_defaults, max_left_out=max_left_out)
+                 with_defaults=with_defaults, max_left_out=max_left_out,
+                 insight=_insight(calendar=True))
     prof = done.profile
     line = prof.default_min if bar is None else bar
     with stage("forecast"):
-        found = project(done.decisions.dsr, prof, done.local_as_of, days, line,
+        scores = done.scores_by_day()
+        found = project(scores, prof, done.local_as_of, days, line,
                         [s.shop_id for s in done.result.shops])
     with stage("html"):
-        page = build_report(done.result, prof, done.decisions.dsr, done.local_as_of, found,
+        page = build_report(done.result, prof, scores, done.local_as_of, found,
                             days, line, trend_doc, start=done.as_of.astimezone(prof.tz),
                             lang=lang)
     return page, done

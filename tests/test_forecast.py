@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from shopscore.cli.app import app  # first: cli.app registers cli/whatif.py
-from shopscore.scoring.engine.audit import audit
+from shopscore.scoring.engine.audit import audit, dsr_calendar
 from shopscore.scoring.engine.decide import local_as_of
 from shopscore.scoring.inputs.load import load
 from shopscore.scoring.insight.forecast import forecast, project
@@ -114,7 +114,9 @@ def run(rows, tmp_path, as_of: datetime, days=30, **kwargs):
     data = load([write_csv(rows, tmp_path / "trades.csv")], prof.timezone)
     result, decisions = audit(data, prof, as_of, checks=[])
     shops = [s.shop_id for s in result.shops]
-    return forecast(decisions.dsr, prof, local_as_of(as_of, prof), days, shops=shops, **kwargs), result
+    local = local_as_of(as_of, prof)
+    return forecast(dsr_calendar(decisions, prof, local, shops), prof, local, days, shops=shops,
+                    **kwargs), result
 
 
 def hand_case():
@@ -195,7 +197,8 @@ def test_forecast_of_the_sample_equals_the_brute_force():
     data = load([SAMPLE], prof.timezone)
     result, decisions = audit(data, prof, as_of, checks=[])
     local = local_as_of(as_of, prof)
-    (shop,) = forecast(decisions.dsr, prof, local, 45, shops=["shop-01"])
+    (shop,) = forecast(dsr_calendar(decisions, prof, local, ["shop-01"]), prof, local, 45,
+                       shops=["shop-01"])
     counted = decisions.dsr.loc[decisions.dsr["fate"] == "counted"]
     for name in prof.dsr_items:
         rows = counted.loc[counted[f"dsr_{name}"].notna()]

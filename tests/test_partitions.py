@@ -152,7 +152,7 @@ def test_impossible_budgets_are_refused(option):
     assert done.exit_code == 2 and option[0] in done.stderr, done.stderr
 
 
-def test_only_an_input_read_a_batch_at_a_time_is_partitioned_by_the_budget(monkeypatch):
+def test_only_inputs_read_a_batch_at_a_time_are_partitioned_by_the_budget(monkeypatch):
     from shopscore.scoring import api
 
     monkeypatch.setattr(budget, "estimated_bytes", lambda files, per_row=0: 40 * budget.GIB if files else 0)
@@ -161,8 +161,9 @@ def test_only_an_input_read_a_batch_at_a_time_is_partitioned_by_the_budget(monke
     # partition, 40960 / 1448 = 28.3, so 29.
     assert api._partitions(parquet, None, 2.0) == 29
     assert api._partitions(parquet, 3, None) == 3  # asked for: as asked
-    # A CSV is read whole even in partitions: the budget leaves it whole.
-    assert api._partitions(api.Sources((SAMPLE / "sample_shop.csv",)), None, 2.0) is None
+    # A CSV is read a piece at a time too; a workbook is read whole: the budget leaves it so.
+    assert api._partitions(api.Sources((SAMPLE / "sample_shop.csv",)), None, 2.0) == 29
+    assert api._partitions(api.Sources((Path("orders.xlsx"),)), None, 2.0) is None
     monkeypatch.setattr(budget, "estimated_bytes", lambda files, per_row=0: budget.GIB if files else 0)
     assert api._partitions(parquet, None, 2.0) is None  # it fits
 

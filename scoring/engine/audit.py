@@ -13,6 +13,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from shopscore.scoring.engine.calendar import DsrCalendar, calendar_of, calendar_tally
 from shopscore.scoring.engine.coded import distinct
 from shopscore.scoring.engine.decide import Decisions, decide, local_as_of
 from shopscore.scoring.engine.experience import (
@@ -53,6 +54,7 @@ class Tallied:
     units: object = None  # the experience units (a single run keeps them for explain)
     empty: bool = False  # no trade line at all (shop_ids then holds `default`, or nothing)
     lined: frozenset | None = None  # the shops with trade lines (None: all of shop_ids)
+    calendar: dict | None = None  # the DSR scores by day (engine/calendar.py), when asked
 
     @staticmethod
     def merged(parts: list[Tallied]) -> Tallied:
@@ -87,7 +89,7 @@ class Tallied:
                 for name, n in counts.items():
                     mine[name] = mine.get(name, 0) + n
         return Tallied(ids, total("credit"), total("dsr"), total("anomaly") or {},
-                       total("experience"), names, empty=not full)
+                       total("experience"), names, empty=not full, calendar=total("calendar"))
 
 
 def audit(data: Dataset, profile: Profile, as_of: datetime, industry: dict | None = None,
@@ -131,12 +133,12 @@ def shop_list(lines: pd.DataFrame, orphans: pd.DataFrame | None, shop: str | Non
 
 def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
           shop: str | None = None, available: set | None = None, part: bool = False,
-          units=None) -> Tallied:
+          units=None, calendar: bool = False) -> Tallied:
     """Every shop's counts from the decisions, in one pass over the records by each row's
     shop position. For one `part` of an audit, the shops of its orphan ratings are counted
     too (their lines may lie in another part); `available`: the inputs of the whole audit
     (a part's data may lack a column the audit has); `units`: the experience units, when
-    built already for these shops."""
+    built already for these shops; `calendar`: the DSR scores by day too."""
     lines = decisions.lines
     # The shops are those of the trade lines: a rating whose line is not in the data (an
     # orphan) counts under its shop when that shop has lines, and in `inputs` always.
@@ -165,8 +167,21 @@ def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
             experience = experience_tally(
                 units, available_inputs(data) if available is None else available, count)
     names = {s: dict(data.shop_names[s]) for s in shop_ids if s in data.shop_names}
+    days = calendar_tally(decisions.dsr, order_shop, count, profile, when) \
+        if calendar and decisions.dsr is not None else None
     return Tallied(shop_ids, credit, dsr, anomaly, experience, names, units,
-                   empty=not len(lines), lined=lined)
+                   empty=not len(lines), lined=lined, calendar=days)
+
+
+def dsr_calendar(decisions: Decisions, profile: Profile, when,
+                 shop_ids: list) -> DsrCalendar | None:
+    """The DSR scores by day of these shops (engine/calendar.py) from an audit's decisions;
+    None without DSR rules."""
+    if decisions.dsr is None:
+        return None
+    shop = shop_positions(decisions.dsr["shop_id"], shop_ids)
+    return calendar_of(calendar_tally(decisions.dsr, shop, len(shop_ids), profile, when),
+                       shop_ids, profile, when)
 
 
 def assemble(found: Tallied, profile: Profile, when, industry: dict, checks, inputs: dict,

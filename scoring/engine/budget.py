@@ -57,9 +57,9 @@ def estimated_bytes(paths, per_row: int = PER_PARQUET_ROW) -> int:
 
 
 def streamed(path) -> bool:
-    """Whether a partitioned audit reads this file a batch at a time (Parquet; a CSV or a
-    workbook is still read whole, so partitions would not bound its memory)."""
-    return Path(path).suffix.lower() in (".parquet", ".pq")
+    """Whether a partitioned audit reads this file a batch at a time (Parquet and CSV; a
+    workbook is read whole, so partitions would not bound its memory)."""
+    return Path(path).suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
 def _parquet_rows(path: Path, size: int) -> int:

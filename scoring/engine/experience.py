@@ -115,12 +115,11 @@ def experience_of(tally: dict, card, available: set, shops: int) -> list:
             for k in range(shops)]
 
 
-def shop_values(units: Units, available: set, shops: int) -> list:
-    """Per shop, {metric: (MetricValue without points, its exact value)} of every metric
-    the inputs allow."""
-    sums = experience_tally(units, available, shops)
+def values_of(sums: dict, shops: int) -> list:
+    """Per shop, {metric: (MetricValue without points, its exact value)} of every metric of
+    the tallies (experience_tally, or a sum of them)."""
     return [{name[len("metric:"):]: _value(name[len("metric:"):], *s[k])
-             for name, s in sums.items()} for k in range(shops)]
+             for name, s in sums.items() if name.startswith("metric:")} for k in range(shops)]
 
 
 def _per_shop(found, units: Units, shops: int) -> np.ndarray:

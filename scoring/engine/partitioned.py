@@ -4,10 +4,11 @@ engine/decide, engine/audit), the tallies added shop by shop and the result asse
 audit assembles it. Nothing in the result depends on N: rules group within one shop and
 buyer, a rating or case goes where its order went, and every figure is a sum of counts.
 
-Memory: a Parquet file is read a batch of rows at a time and each batch's rows are written
-to their partition's spill file (Arrow IPC, in a temporary directory removed afterwards);
-then one partition at a time is read back, audited and let go. A CSV or Excel file, and the
-after-sales and chats files, are still read whole and split in memory."""
+Memory: a Parquet file is read a batch of rows at a time, a CSV file a piece of lines at a
+time (inputs/csvchunks.py), and each batch's rows are written to their partition's spill
+file (Arrow IPC, in a temporary directory removed afterwards); then one partition at a time
+is read back, audited and let go. An Excel file, and the after-sales and chats files, are
+still read whole and split in memory."""
 
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ import pyarrow.parquet as pq
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.audit import Tallied, assemble, inputs_of, tally
+from shopscore.scoring.engine.calendar import calendar_of
 from shopscore.scoring.engine.decide import decide, local_as_of
 from shopscore.scoring.engine.experience import available_inputs
 from shopscore.scoring.engine.routing import (
     OrderMap,
+    Selection,
     chat_partitions,
     coded_ids,
     line_partitions,
@@ -37,6 +40,7 @@ from shopscore.scoring.engine.threads import two_at_a_time
 from shopscore.scoring.errors import InputFileError
 from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP, REQUIRED_TRADES
+from shopscore.scoring.inputs.csvchunks import CsvStream, csv_pieces, csv_stream
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
 from shopscore.scoring.inputs.load import (
     FEW_WORDS,
@@ -46,8 +50,14 @@ from shopscore.scoring.inputs.load import (
     ratings_input,
     read_input,
 )
-from shopscore.scoring.inputs.raw import RawFile, first_line, no_rejects
-from shopscore.scoring.inputs.read import ParquetPlan, parquet_piece, parquet_plan
+from shopscore.scoring.inputs.raw import RawFile, clean_header, first_line, no_rejects, text_mapper
+from shopscore.scoring.inputs.read import (
+    ParquetPlan,
+    memory_error,
+    parquet_piece,
+    parquet_plan,
+    refuse_irregular,
+)
 from shopscore.scoring.inputs.service_join import read_service_tables, with_service_tables
 from shopscore.scoring.inputs.service_tables import ServiceTable
 from shopscore.scoring.rules import checks as checks_mod
@@ -59,12 +69,15 @@ ROW = "__row"  # a spilled row's number in its file
 # for some CPU: 10M lines took 15 s within 1.0 GB so, 11.5 s within 1.4 GB without).
 COMPRESS_ABOVE = 4 << 30  # bytes of Parquet input
 PLAIN, LZ4 = pa.ipc.IpcWriteOptions(), pa.ipc.IpcWriteOptions(compression="lz4")
+CSV_BYTES = 4  # about the bytes of CSV that hold what a byte of Parquet holds
+EXCEL = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
 @dataclass
 class _Source:
     """One trade or rating file on its way into the partitions: read whole (`raw`, each
-    row's partition in `part`) or streamed (`plan`, each partition's rows in `spill`)."""
+    row's partition in `part`) or streamed (a Parquet `plan` or a `csv` file read in pieces,
+    each partition's rows in `spill`)."""
 
     number: int
     role: str
@@ -76,6 +89,32 @@ class _Source:
     spill: dict = field(default_factory=dict)  # partition -> its rows (Arrow IPC file)
     empty: pa.Table | None = None  # the spilled columns, no rows
     options: object = None  # how its spill files are written (PLAIN or LZ4)
+    csv: CsvStream | None = None
+    ragged: pd.DataFrame | None = None  # a streamed CSV's rows unreadable as such (all pieces)
+
+    @property
+    def streamed(self) -> Path | None:
+        """The file read a batch at a time (None: read whole)."""
+        return self.plan.path if self.plan is not None else \
+            self.csv.path if self.csv is not None else None
+
+
+@dataclass
+class Insight:
+    """What an insight command asks of each partition beyond its tallies, and what it gets:
+    the DSR scores by day (`calendar`, added up into `found`), a `piece(data, decisions,
+    tallied, task)` of each partition (a top-level function, so that it pickles; into
+    `pieces`), the audit's tallies added up (`tallied`), and with `select` ({column: id})
+    only the partitions holding rows of those ids decided."""
+
+    calendar: bool = False
+    piece: object = None
+    select: dict | None = None
+    found: object = None  # the DsrCalendar of the audit
+    pieces: list = field(default_factory=list)
+    shops: list = field(default_factory=list)  # every shop of the trade rows
+    tallied: Tallied | None = None
+    available: set = field(default_factory=set)  # the inputs the metrics could read
 
 
 @dataclass
@@ -92,6 +131,7 @@ class PartTask:
     shop: str | None
     shops: list
     required: tuple
+    insight: Insight | None = None
 
 
 @dataclass
@@ -104,6 +144,7 @@ class PartResult:
     orphans: int
     lines: int
     available: set
+    piece: object = None
 
 
 def run_part(task: PartTask) -> PartResult:
@@ -117,12 +158,16 @@ def run_part(task: PartTask) -> PartResult:
             data = with_service_tables(data, task.service, shops=shops)
     available = available_inputs(data)
     decisions = decide(data, task.profile, task.when)
+    insight = task.insight
     with stage("summary"):
         tallied = tally(data, decisions, task.profile, task.when, task.shop, available,
-                        part=True)
-    tallied.units = None  # for explain only: not carried back
+                        part=True, calendar=insight is not None and insight.calendar)
+    piece = None
+    if insight is not None and insight.piece is not None:
+        piece = insight.piece(data, decisions, tallied, task)
+    tallied.units = None  # not carried back
     return PartResult(tallied, data.files, data.rejects, len(decisions.orphans),
-                      len(data.lines), available)
+                      len(data.lines), available, piece)
 
 
 def _in_turn(tasks, total: int):
@@ -136,11 +181,13 @@ def _in_turn(tasks, total: int):
 def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=None,
                       checks=None, shop: str | None = None, *, ratings_path=None,
                       platform: str = "auto", encoding=None, sheet=None, after_sales=None,
-                      chats=None, required: tuple = REQUIRED_TRADES, run=_in_turn):
+                      chats=None, required: tuple = REQUIRED_TRADES, run=_in_turn,
+                      insight: Insight | None = None):
     """(the accounting as a Dataset without lines, the AuditResult, how many trade lines
     were read) of the audit of these files in `partitions` partitions. `run(tasks, total)` gives
     each PartTask's PartResult, `total` of them (in turn here; on a Dask cluster,
-    engine/cluster.py)."""
+    engine/cluster.py). With `insight`, what it asks of the partitions is put in it; when it
+    selects the partitions to decide, the result is None (only those were decided)."""
     checks = list(checks) if checks is not None else checks_mod.profile_checks(profile)
     when = local_as_of(as_of, profile)
     paths = expand_inputs(trades_paths)
@@ -151,11 +198,15 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
         with stage("read"):
             sources = [_open(n, path, role, platform, encoding, sheet, required)
                        for n, (path, role) in enumerate(given)]
-        big = sum(s.plan.path.stat().st_size for s in sources if s.plan is not None)
+        big = sum(s.streamed.stat().st_size // (1 if s.plan is not None else CSV_BYTES)
+                  for s in sources if s.streamed is not None)
         for s in sources:
             s.options = LZ4 if big > COMPRESS_ABOVE else PLAIN
+        select = insight.select if insight is not None else None
         with stage("route"):
-            orders, shops = _route(sources, partitions, folder, after_sales is not None)
+            orders, shops, needed = _route(sources, partitions, folder,
+                                           after_sales is not None, select)
+        wanted = range(partitions) if select is None else sorted(needed)
         service = read_service_tables(profile.timezone, after_sales, chats, encoding, sheet) \
             if after_sales is not None or chats is not None else {}
         service_parts = {kind: _route_service(table, orders, partitions)
@@ -164,18 +215,26 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
         tasks = (PartTask(p, [_for_part(s, p) for s in sources],
                           {kind: _service_piece(table, service_parts[kind], p)
                            for kind, table in service.items()},
-                          profile, when, shop, shops, required) for p in range(partitions))
-        results = list(run(tasks, partitions))
+                          profile, when, shop, shops, required, insight) for p in wanted)
+        results = list(run(tasks, len(wanted)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    if insight is not None:
+        insight.pieces, insight.shops = [r.piece for r in results], shops
+    if select is not None:
+        return None, None, sum(r.lines for r in results)
     merged_files = _accounts([r.files for r in results])
     data = Dataset(lines=pd.DataFrame(), orphans=pd.DataFrame(), files=merged_files,
                    rejects=_rejects([r.rejects for r in results], merged_files))
     with stage("summary"):
-        result = assemble(Tallied.merged([r.tallied for r in results]), profile, when,
-                          industry or {}, checks,
+        merged = Tallied.merged([r.tallied for r in results])
+        result = assemble(merged, profile, when, industry or {}, checks,
                           inputs_of(merged_files, sum(r.orphans for r in results)),
                           results[0].available if results else set())
+    if insight is not None:
+        insight.tallied, insight.available = merged, results[0].available if results else set()
+        if insight.calendar:
+            insight.found = calendar_of(merged.calendar, merged.shop_ids, profile, when)
     return data, result, sum(r.lines for r in results)
 
 
@@ -186,7 +245,8 @@ def _for_part(source: _Source, p: int) -> _Source:
         return _Source(source.number, source.role, source.platform,
                        raw=_whole_piece(source, p))
     return _Source(source.number, source.role, source.platform, plan=source.plan,
-                   spill={p: source.spill.pop(p, {})}, empty=source.empty)
+                   spill={p: source.spill.pop(p, {})}, empty=source.empty, csv=source.csv,
+                   ragged=source.ragged if p == 0 else None)
 
 
 # --- opening and routing ----------------------------------------------------------------
@@ -200,6 +260,17 @@ def _open(number: int, path: Path, role, platform, encoding, sheet, required) ->
         inp = input_of(number, parquet_piece(plan, empty, np.zeros(0, np.int64)), platform,
                        required)
         return _Source(number, role or inp.role, inp.mapped.platform, plan=plan, empty=empty)
+    if path.suffix.lower() not in EXCEL:
+        refuse_irregular(path)
+        try:
+            stream = csv_stream(path, encoding, keep=plat.known_headers().__contains__)
+        except MemoryError:
+            raise memory_error(path) from None
+        if stream is not None:  # read a piece at a time
+            empty = _csv_raw(stream, _csv_empty(stream), np.zeros(0, np.int64))
+            inp = input_of(number, empty, platform, required)
+            return _Source(number, role or inp.role, inp.mapped.platform, csv=stream,
+                           empty=_csv_empty(stream), ragged=no_rejects())
     raw = read_input(path, encoding, sheet)
     inp = input_of(number, raw, platform, required)
     later = raw.read_later() if raw.later else None
@@ -274,43 +345,80 @@ def _plain(table: pa.Table) -> pa.Table:
     return table
 
 
-def _route(sources: list[_Source], partitions: int, folder: Path,
-           cases: bool = False) -> tuple[OrderMap, list]:
+def _route(sources: list[_Source], partitions: int, folder: Path, cases: bool = False,
+           select: dict | None = None) -> tuple[OrderMap, list, set]:
     """Give each file's rows their partition: trade rows by (shop, buyer), then the rest by
     their order; a streamed file's rows are written to their partition's spill file.
     Returns the order map (kept only when some rows follow their order: ratings, item
-    reports, after-sale `cases`) and the shops of the trade rows."""
-    orders, shops = OrderMap(), _Shops()
+    reports, after-sale `cases`), the shops of the trade rows, and the partitions holding
+    rows of the `select` ids (routing.Selection)."""
+    orders, shops, needed = OrderMap(), _Shops(), set()
+    chosen = Selection(select) if select is not None else None
     follow = cases or any(s.role != "trades" for s in sources)
     for s in sources:
         if s.role == "trades":
             _split(s, partitions, folder,
                    lambda frame, rows: line_partitions(frame, rows, partitions),
-                   orders if follow else None, shops)
+                   orders if follow else None, shops, chosen, needed)
     orders.freeze()
     for s in sources:
         if s.role != "trades":
             _split(s, partitions, folder,
                    lambda frame, rows: orders.partitions(frame["order_id"], partitions)
-                   if "order_id" in frame else np.zeros(len(frame), np.int32), None, shops)
-    return orders, shops.sorted()
+                   if "order_id" in frame else np.zeros(len(frame), np.int32), None, shops,
+                   chosen, needed)
+    return orders, shops.sorted(), needed
 
 
 def _split(source: _Source, partitions: int, folder: Path, route, orders: OrderMap | None,
-           shops: _Shops):
+           shops: _Shops, chosen: Selection | None = None, needed: set | None = None):
     if source.raw is not None:
         frame = coded_ids(next(_id_frames(source)))
         shops.add(frame, source.role)
         source.part = route(frame, source.raw.rows)
         if orders is not None:
             orders.add(frame, source.part)
+        if chosen is not None:
+            needed.update(_hits(chosen, frame, source.part, source.role))
         return
     found = _each_batch(source, lambda group, table, rows, writers: _spill_batch(
-        source, partitions, folder, route, orders is not None, group, table, rows, writers))
-    for named, hashed in found:  # in the file's order: an order's first row stays first
+        source, partitions, folder, route, orders is not None, group, table, rows, writers,
+        chosen))
+    for named, hashed, hits in found:  # in the file's order: an order's first row stays first
         shops.merge(named)
         if orders is not None:
             orders.add_hashed(hashed)
+        needed.update(hits)
+
+
+def _hits(chosen: Selection, frame: pd.DataFrame, part: np.ndarray, role: str) -> list:
+    """The partitions given rows of the chosen ids."""
+    return np.unique(part[chosen.rows(frame, role == "trades")]).tolist()
+
+
+def _csv_batches(source: _Source, work) -> list:
+    """work(group, table, row numbers, writers) over a CSV file's rows, a piece at a time
+    (its rows unreadable as such kept in source.ragged); the pieces typed alike share spill
+    files (a group), a piece read as text (a value the typed reading refused) starts another."""
+    out, group, schema, writers = [], 0, None, _Writers()
+    try:
+        for raw, at in csv_pieces(source.csv):
+            table = pa.Table.from_pandas(raw.frame, preserve_index=False)
+            table = table.replace_schema_metadata(None)
+            if schema is not None and not table.schema.equals(schema):
+                writers.close()
+                group, writers = group + 1, _Writers()
+            schema = table.schema
+            if len(raw.ragged):
+                source.ragged = pd.concat([source.ragged, raw.ragged], ignore_index=True) \
+                    if len(source.ragged) else raw.ragged
+            out.append(work(group, table, raw.rows, writers))
+            note_read(source.csv.path, at)
+    except MemoryError:
+        raise memory_error(source.csv.path) from None
+    finally:
+        writers.close()
+    return out
 
 
 def _each_batch(source: _Source, work) -> list:
@@ -318,6 +426,8 @@ def _each_batch(source: _Source, work) -> list:
     time: its row groups two at a time on two cores when they are of a batch's size (each
     group's spill files written by `writers` of its own, closed after it), else one batch
     after another as one group. The results in the file's order."""
+    if source.csv is not None:
+        return _csv_batches(source, work)
     plan = source.plan
     try:
         meta = pq.ParquetFile(plan.path).metadata
@@ -362,16 +472,21 @@ class _Writers(dict):
         return self
 
     def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
         for writer in self.values():
             writer.close()
+        self.clear()
 
 
 def _spill_batch(source: _Source, partitions: int, folder: Path, route, keep: bool,
-                 group: int, table: pa.Table, rows: np.ndarray, writers: _Writers):
+                 group: int, table: pa.Table, rows: np.ndarray, writers: _Writers,
+                 chosen: Selection | None = None):
     """Route one batch of a file's rows and append each partition's rows to that
     partition's spill file of this group; (the shops it names, its orders' hashes and
-    partitions when the order map is kept)."""
-    frame = coded_ids(_id_frame(source, parquet_piece(source.plan, table, rows)))
+    partitions when the order map is kept, the partitions given `chosen` rows)."""
+    frame = coded_ids(_id_frame(source, _ids_piece(source, table, rows)))
     part = route(frame, rows)
     order = np.argsort(part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(partitions + 1))
@@ -384,7 +499,8 @@ def _spill_batch(source: _Source, partitions: int, folder: Path, route, keep: bo
         writers[p].write_table(table.take(order[bounds[p]:bounds[p + 1]]))
     named = _Shops()
     named.add(frame, source.role)
-    return named, (OrderMap.hashed(frame, part) if keep else None)
+    return named, (OrderMap.hashed(frame, part) if keep else None), \
+        (_hits(chosen, frame, part, source.role) if chosen is not None else [])
 
 
 # --- one partition's rows -----------------------------------------------------------------
@@ -419,14 +535,57 @@ def _spilled_piece(source: _Source, p: int) -> RawFile:
     paths = source.spill.pop(p, {})
     tables = []
     for batch in sorted(paths):
-        with pa.memory_map(str(paths[batch])) as mapped:
-            tables.append(pa.ipc.open_file(mapped).read_all())
+        # Read into memory, not mapped: an array of a mapped file is read-only, and numpy
+        # code may write into the arrays a column gives (a CSV's times, say).
+        with pa.OSFile(str(paths[batch])) as stream:
+            tables.append(pa.ipc.open_file(stream).read_all())
         paths[batch].unlink()
     if not tables:
-        return parquet_piece(source.plan, source.empty, np.zeros(0, np.int64))
-    table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-    rows = table.column(ROW).to_numpy()
-    return parquet_piece(source.plan, table.drop_columns([ROW]), rows)
+        table, rows = source.empty, np.zeros(0, np.int64)
+    else:
+        table = _concat(tables)
+        rows = table.column(ROW).to_numpy()
+        table = table.drop_columns([ROW])
+    if source.csv is not None:
+        return _csv_raw(source.csv, table, rows, source.ragged)
+    return parquet_piece(source.plan, table, rows)
+
+
+def _concat(tables: list) -> pa.Table:
+    """Spill files of one partition as one table: a column typed in some (a CSV piece read
+    typed) and text in others (a piece read as text) is text in all."""
+    if len(tables) == 1:
+        return tables[0]
+    first = tables[0].schema
+    if any(not t.schema.equals(first) for t in tables[1:]):
+        text = {f.name for t in tables for f in t.schema if f.type != first.field(f.name).type}
+        tables = [t.cast(pa.schema([pa.field(f.name, pa.large_string()) if f.name in text
+                                    else f for f in t.schema])) for t in tables]
+    return pa.concat_tables(tables)
+
+
+def _ids_piece(source: _Source, table: pa.Table, rows: np.ndarray) -> RawFile:
+    """A batch of a streamed file's rows, as far as routing reads them (the ids)."""
+    if source.csv is not None:
+        return _csv_raw(source.csv, table.select([n for n in table.column_names
+                                                  if n in ids_only()]), rows)
+    return parquet_piece(source.plan, table, rows)
+
+
+def _csv_empty(stream: CsvStream) -> pa.Table:
+    """The columns read of a CSV file, no rows."""
+    names = [clean_header(n) for n in (stream.names if stream.include is None
+                                       else stream.include)]
+    names = [n for n in names if n]
+    return pa.table({n: pa.array([], pa.large_string()) for n in names})
+
+
+def _csv_raw(stream: CsvStream, table: pa.Table, rows: np.ndarray,
+             ragged: pd.DataFrame | None = None) -> RawFile:
+    """Some rows of a CSV file read in pieces, as read_file gives the whole file."""
+    frame = table.to_pandas(types_mapper=text_mapper)
+    return RawFile(str(stream.path), frame, rows, no_rejects() if ragged is None else ragged,
+                   "csv", stream.encoding, stream.headers)
 
 
 def _route_service(table: ServiceTable, orders: OrderMap, partitions: int) -> np.ndarray:

@@ -175,3 +175,27 @@ def chat_partitions(frame: pd.DataFrame, partitions: int) -> np.ndarray:
     out = partition_of(word, partitions)
     out[~has] = 0
     return out
+
+
+class Selection:
+    """Rows of some ids ({column: id}: the order, buyer, item or shop an explanation asks
+    about), told by the hash routing gives each id, so an id written two ways matches as it
+    is routed. A hash shared by two ids matches both: a partition too many, never one too
+    few."""
+
+    def __init__(self, wanted: dict):
+        self.wanted = {col: text_hashes(ids.text_of(pd.Series([str(value)])))[0]
+                       for col, value in wanted.items() if value is not None}
+
+    def rows(self, frame: pd.DataFrame, lines: bool) -> np.ndarray:
+        """Where the rows match: trade `lines` by every id their columns hold, other rows
+        (ratings) by their order only, and none when no order is asked for."""
+        keys = self.wanted if lines else {k: v for k, v in self.wanted.items() if k == "order_id"}
+        if not keys:
+            return np.zeros(len(frame), dtype=bool)
+        match = np.ones(len(frame), dtype=bool)
+        for col, want in keys.items():
+            if col in frame:
+                found, has = id_hashes(frame[col])
+                match &= has & (found == want)
+        return match

@@ -43,33 +43,56 @@ ROUNDS = 20  # quotes that never close, set aside one by one; more and the file 
 
 def read_csv(path: Path, encoding: str | None = None, keep=None) -> RawFile:
     """Read one CSV file (`keep`: header -> whether to read that column)."""
-    head, whole = _head(path)
-    forced = encoding is not None
-    if forced and not encodings.known(encoding):
+    head, whole = head_of(path)
+    chosen, mixed = chosen_encoding(path, head, whole, encoding)
+    names, include = header_columns(path, head, chosen, mixed, keep)
+    frame, rows, ragged = read_records(path, path, chosen, encoding is not None, mixed, names,
+                                       include)
+    return RawFile(str(path), frame, rows, ragged, "csv", chosen,
+                   [n for n in names if n] if include is not None else None)
+
+
+def chosen_encoding(path: Path, head: bytes, whole: bool, encoding: str | None) -> tuple[str, bool]:
+    """(the encoding to read the file in, whether its lines mix two encodings)."""
+    if encoding is None:
+        return encodings.detect(head, whole)
+    if not encodings.known(encoding):
         raise InputFileError(path, f"unknown encoding {encoding!r}; fix --encoding "
                              "(e.g. utf-8 or gb18030)")
-    chosen, mixed = (encoding, False) if forced else encodings.detect(head, whole)
-    source, text, misfit = path, chosen, np.zeros(0, np.int64)
-    if mixed:  # lines of two encodings: decoded line by line
-        source, misfit = _transcoded(path, chosen)
-        text, head = "utf-8", source.getvalue()[:HEAD]
-    names = _header_names(head, text)
+    return encoding, False
+
+
+def header_columns(path: Path, head: bytes, chosen: str, mixed: bool, keep):
+    """(the header's names, the columns to read), duplicate headers refused."""
+    if mixed:  # the header as it reads once the lines are decoded one by one
+        head = encodings.transcode(head, chosen)[0]
+    names = _header_names(head, "utf-8" if mixed else chosen)
     refuse_duplicate_headers(path, names, keep)
-    include = wanted(names, keep)
+    return names, wanted(names, keep)
+
+
+def read_records(path: Path, source, chosen: str, forced: bool, mixed: bool, names: list,
+                 include, before: int = 0):
+    """(frame, line of each row, rejected rows) of a CSV source (the file, or a piece of it:
+    its header line, then the lines after the first `before` lines of the file)."""
+    text, misfit = chosen, np.zeros(0, np.int64)
+    if mixed:  # lines of two encodings: decoded line by line
+        source, misfit = _transcoded(source, chosen)
+        text = "utf-8"
     try:
         frame, rows, ragged = _parse(path, source, text, names, include)
     except _Undecodable:
         if forced:
-            raise _misfit_error(path, encoding) from None
+            raise _misfit_error(path, chosen) from None
         # Bytes that are not text in the file's encoding (a cut download, a stray byte, a
         # line of another encoding): the file is read line by line and those rows rejected.
-        source, misfit = _transcoded(path, chosen)
+        source, misfit = _transcoded(source, chosen)
         text = "utf-8"
         frame, rows, ragged = _parse(path, source, text, names, include)
     starts = None
     if len(frame) + len(ragged) and _more_lines_than_rows(source, len(frame) + len(ragged)):
         source, frame, rows, ragged, starts = _close_quotes(path, source, text, names, include,
-                                                            frame, rows, ragged)
+                                                            frame, rows, ragged, before)
     if misfit.size:
         frame, rows, ragged = _reject_lines(frame, rows, ragged, misfit, starts)
     # Blank lines (every cell read empty) carry nothing: they are not rows. (Columns no
@@ -77,11 +100,14 @@ def read_csv(path: Path, encoding: str | None = None, keep=None) -> RawFile:
     blank = frame.isna().all(axis=1).to_numpy() if len(frame.columns) else np.zeros(0, bool)
     if blank.any():
         frame, rows = frame.loc[~blank].reset_index(drop=True), rows[~blank]
-    return RawFile(str(path), frame, rows, ragged, "csv", chosen,
-                   [n for n in names if n] if include is not None else None)
+    if before:
+        rows = rows + before
+        if len(ragged):
+            ragged = ragged.assign(row=ragged["row"].fillna(0).to_numpy(np.int64) + before)
+    return frame, rows, ragged
 
 
-def _head(path: Path) -> tuple[bytes, bool]:
+def head_of(path: Path) -> tuple[bytes, bool]:
     """(the first bytes of the file, whether that is all of it), refusing files that are no
     text CSV at all."""
     try:
@@ -98,8 +124,8 @@ def _head(path: Path) -> tuple[bytes, bool]:
     return head[:HEAD], len(head) <= HEAD
 
 
-def _transcoded(path: Path, encoding: str) -> tuple[io.BytesIO, np.ndarray]:
-    data, misfit = encodings.transcode(path.read_bytes(), encoding)
+def _transcoded(source, encoding: str) -> tuple[io.BytesIO, np.ndarray]:
+    data, misfit = encodings.transcode(_bytes_of(source), encoding)
     return io.BytesIO(data), misfit
 
 
@@ -273,7 +299,7 @@ def _more_lines_than_rows(source, rows: int) -> bool:
     return (breaks[b"\n"] or breaks[b"\r"]) > rows + 1
 
 
-def _close_quotes(path, source, encoding, names, include, frame, rows, ragged):
+def _close_quotes(path, source, encoding, names, include, frame, rows, ragged, before=0):
     """For a file whose records span lines: each quote that never closes (it swallows the
     rows after it into one cell) is set aside, its line rejected as unclosed_quote and the
     rest read again; then record numbers become the lines an editor shows. Returns (source,
@@ -286,7 +312,7 @@ def _close_quotes(path, source, encoding, names, include, frame, rows, ragged):
         if starts is None or not openers:
             break
         if len(unclosed) >= ROUNDS:
-            raise InputFileError(path, f"line {unclosed[0][0]} opens a quoted cell that never "
+            raise InputFileError(path, f"line {unclosed[0][0] + before} opens a quoted cell that never "
                                  f"closes, and so do {len(openers)} more lines: fix the "
                                  "quotes (\") of the file")
         source, texts = _blanked(_bytes_of(source), openers, encoding)

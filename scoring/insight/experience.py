@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from shopscore.scoring.engine.experience import score_units
+from shopscore.scoring.engine.experience import experience_of, experience_tally
 from shopscore.scoring.rules.checks import five_star_needed
 from shopscore.scoring.rules.scorecard import exact, points_of, score
 from shopscore.scoring.rules.service import HOUR, MEANS, Units, measure
@@ -59,6 +59,43 @@ def explain_metric(metric: str, units: Units, data, shop_ids: list, tz, limit: i
                     "records": _records(metric, found.unit, table, shown, found, units, data,
                                         tz)})
     return {"metric": metric, "shops": out}
+
+
+def merged_members(pieces: list, metric: str, shop_ids: list, limit: int = 0) -> dict:
+    """explain_metric's answers of disjoint parts of the units (each part's own shops) as
+    one: per shop, the counts added and the members in explain_metric's order (a mean's
+    worst first, else by their clock), the first `limit` kept."""
+    worst = metric in MEANS and metric not in ("goods_score", "pickup_points_mean")
+    out = []
+    for sid in shop_ids:
+        mine = [e for piece in pieces for e in piece["shops"] if e["shop_id"] == sid]
+        records = [r for e in mine for r in e["records"]]
+        if metric in MEANS:
+            records.sort(key=lambda r: -r["figure"] if worst else r["figure"])
+        else:
+            clock = _CLOCKS[mine[0]["unit"]] if mine else None
+            records.sort(key=lambda r: (r[clock] is None, r[clock] or ""))
+        out.append({"shop_id": sid, "unit": mine[0]["unit"] if mine else _unit_of(metric),
+                    "count": sum(e["count"] for e in mine),
+                    "members": sum(e["members"] for e in mine),
+                    "records": records[:limit] if limit else records})
+    return {"metric": metric, "shops": out}
+
+
+_CLOCKS = {"orders": "paid_at", "cases": "refunded_at", "rounds": "asked_at",
+           "sessions": "started_at"}  # the record field of each unit's clock
+
+
+def mean_members(units: Units, found, shop: int) -> dict:
+    """Per mean metric among `found` (metric names), the shop's members' own values in the
+    metric's unit."""
+    out = {}
+    for metric in found:
+        if metric in MEANS:
+            m = measure(metric, units)
+            mine = m.member & (getattr(units, m.unit).shop == shop)
+            out[metric] = m.adds[mine] / (MEANS[metric] or 1)
+    return out
 
 
 def _clock(unit: str, table) -> np.ndarray:
@@ -243,12 +280,19 @@ def forecast_experience(units: Units, available: set, shop_ids: list, days: int,
                         start) -> list:
     """Per shop, each day 0..days: the total, stage, display and each scored metric's value
     and points, as the window rolls on with no new data; the first day below `bar`."""
-    daily = [score_units(_at(units, units.as_of + d * DAY), available, len(shop_ids))
-             for d in range(days + 1)]
+    tallies = [experience_tally(rolled(units, units.as_of + d * DAY), available, len(shop_ids))
+               for d in range(days + 1)]
+    return forecast_of(tallies, units.card, available, shop_ids, bar, start)
+
+
+def forecast_of(tallies: list, card, available: set, shop_ids: list, bar, start) -> list:
+    """forecast_experience from each day's experience tally (experience_tally, or a sum of
+    the partitions')."""
+    daily = [experience_of(t, card, available, len(shop_ids)) for t in tallies]
     out = []
     for k, sid in enumerate(shop_ids):
         series = [day[k] for day in daily]
-        scored = [r.metric for d in units.card.dimensions for r in d.metrics]
+        scored = [r.metric for d in card.dimensions for r in d.metrics]
         below = None
         if bar is not None:
             below = next((d for d, e in enumerate(series)
@@ -263,6 +307,7 @@ def forecast_experience(units: Units, available: set, shop_ids: list, days: int,
     return out
 
 
-def _at(units: Units, as_of) -> Units:
+def rolled(units: Units, as_of) -> Units:
+    """The units read in the window ending at another moment."""
     return Units(units.orders, units.cases, units.rounds, units.sessions, units.card, as_of,
                  units.has_liable)

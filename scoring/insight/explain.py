@@ -194,11 +194,12 @@ def select_lines(lines: pd.DataFrame, order=None, buyer=None, item=None, shop=No
 
 def explain(decisions: Decisions, profile: Profile, as_of: datetime | np.datetime64,
             order: str | None = None, buyer: str | None = None, item: str | None = None,
-            shop: str | None = None) -> dict:
+            shop: str | None = None, shops: set | None = None) -> dict:
     """The fate of every rating of the selected lines (and the DSR of their orders), in words.
 
     The selection is the lines matching every id given (all lines when none is). Orphan
-    rating rows (no trade line) are included when explaining an order or everything."""
+    rating rows (no trade line) are included when explaining an order or everything, judged
+    against the shops of the lines (`shops`: those of the whole audit, for a part of it)."""
     when = as_of if isinstance(as_of, np.datetime64) else local_as_of(as_of, profile)
     ex = _Explainer(decisions, profile, when)
     rows = select_lines(decisions.lines, order, buyer, item, shop)
@@ -212,7 +213,7 @@ def explain(decisions: Decisions, profile: Profile, as_of: datetime | np.datetim
             if int(rep[r]) in chosen:
                 stand_for.setdefault(int(rep[r]), []).append(r)
     credit_recs = [ex.credit_record(r, stand_for.get(r, [])) for r in rows.tolist()]
-    credit_recs.sort(key=lambda r: (r["shop_id"], r["created_at"] or "", r["order_id"], r["line_id"]))
+    credit_recs.sort(key=_credit_order)
 
     dsr = decisions.dsr
     fates = {(str(s), str(o)): str(f) for s, o, f in zip(dsr["shop_id"].astype(object),
@@ -224,7 +225,7 @@ def explain(decisions: Decisions, profile: Profile, as_of: datetime | np.datetim
     dsr_pos = [i for i, key in enumerate(zip(dsr["shop_id"].astype(str), dsr["order_id"].astype(str),
                                             strict=True)) if key in picked]
     dsr_recs = [ex.dsr_record(i, fates) for i in dsr_pos]
-    dsr_recs.sort(key=lambda r: (r["shop_id"], r["completed_at"] or "", r["order_id"]))
+    dsr_recs.sort(key=_dsr_order)
 
     if buyer is None and item is None:
         orphans = decisions.orphans
@@ -234,15 +235,41 @@ def explain(decisions: Decisions, profile: Profile, as_of: datetime | np.datetim
         if shop is not None:
             keep &= is_value(orphans["shop_id"].astype(object), shop)
         orphans = orphans.loc[keep]
-        shops = set(decisions.lines["shop_id"].astype(object).dropna())
+        if shops is None:
+            shops = set(decisions.lines["shop_id"].astype(object).dropna())
         credit_recs += _orphan_records(orphans, when, "credit", shops)
         dsr_recs += _orphan_records(orphans, when, "dsr", shops)
 
+    return _doc(profile, when, credit_recs, dsr_recs, order, buyer, item, shop)
+
+
+def _doc(profile, when, credit_recs, dsr_recs, order, buyer, item, shop) -> dict:
     aware = pd.Timestamp(when).tz_localize(profile.tz).isoformat()
     return {"schema_version": SCHEMA_VERSION, "as_of": aware, "profile": profile.name,
             "selection": {"shop": shop, "order": order, "buyer": buyer, "item": item},
             "credit": credit_recs, "dsr": dsr_recs,
             "summary": summarize(credit_recs, dsr_recs)}
+
+
+def _credit_order(r: dict) -> tuple:
+    return r["shop_id"], r["created_at"] or "", r["order_id"], r["line_id"]
+
+
+def _dsr_order(r: dict) -> tuple:
+    return r["shop_id"], r["completed_at"] or "", r["order_id"]
+
+
+def merged(docs: list, profile: Profile, when, order=None, buyer=None, item=None,
+           shop=None) -> dict:
+    """The explanations of disjoint parts of an audit (each made by explain with the whole
+    audit's shops) as one: the lines' records in explain's order, then the orphans'."""
+    def gather(kind: str, key):
+        found = [r for d in docs for r in d[kind]]
+        lined = sorted((r for r in found if "in_shop" not in r), key=key)
+        return lined + [r for r in found if "in_shop" in r]  # orphans: no line, after
+
+    return _doc(profile, when, gather("credit", _credit_order), gather("dsr", _dsr_order),
+                order, buyer, item, shop)
 
 
 def summarize(credit_recs: list[dict], dsr_recs: list[dict]) -> dict:

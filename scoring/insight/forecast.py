@@ -21,12 +21,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-import pandas as pd
 
-from shopscore.scoring.engine.coded import is_value
+from shopscore.scoring.engine.calendar import DsrCalendar
 from shopscore.scoring.result import SCHEMA_VERSION
 from shopscore.scoring.rules.figures import window_sums
-from shopscore.scoring.rules.reasons import COUNTED
 
 DAY = np.timedelta64(1, "D")
 SCENARIOS = ("no_new_scores", "recent_pace")
@@ -79,20 +77,22 @@ def first_day(mask: np.ndarray) -> int | None:
 
 
 def project(at, stars, as_of, days: int, window_days: int, recent_days: int = 30,
-            bar: float | None = None) -> tuple[dict, int, int]:
+            bar: float | None = None, times=None) -> tuple[dict, int, int]:
     """Project one item: `at` (datetime64) and `stars` of its counted scores, all within
-    (as_of - window, as_of]. Returns ({scenario: Projection}, recent_count, recent_total)."""
+    (as_of - window, as_of] (`times`: how many scores each stands for, one). Returns
+    ({scenario: Projection}, recent_count, recent_total)."""
     at = np.asarray(at, dtype="datetime64[ns]")
     stars = np.asarray(stars, dtype=np.int64)
+    times = np.ones(len(stars), np.int64) if times is None else np.asarray(times, np.int64)
     as_of = np.datetime64(as_of, "ns")
     order = np.argsort(at, kind="stable")
-    at, stars = at[order], stars[order]
+    at, stars, times = at[order], stars[order], times[order]
     d = np.arange(days + 1)
     # Still counted on day d: in the DSR window ending at as_of + d days.
     base_count, base_total = (x.astype(np.float64) for x in window_sums(
-        at, stars, as_of + d * DAY, window_days))
+        at, stars, as_of + d * DAY, window_days, times))
     recent_count, recent_total = (int(x[0]) for x in window_sums(
-        at, stars, np.array([as_of]), recent_days))
+        at, stars, np.array([as_of]), recent_days, times))
     arrived = np.minimum(d, window_days).astype(np.float64)  # days of new scores still counted
     pace_count = base_count + arrived * (recent_count / recent_days)
     pace_total = base_total + arrived * (recent_total / recent_days)
@@ -108,32 +108,24 @@ def project(at, stars, as_of, days: int, window_days: int, recent_days: int = 30
     return out, recent_count, recent_total
 
 
-def forecast(dsr: pd.DataFrame, profile, as_of: np.datetime64, days: int = 30,
+def forecast(calendar: DsrCalendar | None, profile, as_of: np.datetime64, days: int = 30,
              bar: float | None = None, shops=None, recent_days: int = 30) -> list[ShopForecast]:
-    """Forecast every shop of the audit's DSR decisions (`Decisions.dsr`), as of the local
-    `as_of` (engine/decide.py local_as_of). `bar` defaults to the profile's (4.7); checks are held on the
-    seller items only."""
+    """Forecast every shop (`shops`, else the calendar's) from the audit's counted scores by
+    day (engine/calendar.py), as of the local `as_of` (engine/decide.py local_as_of). `bar`
+    defaults to the profile's (4.7); checks are held on the seller items only."""
     if days < 0 or recent_days <= 0 or recent_days > profile.dsr_window_days:
         raise ValueError("days >= 0 and 0 < recent_days <= the DSR window")
     bar = profile.default_min if bar is None else bar
-    if dsr is None:  # a profile without DSR rules: nothing to project
+    if calendar is None:  # a profile without DSR rules: nothing to project
         return [ShopForecast(str(sid), {}) for sid in (shops or [])]
-    counted = dsr.loc[(dsr["fate"] == COUNTED).to_numpy()]
-    if shops is None:
-        shops = sorted(set(counted["shop_id"].dropna()))
     out = []
-    for sid in shops:
-        mine = counted.loc[is_value(counted["shop_id"], sid)]
-        at_all = mine["at"].to_numpy("datetime64[ns]")
+    for sid in (calendar.shop_ids if shops is None else shops):
         items = {}
         for name in profile.dsr_items:
-            col = f"dsr_{name}"
-            values = mine[col].to_numpy(dtype="float64") if col in mine else np.zeros(0)
-            has = ~np.isnan(values)
+            at, stars, times = calendar.scores(str(sid), name)
             checked = name in profile.seller_items
-            proj, rc, rt = project(at_all[has], values[has].astype(np.int64), as_of, days,
-                                   profile.dsr_window_days, recent_days,
-                                   bar if checked else None)
+            proj, rc, rt = project(at, stars, as_of, days, profile.dsr_window_days,
+                                   recent_days, bar if checked else None, times)
             items[name] = ItemForecast(name, checked, rc, rt, recent_days, proj)
         out.append(ShopForecast(str(sid), items))
     return out

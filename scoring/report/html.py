@@ -80,10 +80,11 @@ def summary(result, w: Words, anchors: dict) -> str:
 
 def build_report(result, profile, dsr, as_of_local, forecasts, days: int, bar: float,
                  trend_doc: dict | None = None, start=None, lang: str | None = "en") -> str:
-    """The whole page. `result` the AuditResult, `dsr` the audit's Decisions.dsr, `as_of_local`
-    its naive local as_of (engine/decide.py local_as_of), `forecasts` forecast.forecast's list,
-    `trend_doc` history.trend's document (or None: the DSR trend is recomputed from the data),
-    `start` the aware as_of in the profile's zone (for day labels), `lang` zh or en."""
+    """The whole page. `result` the AuditResult, `dsr` the audit's DSR scores by day
+    (engine/calendar.py DsrCalendar), `as_of_local` its naive local as_of (engine/decide.py
+    local_as_of), `forecasts` forecast.forecast's list, `trend_doc` history.trend's document
+    (or None: the DSR trend is recomputed from the data), `start` the aware as_of in the
+    profile's zone (for day labels), `lang` zh or en."""
     w = words(lang)
     start = start if start is not None else as_of_local.astype("datetime64[s]").item()
     page = Page(result, profile, dsr, as_of_local, {f.shop_id: f for f in forecasts}, days,

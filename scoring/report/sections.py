@@ -11,17 +11,15 @@ from datetime import timedelta
 
 import numpy as np
 
-from shopscore.scoring.engine.coded import is_value
+from shopscore.scoring.engine.calendar import TREND_DAYS
 from shopscore.scoring.report import shown
 from shopscore.scoring.report.charts import e, figure, line_chart, star_chart
 from shopscore.scoring.report.text import badge, num, percent, shop_label
 from shopscore.scoring.report.words import Words
 from shopscore.scoring.rules.figures import window_sums
-from shopscore.scoring.rules.reasons import COUNTED
 
 DAY = np.timedelta64(1, "D")
 CHARTS = '<div class="charts">'  # charts side by side, wrapping to one a row on a phone
-TREND_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ class Page:
 
     result: object  # AuditResult
     profile: object
-    dsr: object  # the audit's Decisions.dsr
+    dsr: object  # the audit's DSR scores by day (engine/calendar.py DsrCalendar)
     as_of_local: np.datetime64
     forecasts: dict  # shop_id -> ShopForecast
     days: int
@@ -211,24 +209,17 @@ def shop_section(page: Page, shop, anchor: str) -> str:
 
 # --- the figures of the trend --------------------------------------------------------------
 
-def rolling_dsr(dsr, shop_id, items, as_of, window_days: int = 180, days: int = TREND_DAYS) -> dict:
+def rolling_dsr(calendar, shop_id, items, as_of, window_days: int = 180,
+                days: int = TREND_DAYS) -> dict:
     """Each item's DSR mean on the last `days` days (day d = as_of - k days, k = days-1..0):
     the mean of the scores with d - window < at <= d among the orders whose fate is counted or
-    outside_dsr_window (the orders every rule but the window lets count). NaN: no scores."""
-    as_of = np.datetime64(as_of, "ns")
-    fate = dsr["fate"].to_numpy()
-    mine = dsr.loc[((fate == COUNTED) | (fate == "outside_dsr_window"))
-                   & np.asarray(is_value(dsr["shop_id"], shop_id))]
-    at_all = mine["at"].to_numpy("datetime64[ns]")
-    ends = as_of - np.arange(days - 1, -1, -1) * DAY
+    outside_dsr_window (the orders every rule but the window lets count), from the audit's
+    scores by day (engine/calendar.py). NaN: no scores."""
+    ends = np.datetime64(as_of, "ns") - np.arange(days - 1, -1, -1) * DAY
     out = {}
     for name in items:
-        col = f"dsr_{name}"
-        values = mine[col].to_numpy(dtype="float64") if col in mine else np.zeros(0)
-        has = ~np.isnan(values)
-        at, stars = at_all[has], values[has]
-        order = np.argsort(at, kind="stable")
-        count, total = window_sums(at[order], stars[order], ends, window_days)
+        at, stars, times = calendar.scores(str(shop_id), name, outside=True)
+        count, total = window_sums(at, stars, ends, window_days, times)
         with np.errstate(invalid="ignore", divide="ignore"):
             out[name] = np.where(count > 0, total / np.where(count > 0, count, 1), np.nan)
     return out

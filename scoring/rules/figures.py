@@ -49,14 +49,18 @@ def in_dsr_window(profile: Profile, at: np.ndarray, as_of: np.datetime64) -> np.
     return (dsr_window_start(profile, as_of) < at) & (at <= as_of)
 
 
-def window_sums(at: np.ndarray, stars: np.ndarray, ends: np.ndarray, window_days: int):
+def window_sums(at: np.ndarray, stars: np.ndarray, ends: np.ndarray, window_days: int,
+                times: np.ndarray | None = None):
     """For each moment e of `ends`, the number and the sum of the scores given at t with
     `e - window_days < t <= e` (the DSR window ending at e). `at` must be sorted ascending,
-    `stars` in the same order. Returns (counts, sums) arrays shaped like `ends`."""
-    cum = np.concatenate(([0], np.cumsum(stars)))
+    `stars` in the same order; `times`: how many scores each (at, star) stands for (one).
+    Returns (counts, sums) arrays shaped like `ends`."""
+    times = np.ones(len(stars), dtype=np.int64) if times is None else times
+    count = np.concatenate(([0], np.cumsum(times)))
+    cum = np.concatenate(([0], np.cumsum(stars * times)))
     hi = np.searchsorted(at, ends, side="right")
     lo = np.searchsorted(at, ends - window_days * DAY, side="right")
-    return hi - lo, cum[hi] - cum[lo]
+    return count[hi] - count[lo], cum[hi] - cum[lo]
 
 
 def dsr_item(count: int, total: int, stars: list, industry=None) -> DsrItem:

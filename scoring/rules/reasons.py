@@ -19,8 +19,9 @@ CREDIT_FATES = (COUNTED, UNRATED, AFTER_AS_OF, *ELIGIBILITY, "outside_rating_win
 CREDIT_ANOMALIES = ("revision_of_positive", "revision_after_30_days", "revision_before_rating")
 
 # The fates of a DSR-scored order (RULES.md section 3).
+OUTSIDE_DSR_WINDOW = "outside_dsr_window"
 DSR_FATES = (COUNTED, AFTER_AS_OF, *ELIGIBILITY, "outside_rating_window", "dsr_monthly_cap",
-             "outside_dsr_window")
+             OUTSIDE_DSR_WINDOW)
 DSR_CONFLICT = "dsr_conflict"  # lines of one order carry different DSR scores
 
 # The rule each fate stands for, in the words of RULES.md.
@@ -38,5 +39,5 @@ RULE_TEXT = {
     "same_item_14d": "same item within 14 days (14天同商品, RULES.md 2)",
     "monthly_cap": "monthly cap of the points per buyer (每月6分, RULES.md 2)",
     "dsr_monthly_cap": "first three DSR-scored orders a month (每月前三次, RULES.md 3)",
-    "outside_dsr_window": "the DSR window (RULES.md 3)",
+    OUTSIDE_DSR_WINDOW: "the DSR window (RULES.md 3)",
 }
