@@ -59,10 +59,12 @@ def id_hashes(column, key: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.append(table, np.uint64(0))[code], present
 
 
-def coded_ids(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with its id columns coded once (each is hashed more than once)."""
+def coded_ids(frame: pd.DataFrame, orders: bool = True) -> pd.DataFrame:
+    """The frame with its id columns coded once (each is hashed more than once); the orders
+    only when wanted (an order map is kept: else only a row without a buyer needs its
+    order, and coding ten million distinct order ids costs more than hashing those few)."""
     out = frame.copy(deep=False)
-    for col in ("shop_id", "buyer_id", "order_id"):
+    for col in ("shop_id", "buyer_id", "order_id") if orders else ("shop_id", "buyer_id"):
         if col in out and not isinstance(out[col].dtype, pd.CategoricalDtype):
             out[col] = ids.encode(out[col])[0]
     return out
@@ -88,15 +90,22 @@ def line_partitions(frame: pd.DataFrame, rows: np.ndarray, partitions: int) -> n
     rejected, and its order's ratings must find it); one without an order by its row."""
     n = len(frame)
     out = partition_of(spread(rows.astype(np.uint64)), partitions)
-    if "order_id" in frame:
-        order, has = id_hashes(frame["order_id"])
-        out[has] = partition_of(spread(order[has]), partitions)
+    both = np.zeros(n, dtype=bool)
     if "buyer_id" in frame:
         buyer, has = id_hashes(frame["buyer_id"])
         shop, named = id_hashes(frame["shop_id"]) if "shop_id" in frame else \
             (np.zeros(n, np.uint64), np.ones(n, bool))
         both = has & named
         out[both] = partition_of(spread(shop[both], buyer[both]), partitions)
+    rest = np.flatnonzero(~both)
+    if "order_id" in frame and rest.size:
+        column = frame["order_id"]
+        if isinstance(column.dtype, pd.CategoricalDtype) and rest.size < n:
+            column = column.iloc[rest].cat.remove_unused_categories()
+        else:
+            column = column.iloc[rest] if rest.size < n else column
+        order, has = id_hashes(column)
+        out[rest[has]] = partition_of(spread(order[has]), partitions)
     return out
 
 
