@@ -36,7 +36,7 @@ from shopscore.scoring.engine.routing import (
     line_partitions,
 )
 from shopscore.scoring.engine.stages import note_parts, note_read, stage
-from shopscore.scoring.engine.threads import two_at_a_time
+from shopscore.scoring.engine.threads import ahead, two_at_a_time
 from shopscore.scoring.errors import InputFileError
 from shopscore.scoring.inputs import platforms as plat
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP, REQUIRED_TRADES
@@ -65,9 +65,10 @@ from shopscore.scoring.rules import checks as checks_mod
 BATCH_ROWS = 1 << 20  # the rows of a Parquet file routed at a time (row groups two at a time)
 STEP_ROWS = 1 << 18  # within a row group read on one of two cores, the rows at a time
 ROW = "__row"  # a spilled row's number in its file
-# Spill files of a big input are compressed (LZ4: far fewer bytes to write and read back,
-# for some CPU: 10M lines took 15 s within 1.0 GB so, 11.5 s within 1.4 GB without).
-COMPRESS_ABOVE = 4 << 30  # bytes of Parquet input
+# Spill files of a huge input are compressed (LZ4: fewer bytes to write and read back, for
+# CPU). Below this the page cache holds them and compressing only costs: 100M lines (8.4 GB
+# of Parquet) took 219 s compressed, 191 s not.
+COMPRESS_ABOVE = 16 << 30  # bytes of Parquet input
 PLAIN, LZ4 = pa.ipc.IpcWriteOptions(), pa.ipc.IpcWriteOptions(compression="lz4")
 FILTER_UP_TO = 16  # partitions whose rows are filtered out of a batch (more: gathered)
 CSV_BYTES = 4  # about the bytes of CSV that hold what a byte of Parquet holds
@@ -403,7 +404,7 @@ def _csv_batches(source: _Source, work) -> list:
     files (a group), a piece read as text (a value the typed reading refused) starts another."""
     out, group, schema, writers = [], 0, None, _Writers()
     try:
-        for raw, at in csv_pieces(source.csv):
+        for raw, at in ahead(csv_pieces(source.csv)):  # the next piece read meanwhile
             table = pa.Table.from_pandas(raw.frame, preserve_index=False)
             table = table.replace_schema_metadata(None)
             if schema is not None and not table.schema.equals(schema):

@@ -74,3 +74,21 @@ def meanwhile(work, *args) -> _Later:
     of the interpreter while they work); .result() waits for it and raises what it raised.
     If the caller fails first, the work is abandoned (a daemon thread)."""
     return _Later(work, args)
+
+
+_END = object()
+
+
+def ahead(items):
+    """The items of an iterable in order, each next one made on a second core while the
+    caller works on this one (a CSV piece parsed while the last one is routed); what making
+    one raised is raised where it would have been met."""
+    found = iter(items)
+    if (os.cpu_count() or 1) < 2:
+        yield from found
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        coming = pool.submit(next, found, _END)
+        while (item := coming.result()) is not _END:
+            coming = pool.submit(next, found, _END)
+            yield item
