@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 AS_OF = "2026-11-22T00:00:00+08:00"
 AS_OF_LOCAL = "2026-11-22 00:00:00"
-STAGES = ("read", "prepare", "credit", "dsr", "summary", "render")
+STAGES = ("read", "route", "prepare", "credit", "dsr", "summary", "render")
 # The targets: (size, format) -> (seconds, GiB or None)
 TARGETS = {("10m", "parquet"): (15.0, 4.0), ("1m", "csv"): (4.0, None)}
 CREDIT_KEYS = ("score", "positive", "neutral", "negative", "default_positive")
@@ -394,8 +394,8 @@ def main(argv=None) -> int:
                         "wall time is reported)")
     parser.add_argument("--no-duckdb", action="store_true", help="skip the DuckDB peer")
     parser.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
-    parser.add_argument("--whole", action="store_true", help="also time the Parquet audit "
-                        "read whole (--memory 64: no partitions), beside the default budget's")
+    parser.add_argument("--whole", action="store_true", help="also time each audit read "
+                        "whole (--memory 64: no partitions), beside the default budget's")
     parser.add_argument("--experience", action="store_true", help="also time the experience "
                         "score: the audit with the after-sales and chat exports, and explain "
                         "--metric (Parquet)")
@@ -423,8 +423,8 @@ def main(argv=None) -> int:
             measured.append(row)
             print(f"{label(lines):>5} {fmt:<8} {row['wall']:7.2f} s  {row['rss_mib']:7.0f} MiB  "
                   f"{json.dumps(row['stages'])}", file=sys.stderr)
-            if args.whole and fmt == "parquet":
-                row, whole_result = audit(path, lines, "parquet whole", args.repeat,
+            if args.whole:
+                row, whole_result = audit(path, lines, f"{fmt} whole", args.repeat,
                                           ("--memory", "64"))
                 row["same_json"] = whole_result == engine_result
                 measured.append(row)

@@ -176,7 +176,7 @@ def test_an_audit_of_csv_pieces_is_the_whole_audit(case, tmp_path, monkeypatch):
     monkeypatch.setattr(csvchunks, "CHUNK", 16 << 10)
     seen = []
     pieces = csvchunks.csv_pieces
-    monkeypatch.setattr("shopscore.scoring.engine.partitioned.csv_pieces",
+    monkeypatch.setattr("shopscore.scoring.engine.spill.csv_pieces",
                         lambda s: (seen.append(s.path) or p for p in pieces(s)))
     assert audit(CASES[case], tmp_path, ["--partitions", "7"]) == whole
     assert len(seen) > 10  # read in pieces indeed
