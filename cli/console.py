@@ -52,7 +52,8 @@ def warn_rejects(data, listed: bool):
 
 
 def sources(files, ratings=None, platform="auto", encoding=None, sheet=None, rejects=None,
-            strict=False, after_sales=None, chats=None, writes=()):
+            strict=False, after_sales=None, chats=None, writes=(), memory=None,
+            partitions=None):
     """The files a command reads (and `writes`: its other outputs, (option, path) pairs), as
     the use cases take them; rejected rows are warned of on stderr as soon as they are read."""
     from shopscore.scoring.api import Sources
@@ -61,4 +62,5 @@ def sources(files, ratings=None, platform="auto", encoding=None, sheet=None, rej
                    tuple(writes), strict,
                    after_sales=tuple(after_sales) if after_sales else None,
                    chats=tuple(chats) if chats else None,
-                   on_read=lambda data: warn_rejects(data, rejects is not None))
+                   on_read=lambda data: warn_rejects(data, rejects is not None),
+                   memory=memory, partitions=partitions)

@@ -58,3 +58,12 @@ class Format(StrEnum):
     json = "json"
     markdown = "markdown"
     digest = "digest"
+Memory = Annotated[float | None, typer.Option(
+    "--memory", metavar="GIB",
+    help="The memory the audit may use, in GiB (default: an eighth of the machine's, at "
+    "most 1.5, at least 0.5). A bigger input (Parquet or CSV) is audited in partitions "
+    "by shop and buyer, one at a time: the same result, in bounded memory.")]
+Partitions = Annotated[int | None, typer.Option(
+    "--partitions", metavar="N",
+    help="Audit in exactly N partitions (1 to 4096) whatever the memory budget: the "
+    "result is the same for every N.")]

@@ -49,6 +49,8 @@ class Sources:
     after_sales: tuple | None = None  # after-sales exports (RULES.md section 6), None: none
     chats: tuple | None = None  # chat record exports
     on_read: Callable[[Dataset], None] | None = None  # told of what was read (rejected rows)
+    memory: float | None = None  # the memory budget, GiB (None: the default share)
+    partitions: int | None = None  # exactly this many partitions (None: as the budget needs)
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,8 @@ def audit(sources: Sources, profile: str | None = None, as_of: str | None = None
         raise OptionError(f"--min {bar:g}: a bar is a finite number (e.g. 4.7)")
     chosen = choose_checks(prof, checks, bar, with_defaults)
     bound = share_bound(max_left_out, prof)
+    partitions = sources.partitions if partitions is None else partitions
+    memory = sources.memory if memory is None else memory
     if engine not in ("local", "dask"):
         raise OptionError(f"--engine {engine!r}: expected local or dask")
     if scheduler and engine != "dask":

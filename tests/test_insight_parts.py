@@ -90,3 +90,18 @@ def test_explaining_ids_nobody_has_is_refused_in_partitions(monkeypatch):
     done = CliRunner().invoke(app, ["explain", *map(str, RATINGS), *AS_OF, "--buyer", BUYER,
                                     "--shop", "shop-99"])
     assert done.exit_code == 2 and "--shop 'shop-99'" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["explain", "whatif", "forecast"])
+def test_the_insight_commands_take_the_partitions_asked_for(command, monkeypatch):
+    args = {"explain": ["explain", *RATINGS, "--buyer", BUYER], "whatif": ["whatif", *SERVICE],
+            "forecast": ["forecast", *SERVICE]}[command]
+    whole = run(args)
+    decided = []
+    run_part = partitioned.run_part
+    monkeypatch.setattr(partitioned, "run_part",
+                        lambda task: decided.append(task.p) or run_part(task))
+    assert run([*args, "--partitions", "3"]) == whole
+    assert decided and set(decided) <= {0, 1, 2}
+    if command != "explain":
+        assert sorted(decided) == [0, 1, 2]

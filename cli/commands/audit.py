@@ -18,6 +18,8 @@ from ..options import (
     Format,
     Lang,
     MaxLeftOut,
+    Memory,
+    Partitions,
     Platform,
     Profile,
     Quiet,
@@ -94,15 +96,8 @@ def audit(
     = None,
     quiet: Quiet = False,
     max_left_out: MaxLeftOut = None,
-    memory: Annotated[float | None, typer.Option(
-        "--memory", metavar="GIB",
-        help="The memory the audit may use, in GiB (default: an eighth of the machine's, at "
-        "most 1.5, at least 0.5). A bigger input (Parquet or CSV) is audited in partitions "
-        "by shop and buyer, one at a time: the same result, in bounded memory.")] = None,
-    partitions: Annotated[int | None, typer.Option(
-        "--partitions", metavar="N",
-        help="Audit in exactly N partitions (1 to 4096) whatever the memory budget: the "
-        "result is the same for every N.")] = None,
+    memory: Memory = None,
+    partitions: Partitions = None,
     history: Annotated[Path | None, typer.Option(help="Store this audit's figures per shop and "
                                                  "as_of in this SQLite file (the same as_of "
                                                  "again replaces them); shopscore trend shows "

@@ -14,6 +14,8 @@ from ..options import (
     Chats,
     Debug,
     Encoding,
+    Memory,
+    Partitions,
     Platform,
     Profile,
     Ratings,
@@ -59,6 +61,8 @@ def explain(
     encoding: Encoding = None,
     sheet: Sheet = None,
     strict: Strict = False,
+    memory: Memory = None,
+    partitions: Partitions = None,
     debug: Debug = False,
 ):
     """Say why each rating of an order, buyer or item counted or not, and which rule decided;
@@ -75,7 +79,8 @@ def explain(
     from ..render_insight import explanation_renderable
 
     chosen = sources(trades, ratings, platform, encoding, sheet, strict=strict,
-                     after_sales=after_sales, chats=chats)
+                     after_sales=after_sales, chats=chats,
+                     memory=memory, partitions=partitions)
     with user_errors(debug):
         doc = api.explain(chosen, order, buyer, item, shop, profile, as_of, metric, limit)
     if fmt is Fmt.json:

@@ -14,6 +14,8 @@ from ..options import (
     Chats,
     Debug,
     Encoding,
+    Memory,
+    Partitions,
     Platform,
     Profile,
     Ratings,
@@ -53,6 +55,8 @@ def forecast(
     sheet: Sheet = None,
     rejects: Rejects = None,
     strict: Strict = False,
+    memory: Memory = None,
+    partitions: Partitions = None,
     debug: Debug = False,
 ):
     """Project each DSR item's mean over the next days as scores leave the 180-day window.
@@ -66,7 +70,8 @@ def forecast(
     from ..render_insight import forecast_renderable
 
     chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
-                     after_sales=after_sales, chats=chats)
+                     after_sales=after_sales, chats=chats,
+                     memory=memory, partitions=partitions)
     with user_errors(debug):
         doc = api.forecast(chosen, days, target, recent, industry, shop, profile, as_of)
     if fmt is Fmt.json:

@@ -17,6 +17,8 @@ from ..options import (
     Encoding,
     Lang,
     MaxLeftOut,
+    Memory,
+    Partitions,
     Platform,
     Profile,
     Quiet,
@@ -72,6 +74,8 @@ def report(
     strict: Strict = False,
     quiet: Quiet = False,
     max_left_out: MaxLeftOut = None,
+    memory: Memory = None,
+    partitions: Partitions = None,
     debug: Debug = False,
 ):
     """Write the audit, star distributions, DSR trend and forecast as one HTML page.
@@ -84,7 +88,8 @@ def report(
     from ..progress import REPORT_STAGES, stage_progress, wanted
 
     chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
-                     after_sales=after_sales, chats=chats, writes=(("--html", html_path),))
+                     after_sales=after_sales, chats=chats, writes=(("--html", html_path),),
+                     memory=memory, partitions=partitions)
     with user_errors(debug):
         with stage_progress(wanted(trades, quiet), err, trades, (ratings,), REPORT_STAGES):
             page, done = api.report(chosen, days, history, industry, checks, min_, shop,

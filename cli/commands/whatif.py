@@ -16,6 +16,8 @@ from ..options import (
     Chats,
     Debug,
     Encoding,
+    Memory,
+    Partitions,
     Platform,
     Profile,
     Ratings,
@@ -76,6 +78,8 @@ def whatif(
     sheet: Sheet = None,
     rejects: Rejects = None,
     strict: Strict = False,
+    memory: Memory = None,
+    partitions: Partitions = None,
     debug: Debug = False,
 ):
     """How many 5-star scores each DSR item needs, how many 1-star scores it can absorb.
@@ -105,7 +109,8 @@ def whatif(
                                       "--score, --count); with TRADES files give --industry "
                                       "ITEM=AVG,...")
             chosen = sources(trades, ratings, platform, encoding, sheet, rejects, strict,
-                     after_sales=after_sales, chats=chats)
+                     after_sales=after_sales, chats=chats,
+                     memory=memory, partitions=partitions)
             doc = api.whatif(chosen, target, target_rate, industry, shop, profile, as_of)
     if fmt is Fmt.json:
         emit_json(doc)
