@@ -129,6 +129,16 @@ def _rolled_over(text: pa.Array, times: pa.Array) -> pa.Array:
     return differs
 
 
+def _iso_cast(arr: pa.Array) -> pa.Array:
+    """ISO 8601 text without an offset as timestamps: in nanoseconds (a fraction of a second
+    allowed, `2025-10-18 00:03:31.000` as some exports write it), or in whole seconds when
+    some date lies beyond what nanoseconds hold (9999-12-31: then found bad below)."""
+    try:
+        return arr.cast(pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return arr.cast(pa.timestamp("s"))
+
+
 def parse_times_fast(series: pd.Series, tz: str):
     """Timestamps: the common `YYYY-MM-DD HH:MM:SS` parsed in bulk, the rest by parse_times."""
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series) \
@@ -137,7 +147,7 @@ def parse_times_fast(series: pd.Series, tz: str):
         return parse_times(series, tz)
     arr = ids.text_of(series)
     try:  # ISO 8601 without an offset, every value: one cast (it refuses impossible dates)
-        fast = arr.cast(pa.timestamp("s"))
+        fast = _iso_cast(arr)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         fast = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
         for fmt in ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M"):  # export habits
@@ -148,11 +158,12 @@ def parse_times_fast(series: pd.Series, tz: str):
         # such a value is left to parse_times, which refuses it.
         fast = pc.if_else(pc.fill_null(_rolled_over(arr, fast), False),
                           pa.scalar(None, fast.type), fast)
-    seconds = fast.cast(pa.int64())
-    # datetime64[ns] spans the years 1678..2261; a date beyond (9999-12-31) is no real date.
-    outside = pc.fill_null(pc.or_(pc.less(seconds, -9_200_000_000),
-                                  pc.greater(seconds, 9_200_000_000)), False)
-    fast = pc.if_else(outside, pa.scalar(None, fast.type), fast)
+    if fast.type.unit == "s":  # (a cast to nanoseconds held every value in range already)
+        seconds = fast.cast(pa.int64())
+        # datetime64[ns] spans the years 1678..2261; a date beyond (9999-12-31) is no real date.
+        outside = pc.fill_null(pc.or_(pc.less(seconds, -9_200_000_000),
+                                      pc.greater(seconds, 9_200_000_000)), False)
+        fast = pc.if_else(outside, pa.scalar(None, fast.type), fast)
     out = fast.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
     present = pc.fill_null(pc.greater(pc.utf8_length(arr), 0), False).to_numpy(
         zero_copy_only=False)
