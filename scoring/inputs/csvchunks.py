@@ -36,6 +36,7 @@ class CsvStream:
     include: list | None  # the columns read
     header: bytes  # the header line, line break included
     mark: bytes  # the byte that ends a line (LF; CR alone in an old Mac export)
+    typed: bool = True  # false once a piece could not be read typed: the rest read as text
 
     @property
     def headers(self) -> list:
@@ -67,7 +68,10 @@ def csv_pieces(stream: CsvStream):
         source = io.BytesIO(stream.header + data)
         frame, rows, ragged = csvfile.read_records(stream.path, source, stream.encoding,
                                                    stream.forced, stream.mixed, stream.names,
-                                                   stream.include, before)
+                                                   stream.include, before, stream.typed)
+        # A piece the typed reading refused was read twice; the next ones go straight to
+        # text (a file whose times give milliseconds, say: every piece would be refused).
+        stream.typed = stream.typed and not csvfile.read_as_text(frame)
         yield RawFile(str(stream.path), tidy(frame), rows, ragged, "csv", stream.encoding,
                       stream.headers), end
 

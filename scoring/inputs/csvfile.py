@@ -72,15 +72,16 @@ def header_columns(path: Path, head: bytes, chosen: str, mixed: bool, keep):
 
 
 def read_records(path: Path, source, chosen: str, forced: bool, mixed: bool, names: list,
-                 include, before: int = 0):
+                 include, before: int = 0, typed: bool = True):
     """(frame, line of each row, rejected rows) of a CSV source (the file, or a piece of it:
-    its header line, then the lines after the first `before` lines of the file)."""
+    its header line, then the lines after the first `before` lines of the file); `typed`
+    false: every column read as text at once (an earlier piece could not be read typed)."""
     text, misfit = chosen, np.zeros(0, np.int64)
     if mixed:  # lines of two encodings: decoded line by line
         source, misfit = _transcoded(source, chosen)
         text = "utf-8"
     try:
-        frame, rows, ragged = _parse(path, source, text, names, include)
+        frame, rows, ragged = _parse(path, source, text, names, include, typed=typed)
     except _Undecodable:
         if forced:
             raise _misfit_error(path, chosen) from None
@@ -88,11 +89,11 @@ def read_records(path: Path, source, chosen: str, forced: bool, mixed: bool, nam
         # line of another encoding): the file is read line by line and those rows rejected.
         source, misfit = _transcoded(source, chosen)
         text = "utf-8"
-        frame, rows, ragged = _parse(path, source, text, names, include)
+        frame, rows, ragged = _parse(path, source, text, names, include, typed=typed)
     starts = None
     if len(frame) + len(ragged) and _more_lines_than_rows(source, len(frame) + len(ragged)):
         source, frame, rows, ragged, starts = _close_quotes(path, source, text, names, include,
-                                                            frame, rows, ragged, before)
+                                                            frame, rows, ragged, before, typed)
     if misfit.size:
         frame, rows, ragged = _reject_lines(frame, rows, ragged, misfit, starts)
     # Blank lines (every cell read empty) carry nothing: they are not rows. (Columns no
@@ -171,21 +172,28 @@ _TYPED = {**{c: pa.timestamp("s") for c in TIME_COLUMNS + SERVICE_TIME_COLUMNS},
           **{c: pa.int8() for c in DSR_COLUMNS}, "escrow": pa.bool_(), "refunded": pa.bool_()}
 
 
+def read_as_text(frame: pd.DataFrame) -> bool:
+    """Whether a frame's columns that are read typed when every value allows came as text
+    (a value refused them)."""
+    return any(not isinstance(frame[c].dtype, pd.ArrowDtype) for c in frame.columns
+               if clean_header(c) in _TYPED)
+
+
 def _cased(words) -> list[str]:
     return sorted({v for w in words for v in (w, w.upper(), w.title())})
 
 
 def _parse(path: Path, source, encoding: str, names: list[str], include,
-           spanning: bool = False):
+           spanning: bool = False, typed: bool = True):
     """_parse_csv, its failures turned into one sentence about the file (`spanning`: cells
     may hold line breaks, so blocks are cut between records, never inside one)."""
     if isinstance(source, Path) and watched():  # a progress display counts the bytes read
         with _Counting(str(source), "rb") as counted:
-            return _parse(path, counted, encoding, names, include, spanning)
+            return _parse(path, counted, encoding, names, include, spanning, typed)
     if hasattr(source, "seek"):
         source.seek(0)
     try:
-        return _parse_csv(source, encoding, names, include, spanning=spanning)
+        return _parse_csv(source, encoding, names, include, typed=typed, spanning=spanning)
     except (UnicodeDecodeError, pa.ArrowInvalid) as exc:
         message = str(exc)
         if "UTF8" in message or "decode" in message.lower():
@@ -193,7 +201,7 @@ def _parse(path: Path, source, encoding: str, names: list[str], include,
         if "straddl" in message:  # a line longer than a block of the reader
             raise _long_line_error(path, source) from None
         if "newlines_in_values" in message and not spanning:  # a block cut inside a record
-            return _parse(path, source, encoding, names, include, spanning=True)
+            return _parse(path, source, encoding, names, include, spanning=True, typed=typed)
         raise InputFileError(path, f"not a readable CSV file ({first_line(exc)})") from None
 
 
@@ -299,25 +307,28 @@ def _more_lines_than_rows(source, rows: int) -> bool:
     return (breaks[b"\n"] or breaks[b"\r"]) > rows + 1
 
 
-def _close_quotes(path, source, encoding, names, include, frame, rows, ragged, before=0):
+def _close_quotes(path, source, encoding, names, include, frame, rows, ragged, before=0,
+                  typed=True):
     """For a file whose records span lines: each quote that never closes (it swallows the
     rows after it into one cell) is set aside, its line rejected as unclosed_quote and the
     rest read again; then record numbers become the lines an editor shows. Returns (source,
     frame, rows, ragged, the first line of each record)."""
     unclosed = []
     if _size(source) > BLOCK:  # blocks read side by side may have cut a record: read again,
-        frame, rows, ragged = _parse(path, source, encoding, names, include, spanning=True)
+        frame, rows, ragged = _parse(path, source, encoding, names, include, spanning=True,
+                                     typed=typed)
     for _ in range(ROUNDS + 1):
         starts, openers = _records(source, encoding, len(names))
         if starts is None or not openers:
             break
         if len(unclosed) >= ROUNDS:
-            raise InputFileError(path, f"line {unclosed[0][0] + before} opens a quoted cell that never "
-                                 f"closes, and so do {len(openers)} more lines: fix the "
+            raise InputFileError(path, f"line {unclosed[0][0] + before} opens a quoted cell "
+                                 f"that never closes, and so do {len(openers)} more lines: fix the "
                                  "quotes (\") of the file")
         source, texts = _blanked(_bytes_of(source), openers, encoding)
         unclosed += [(line, text, UNCLOSED) for line, text in zip(openers, texts, strict=True)]
-        frame, rows, ragged = _parse(path, source, encoding, names, include, spanning=True)
+        frame, rows, ragged = _parse(path, source, encoding, names, include, spanning=True,
+                                     typed=typed)
     if starts is not None:
         rows, ragged = _editor_lines(starts, rows, ragged)
     if unclosed:
