@@ -200,3 +200,17 @@ def test_a_quote_left_open_for_long_is_cut_and_set_aside(tmp_path, monkeypatch):
     path = tmp_path / "open.csv"
     path.write_bytes(unclosed(lines(60)))
     assert_as_whole(path, 128, monkeypatch)
+
+
+def test_a_line_over_the_block_in_a_partitioned_audit_is_one_sentence(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvfile, "BLOCK", 1000)
+    monkeypatch.setattr(csvchunks, "CHUNK", 256)
+    rows = lines(30)
+    rows[20] = line(20, "x" * 3000)
+    path = tmp_path / "long.csv"
+    path.write_bytes((HEADER + "".join(rows)).encode("utf-8"))
+    done = CliRunner().invoke(app, ["audit", str(path), "--as-of", "2026-11-22T00:00:00+08:00",
+                                    "--partitions", "3"])
+    assert done.exit_code == 2, (done.exit_code, done.stderr)
+    assert "line 22 is longer than" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
