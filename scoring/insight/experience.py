@@ -36,9 +36,10 @@ def _text(column: pd.Series, rows: np.ndarray) -> list:
 
 def explain_metric(metric: str, units: Units, data, shop_ids: list, tz, limit: int = 0) -> dict:
     """Per shop, the members of the metric that cost it points: the bad ones of a rate (the
-    orders, cases, rounds or sessions in its bad count), and for a mean its members worst
-    first; each with its ids, its times and its own figure. `limit` > 0 keeps the first
-    `limit` of each shop (the count says how many there are)."""
+    orders, cases, rounds or sessions in its bad count) earliest first, and for a mean its
+    members worst first (ties: earliest first); each with its ids, its times and its own
+    figure. `limit` > 0 keeps the first `limit` of each shop (the count says how many there
+    are)."""
     found = measure(metric, units)
     table = getattr(units, found.unit)
     shop = table.shop
@@ -50,8 +51,10 @@ def explain_metric(metric: str, units: Units, data, shop_ids: list, tz, limit: i
     for k, sid in enumerate(shop_ids):
         rows = np.flatnonzero(picked & (shop == k))
         figure = found.adds[rows]
-        order = np.argsort(-figure if worst else figure, kind="stable") if metric in MEANS \
-            else np.argsort(_clock(found.unit, table)[rows], kind="stable")
+        clock = _clock(found.unit, table)[rows].astype("datetime64[s]").view(np.int64)
+        clock = np.where(clock == np.iinfo(np.int64).min, np.iinfo(np.int64).max, clock)
+        order = np.lexsort((clock, -figure if worst else figure)) if metric in MEANS \
+            else np.argsort(clock, kind="stable")
         rows = rows[order]
         shown = rows[:limit] if limit else rows
         out.append({"shop_id": sid, "unit": found.unit, "count": int(len(rows)),
@@ -70,16 +73,19 @@ def merged_members(pieces: list, metric: str, shop_ids: list, limit: int = 0) ->
     for sid in shop_ids:
         mine = [e for piece in pieces for e in piece["shops"] if e["shop_id"] == sid]
         records = [r for e in mine for r in e["records"]]
-        if metric in MEANS:
-            records.sort(key=lambda r: -r["figure"] if worst else r["figure"])
-        else:
-            clock = _CLOCKS[mine[0]["unit"]] if mine else None
-            records.sort(key=lambda r: (r[clock] is None, r[clock] or ""))
+        clock = _CLOCKS[mine[0]["unit"]] if mine else None
+        records.sort(key=lambda r: (r[clock] is None, r[clock] or ""))  # earliest first
+        if metric in MEANS:  # a member's own figure (a round's: its response seconds)
+            records.sort(key=lambda r: -_own(r) if worst else _own(r))
         out.append({"shop_id": sid, "unit": mine[0]["unit"] if mine else _unit_of(metric),
                     "count": sum(e["count"] for e in mine),
                     "members": sum(e["members"] for e in mine),
                     "records": records[:limit] if limit else records})
     return {"metric": metric, "shops": out}
+
+
+def _own(record: dict) -> float:
+    return record["figure"] if "figure" in record else record["response_seconds"]
 
 
 _CLOCKS = {"orders": "paid_at", "cases": "refunded_at", "rounds": "asked_at",
