@@ -438,9 +438,12 @@ def forecast(sources: Sources, days: int = 30, target: float | None = None, rece
     from shopscore.scoring.insight.forecast import forecast as project
     from shopscore.scoring.insight.forecast import forecast_doc
 
+    asked = load_profile(profile)
     if target is not None:
-        dsr_target(target, load_profile(profile))
-    insight = _insight(partial(parts.days_part, days=days), calendar=True)
+        dsr_target(target, asked)
+    # the experience rolled on (a profile with a scorecard), and the DSR scores by day
+    insight = _insight(partial(parts.days_part, days=days) if asked.experience else None,
+                       calendar=True)
     done = audit(sources, profile, as_of, industry, shop=shop, insight=insight)
     prof = done.profile
     if recent > prof.dsr_window_days:

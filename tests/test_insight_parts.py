@@ -110,3 +110,24 @@ def test_the_insight_commands_take_the_partitions_asked_for(command, monkeypatch
     assert decided and set(decided) <= {0, 1, 2}
     if command != "explain":
         assert sorted(decided) == [0, 1, 2]
+
+
+def test_a_profile_without_a_scorecard_on_partitions(tmp_path, monkeypatch):
+    # The experience pieces are asked for only where the profile scores experience.
+    import shopscore.scoring.rules as rules_pkg
+
+    source = Path(rules_pkg.__file__).parent / "profiles" / "taobao.toml"
+    kept, skip = [], False
+    for text in source.read_text(encoding="utf-8").splitlines():
+        if text.startswith("["):
+            skip = text.strip("[] ").startswith("experience")
+        if not skip:
+            kept.append(text)
+    plain = tmp_path / "plain.toml"
+    plain.write_text("\n".join(kept).replace('name = "taobao"', 'name = "plain"') + "\n",
+                     encoding="utf-8")
+    for command in ("forecast", "whatif"):
+        args = [command, SAMPLE / "sample_shop.csv", "--profile", plain]
+        whole = run(args)
+        assert "experience" not in json.loads(whole)["shops"][0]
+        assert run([*args, "--partitions", "3"]) == whole
