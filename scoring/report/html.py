@@ -61,20 +61,32 @@ table.cards td::before{content:attr(data-label);color:#555;font-weight:normal}
 
 
 def summary(result, w: Words, anchors: dict) -> str:
-    """One row per shop, failing shops first, each linked to its section."""
+    """One row per shop, failing shops first, each linked to its section; the credit, DSR
+    and experience columns of the sections the profile has."""
     items = shown.items_of(result.shops)
-    header = [e(w(k)) for k in ("result", "shop", "credit_score", "level", "positive_rate")]
-    header += [e(w.item(i)) for i in items] + [e(w("below_industry"))]
+    credit = any(s.credit is not None for s in result.shops)
+    dsr = any(s.dsr is not None for s in result.shops)
+    experience = any(s.experience is not None for s in result.shops)
+    header = [e(w(k)) for k in ("result", "shop")]
+    header += [e(w(k)) for k in ("credit_score", "level", "positive_rate")] if credit else []
+    header += [e(w.item(i)) for i in items] + [e(w("below_industry"))] if dsr else []
+    header += [e(w("experience"))] if experience else []
     rows = []
     for shop in shown.ordered(result.shops):
-        c = shop.credit
-        name = e(shop_label(shop.shop_id, shop.shop_name))
-        rows.append([mark(shown.shop_status(shop), w),
-                     f'<a href="#{anchors[shop.shop_id]}">{name}</a>', num(c.score),
-                     e(shown.level(c, w, index=False)), percent(c.positive_rate),
-                     *(dsr_score(shop.dsr.items.get(i)) for i in items),
-                     num(shop.dsr.items_below_industry)])
-    numeric = {2, 4, *range(5, 6 + len(items))}
+        c, name = shop.credit, e(shop_label(shop.shop_id, shop.shop_name))
+        row = [mark(shown.shop_status(shop), w), f'<a href="#{anchors[shop.shop_id]}">{name}</a>']
+        if credit:
+            row += ["-", "-", "-"] if c is None else [
+                num(c.score), e(shown.level(c, w, index=False)), percent(c.positive_rate)]
+        if dsr:
+            row += ["-"] * (len(items) + 1) if shop.dsr is None else [
+                *(dsr_score(shop.dsr.items.get(i)) for i in items),
+                num(shop.dsr.items_below_industry)]
+        if experience:
+            total = None if shop.experience is None else shop.experience.total
+            row.append("-" if total is None else f"{total:g}")
+        rows.append(row)
+    numeric = set(range(2, len(header))) - ({3} if credit else set())
     return f"<h2>{e(w('summary'))}</h2>" + table(header, rows, numeric, cards=True)
 
 
