@@ -304,6 +304,13 @@ def explain(sources: Sources, order: str | None = None, buyer: str | None = None
     if order is None and buyer is None and item is None:
         raise OptionError("explain needs --order ID, --buyer ID or --item ID (which ratings "
                           "to explain), or --metric NAME (what cost a service metric)")
+    prof = load_profile(profile)
+    if not prof.credit_rules or not prof.dsr_rules:  # the explanation reads both
+        lacking = " or ".join(k for k, on in (("credit", prof.credit_rules),
+                                              ("DSR", prof.dsr_rules)) if not on)
+        raise OptionError(f"--order/--buyer/--item explain ratings, and the profile {prof.name} "
+                          f"has no {lacking} rules; --metric NAME says what cost an "
+                          "experience metric its points")
     chosen = {"order": order, "buyer": buyer, "item": item, "shop": shop}
     insight = _insight(partial(parts.explain_part, **chosen),
                        select={"order_id": order, "buyer_id": buyer, "item_id": item,

@@ -134,3 +134,11 @@ def test_a_profile_without_a_scorecard_on_partitions(tmp_path, monkeypatch):
         whole = run(args)
         assert "experience" not in json.loads(whole)["shops"][0]
         assert run([*args, "--partitions", "3"]) == whole
+
+
+def test_explaining_ratings_under_a_profile_without_them_is_refused():
+    # Douyin's profile scores experience only: explaining ratings is a sentence, exit 2.
+    for option in (["--buyer", BUYER], ["--item", ITEM]):
+        done = CliRunner().invoke(app, ["explain", *map(str, DOUYIN), *AS_OF, *option])
+        assert done.exit_code == 2, (done.exit_code, done.stderr)
+        assert "has no credit or DSR rules" in done.stderr and "--metric" in done.stderr
