@@ -258,16 +258,21 @@ def test_an_inflated_excel_range_audits_its_real_cells(tmp_path, far):
 def test_a_fifo_is_refused_not_waited_on(tmp_path):
     import os
 
-    fifo = tmp_path / "pipe.csv"
-    os.mkfifo(fifo)
     good = put(tmp_path / "trades.csv", TRADES)
-    for args in (["audit", fifo, "--as-of", AS_OF], ["validate", fifo],
-                 ["audit", good, "--ratings", fifo, "--as-of", AS_OF],
-                 ["audit", good, "--as-of", AS_OF, "--checks", fifo]):
-        proc = _limited(*args, timeout=30)
-        assert proc.returncode == 2, (args, proc.stderr)
-        assert "not a regular file" in proc.stderr and str(fifo) in proc.stderr, proc.stderr
-        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    # A pipe named like a Parquet file too: the memory budget, which sizes Parquet inputs
+    # before reading them, must not open it either.
+    for name in ("pipe.csv", "pipe.parquet"):
+        fifo = tmp_path / name
+        os.mkfifo(fifo)
+        for args in (["audit", fifo, "--as-of", AS_OF], ["validate", fifo],
+                     ["audit", good, "--ratings", fifo, "--as-of", AS_OF],
+                     ["audit", good, "--as-of", AS_OF, "--checks", fifo],
+                     ["forecast", fifo, "--as-of", AS_OF],
+                     ["audit", good, "--after-sales", fifo, "--as-of", AS_OF]):
+            proc = _limited(*args, timeout=30)
+            assert proc.returncode == 2, (args, proc.stderr)
+            assert "not a regular file" in proc.stderr and str(fifo) in proc.stderr, proc.stderr
+            assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
 def test_a_line_longer_than_a_block_names_its_line(tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 from pathlib import Path
 
 GIB = 1 << 30
@@ -43,9 +44,12 @@ def estimated_bytes(paths, per_row: int = PER_PARQUET_ROW) -> int:
     for path in paths:
         path = Path(path)
         try:
-            size = path.stat().st_size
+            found = path.stat()
         except OSError:
             continue
+        if not stat.S_ISREG(found.st_mode):  # a FIFO would block: the reading refuses it
+            continue
+        size = found.st_size
         suffix = path.suffix.lower()
         if suffix in (".parquet", ".pq"):
             total += _parquet_rows(path, size) * per_row
