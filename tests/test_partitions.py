@@ -176,3 +176,30 @@ def test_compressed_spill_files_give_the_same_audit(tmp_path, monkeypatch):
     args = CASES["parquet"](tmp_path)
     whole = run(args, tmp_path, "whole", None)
     assert run(args, tmp_path, "part", 7) == whole
+
+
+def test_taobao_order_and_item_reports_in_partitions(tmp_path):
+    # Real-export-shaped files (GBK, CRLF, an order report beside its item report, Chinese
+    # ratings): in partitions, the item lines find their orders as the whole run does, and
+    # text of two readers joined in one column stays one column (it crashed, exit 3).
+    from builders import put
+    from test_platforms import TAOBAO_ITEMS, TAOBAO_ORDERS, TAOBAO_RATINGS_CN
+
+    orders = put(tmp_path / "ExportOrderList202610221530.csv", TAOBAO_ORDERS, "gbk", "\r\n")
+    items = put(tmp_path / "ExportOrderDetailList202610221530.csv", TAOBAO_ITEMS, "gbk",
+                "\r\n")
+    ratings = put(tmp_path / "评价导出.csv", TAOBAO_RATINGS_CN, "gbk", "\r\n")
+    args = [orders, items, "--ratings", ratings]
+    whole, whole_rejects, code = run(args, tmp_path, "whole", None)
+    assert json.loads(whole)["shops"][0]["credit"]["score"] is not None
+    for n in (2, 3, 7):
+        assert run(args, tmp_path, "part", n) == (whole, whole_rejects, code), n
+
+
+def test_a_ratings_file_alone_is_refused_by_an_explanation_in_partitions(tmp_path, monkeypatch):
+    from shopscore.scoring import api
+
+    monkeypatch.setattr(api, "_partitions", lambda *a, **k: 3)
+    done = CliRunner().invoke(app, ["explain", str(SAMPLE / "sample_ratings.csv"), "--order",
+                                    "3012000000910265653", "--as-of", AS_OF])
+    assert done.exit_code == 2 and "--ratings" in done.stderr, done.stderr

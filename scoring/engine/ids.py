@@ -42,6 +42,11 @@ def arrow_of(column, combine: bool = True) -> pa.Array:
             column = column.unify_dictionaries()
         elif not combine and column.num_chunks > 1:
             return column
+        if any(c.type != column.type for c in column.chunks):
+            # pandas may join a column's text of `string` and `large_string` chunks (frames of
+            # two readers concatenated): one type, so that the chunks can be joined
+            column = pa.chunked_array([c.cast(pa.large_string()) if pa.types.is_string(c.type)
+                                       else c for c in column.chunks])
         column = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
     return column
 

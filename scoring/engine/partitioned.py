@@ -49,6 +49,7 @@ from shopscore.scoring.engine.spill import (
     piece,
 )
 from shopscore.scoring.engine.stages import note_parts, stage
+from shopscore.scoring.inputs.accounts import LINE_ROLES, ratings_only
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP, REQUIRED_TRADES
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
 from shopscore.scoring.inputs.load import prepare
@@ -168,6 +169,8 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
         for s in sources:
             s.options = LZ4 if big > COMPRESS_ABOVE else PLAIN
         select = insight.select if insight is not None else None
+        if select is not None and not any(s.role in LINE_ROLES for s in sources):
+            raise ratings_only(given[0][0])  # as the whole run's accounting would say
         with stage("route"):
             orders, shops, needed = _route(sources, partitions, folder,
                                            after_sales is not None, select)

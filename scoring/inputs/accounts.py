@@ -67,16 +67,23 @@ def refuse_rejects(data: Dataset):
                                 + "; --strict turns rejected rows into an error")
 
 
+LINE_ROLES = ("trades", "details")  # the roles of files that give trade lines
+
+
+def ratings_only(path) -> NothingToAuditError:
+    """The error of a run whose first file, and every other, holds ratings only."""
+    return NothingToAuditError(path, "this is a ratings file (buyer ratings or DSR, no trade "
+                               "status or creation time), not a trades file: give the trades "
+                               "file first, ratings with --ratings")
+
+
 def refuse_nothing_to_audit(files: list):
     """A run that read no trade line at all could not run (exit 2), whatever the reason: say
     which file is wrong and how (a ratings file given as the trades file, a header without
     rows, every row rejected)."""
-    trades = [f for f in files if f.role in ("trades", "details")]
+    trades = [f for f in files if f.role in LINE_ROLES]
     if not trades:
-        first = files[0]
-        raise NothingToAuditError(first.path, "this is a ratings file (buyer ratings or DSR, "
-                                  "no trade status or creation time), not a trades file: give "
-                                  "the trades file first, ratings with --ratings")
+        raise ratings_only(files[0].path)
     empty = [f for f in trades if f.rows_read == 0]
     if len(empty) == len(trades):
         raise NothingToAuditError(empty[0].path, "has a header but no data rows: nothing to "
