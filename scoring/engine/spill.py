@@ -152,8 +152,7 @@ def _csv_batches(source: Source, work) -> list:
     out, group, schema, writers = [], 0, None, Writers()
     try:
         for raw, at in ahead(csv_pieces(source.csv)):  # the next piece read meanwhile
-            table = pa.Table.from_pandas(raw.frame, preserve_index=False)
-            table = table.replace_schema_metadata(None)
+            table = _arrow_table(raw.frame)
             if schema is not None and not table.schema.equals(schema):
                 writers.close()
                 group, writers = group + 1, Writers()
@@ -168,6 +167,13 @@ def _csv_batches(source: Source, work) -> list:
     finally:
         writers.close()
     return out
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """A piece's frame as an Arrow table, column by column (a header read twice under a
+    wrong encoding may name two columns alike: the whole file's reading keeps both)."""
+    return pa.Table.from_arrays([pa.array(frame.iloc[:, i]) for i in range(frame.shape[1])],
+                                names=[str(c) for c in frame.columns])
 
 
 def each_batch(source: Source, work) -> list:
@@ -289,9 +295,9 @@ def _concat(tables: list) -> pa.Table:
         return tables[0]
     first = tables[0].schema
     if any(not t.schema.equals(first) for t in tables[1:]):
-        text = {f.name for t in tables for f in t.schema if f.type != first.field(f.name).type}
-        tables = [t.cast(pa.schema([pa.field(f.name, pa.large_string()) if f.name in text
-                                    else f for f in t.schema])) for t in tables]
+        text = {i for t in tables for i, f in enumerate(t.schema) if f.type != first.field(i).type}
+        tables = [t.cast(pa.schema([pa.field(f.name, pa.large_string()) if i in text else f
+                                    for i, f in enumerate(t.schema)])) for t in tables]
     return pa.concat_tables(tables)
 
 
