@@ -117,13 +117,16 @@ def _units(data: Dataset, profile: Profile, when, shop_ids: list, line_shop: np.
         return build_units(data, profile.experience, when, shop_ids, line_shop)
 
 
-def shop_list(lines: pd.DataFrame, orphans: pd.DataFrame | None, shop: str | None) -> list:
+def shop_list(lines: pd.DataFrame, orphans: pd.DataFrame | None, shop: str | None,
+              more=()) -> list:
     """The shops of an audit: those of the trade lines (with the orphan ratings' shops when
-    `orphans` are given: a part of an audit), or `default` when there is no line; only
-    `shop` when given."""
+    `orphans` are given, and those of the `more` columns: a part of an audit, whose chat
+    sessions may belong to a shop whose lines lie in other parts), or `default` when there
+    is no line; only `shop` when given."""
     shop_ids = sorted(distinct(lines["shop_id"]))
-    if orphans is not None:
-        shop_ids = sorted(set(shop_ids) | set(distinct(orphans["shop_id"])))
+    named = ([orphans["shop_id"]] if orphans is not None else []) + list(more)
+    if named:
+        shop_ids = sorted(set(shop_ids).union(*(distinct(c) for c in named)))
     if not shop_ids:
         shop_ids = [DEFAULT_SHOP]  # no line read (the CLI refuses this): checks say no ratings
     if shop is not None:
@@ -146,7 +149,9 @@ def tally(data: Dataset, decisions: Decisions, profile: Profile, when,
     if part:
         lined = frozenset(s for s in shop_list(lines, None, shop) if s != DEFAULT_SHOP
                           or len(lines))
-    shop_ids = shop_list(lines, decisions.orphans if part else None, shop)
+    served = [t["shop_id"] for t in (data.after_sales, data.chats)
+              if part and t is not None and "shop_id" in t]
+    shop_ids = shop_list(lines, decisions.orphans if part else None, shop, served)
     count = len(shop_ids)
     line_shop = shop_positions(lines["shop_id"], shop_ids)
     order_shop = shop_positions(decisions.dsr["shop_id"], shop_ids) \

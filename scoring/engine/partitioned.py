@@ -194,13 +194,15 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
     merged_files = _accounts([r.files for r in results])
     data = Dataset(lines=pd.DataFrame(), orphans=pd.DataFrame(), files=merged_files,
                    rejects=_rejects([r.rejects for r in results], merged_files))
+    # What the metrics could read: what any partition could (one may hold no chat at all).
+    available = set().union(*(r.available for r in results))
     with stage("summary"):
         merged = Tallied.merged([r.tallied for r in results])
         result = assemble(merged, profile, when, industry or {}, checks,
                           inputs_of(merged_files, sum(r.orphans for r in results)),
-                          results[0].available if results else set())
+                          available)
     if insight is not None:
-        insight.tallied, insight.available = merged, results[0].available if results else set()
+        insight.tallied, insight.available = merged, available
         if insight.calendar:
             insight.found = calendar_of(merged.calendar, merged.shop_ids, profile, when)
     return data, result, sum(r.lines for r in results)
