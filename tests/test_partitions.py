@@ -203,3 +203,23 @@ def test_a_ratings_file_alone_is_refused_by_an_explanation_in_partitions(tmp_pat
     done = CliRunner().invoke(app, ["explain", str(SAMPLE / "sample_ratings.csv"), "--order",
                                     "3012000000910265653", "--as-of", AS_OF])
     assert done.exit_code == 2 and "--ratings" in done.stderr, done.stderr
+
+
+def test_a_shops_chats_count_in_partitions_without_its_lines(tmp_path):
+    # One shop of few trade lines and many chat sessions: with more partitions than lines,
+    # most sessions fall in partitions holding none of the shop's lines; they still count.
+    trades = tmp_path / "trades.csv"
+    trades.write_text("shop_id,order_id,line_id,buyer_id,item_id,created_at,completed_at,status,"
+                      "amount,paid_at\n" + "".join(
+                          f"s,o{i},L1,b{i},i1,2026-11-10 10:00:00,2026-11-12 10:00:00,success,"
+                          f"20.00,2026-11-10 10:01:00\n" for i in range(2)), encoding="utf-8")
+    chats = tmp_path / "chats.csv"
+    chats.write_text("shop_id,session_id,sent_at,sender,rating\n" + "".join(
+        f"s,c{k},2026-11-15 10:00:00,buyer,{1 + k % 5}\n"
+        f"s,c{k},2026-11-15 10:0{1 + k % 9}:00,agent,\n" for k in range(40)), encoding="utf-8")
+    args = [trades, "--chats", chats, "--profile", "douyin"]
+    whole, whole_rejects, code = run(args, tmp_path, "whole", None)
+    reply = json.loads(whole)["shops"][0]["experience"]["metrics"]["reply_seconds_mean"]
+    assert reply["denominator"] == 40, reply
+    for n in (7, 64):
+        assert run(args, tmp_path, "part", n) == (whole, whole_rejects, code), n
