@@ -298,6 +298,7 @@ def explain(sources: Sources, order: str | None = None, buyer: str | None = None
     selected ids are decided."""
     from shopscore.scoring.insight import parts
     from shopscore.scoring.insight.explain import explain as explain_lines
+    from shopscore.scoring.insight.explain import merged as merged_explanations
 
     if metric is not None:
         return explain_metric(sources, metric, shop, profile, as_of, limit)
@@ -317,7 +318,7 @@ def explain(sources: Sources, order: str | None = None, buyer: str | None = None
                                "shop_id": shop})
     done = audit(sources, profile, as_of, checks=None, shop=shop, insight=insight)
     if done.in_parts:
-        doc = parts.explained(insight.pieces, done.profile, done.local_as_of, chosen)
+        doc = merged_explanations(insight.pieces, done.profile, done.local_as_of, **chosen)
     else:
         doc = explain_lines(done.decisions, done.profile, done.as_of, **chosen)
     if not doc["credit"] and not doc["dsr"]:
@@ -331,6 +332,7 @@ def explain_metric(sources: Sources, metric: str, shop: str | None = None,
     """The orders, cases, rounds or sessions that cost one service metric its points."""
     from shopscore.scoring.insight import parts
     from shopscore.scoring.insight.experience import explain_metric as explain_units
+    from shopscore.scoring.insight.experience import merged_members
     from shopscore.scoring.rules.scorecard_schema import METRICS
     from shopscore.scoring.rules.service import missing_inputs
 
@@ -352,7 +354,7 @@ def explain_metric(sources: Sources, metric: str, shop: str | None = None,
         raise OptionError(f"--metric {metric} cannot be computed without "
                           f"{', '.join(lacking)} (give --after-sales FILE / --chats FILE, or "
                           "the trade columns)")
-    found = parts.metric_explained(insight.pieces, metric, ids, limit) if done.in_parts \
+    found = merged_members(insight.pieces, metric, ids, limit) if done.in_parts \
         else explain_units(metric, units, done.data, ids, prof.tz, limit)
     value = {s.shop_id: s.experience.metrics.get(metric) for s in done.result.shops}
     for entry in found["shops"]:

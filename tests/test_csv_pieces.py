@@ -132,13 +132,19 @@ def test_any_piece_size_reads_as_the_whole_file(chunk, which, n, tmp_path, monke
     assert_as_whole(path, chunk, monkeypatch)
 
 
-def test_a_line_longer_than_the_block_is_named(tmp_path, monkeypatch):
+def with_a_long_line(tmp_path, monkeypatch, n: int, at: int):
+    """A file of n lines whose line `at` (0-based row) is longer than a block made small."""
     monkeypatch.setattr(csvfile, "BLOCK", 1000)
     monkeypatch.setattr(csvchunks, "CHUNK", 256)
-    rows = lines(20)
-    rows[13] = line(13, "x" * 3000)
+    rows = lines(n)
+    rows[at] = line(at, "x" * 3000)
     path = tmp_path / "long.csv"
     path.write_bytes((HEADER + "".join(rows)).encode("utf-8"))
+    return path
+
+
+def test_a_line_longer_than_the_block_is_named(tmp_path, monkeypatch):
+    path = with_a_long_line(tmp_path, monkeypatch, 20, 13)
     stream = csvchunks.csv_stream(path, None, KEEP)
     with pytest.raises(InputFileError, match="line 15 is longer than"):
         list(csvchunks.csv_pieces(stream))
@@ -203,12 +209,7 @@ def test_a_quote_left_open_for_long_is_cut_and_set_aside(tmp_path, monkeypatch):
 
 
 def test_a_line_over_the_block_in_a_partitioned_audit_is_one_sentence(tmp_path, monkeypatch):
-    monkeypatch.setattr(csvfile, "BLOCK", 1000)
-    monkeypatch.setattr(csvchunks, "CHUNK", 256)
-    rows = lines(30)
-    rows[20] = line(20, "x" * 3000)
-    path = tmp_path / "long.csv"
-    path.write_bytes((HEADER + "".join(rows)).encode("utf-8"))
+    path = with_a_long_line(tmp_path, monkeypatch, 30, 20)
     done = CliRunner().invoke(app, ["audit", str(path), "--as-of", "2026-11-22T00:00:00+08:00",
                                     "--partitions", "3"])
     assert done.exit_code == 2, (done.exit_code, done.stderr)

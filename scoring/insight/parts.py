@@ -1,7 +1,8 @@
 """The insight commands on an audit in partitions (an input bigger than the memory budget):
 what each partition gives (a piece, made where its decisions and experience units are, by a
-top-level function so that it pickles for a Dask worker), and the pieces put together as
-the whole audit's decisions would give them. Rules are not applied here: the pieces are made
+top-level function so that it pickles for a Dask worker); the pieces are put together by
+explain.merged, experience.merged_members and day_tallies as the whole audit's decisions
+would give them. Rules are not applied here: the pieces are made
 by the insight modules themselves (explain.py, experience.py) on one partition's records."""
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from shopscore.scoring.engine.audit import Tallied
 from shopscore.scoring.engine.experience import available_inputs, experience_tally
 from shopscore.scoring.insight import experience as experience_mod
 from shopscore.scoring.insight.explain import explain as explain_lines
-from shopscore.scoring.insight.explain import merged as merged_explanations
 from shopscore.scoring.rules.figures import DAY
 
 # --- explain --order / --buyer / --item ---------------------------------------------------
@@ -27,22 +27,12 @@ def explain_part(data, decisions, tallied, task, order=None, buyer=None, item=No
                          item=item, shop=shop, shops=set(task.shops))
 
 
-def explained(pieces: list, profile, when, selection: dict) -> dict:
-    """The explanations of the partitions as one."""
-    return merged_explanations(pieces, profile, when, **selection)
-
-
 # --- explain --metric ---------------------------------------------------------------------
 
 def metric_part(data, decisions, tallied, task, metric: str, limit: int = 0) -> dict:
     """One partition's members of a metric that cost its shops points."""
     return experience_mod.explain_metric(metric, tallied.units, data, tallied.shop_ids,
                                          task.profile.tz, limit)
-
-
-def metric_explained(pieces: list, metric: str, shop_ids: list, limit: int = 0) -> dict:
-    """The members of all partitions, per shop as one explain_metric gives them."""
-    return experience_mod.merged_members(pieces, metric, shop_ids, limit)
 
 
 # --- whatif: the members of the mean metrics ------------------------------------------------
