@@ -223,3 +223,76 @@ def test_a_shops_chats_count_in_partitions_without_its_lines(tmp_path):
     assert reply["denominator"] == 40, reply
     for n in (7, 64):
         assert run(args, tmp_path, "part", n) == (whole, whole_rejects, code), n
+
+
+# --- order ids that several shops hold --------------------------------------------------------
+
+def shops_sharing_order_ids(folder: Path, shop_in_ratings: bool = True) -> list:
+    """Three shops whose orders are numbered alike (o0..o29 in each), a ratings file and an
+    after-sales file of shop A's orders only: each rating and case belongs to its shop's
+    order of that id, never to another shop's."""
+    head = "shop_id,order_id,line_id,buyer_id,item_id,created_at,completed_at,status,paid_at\n"
+    trades = folder / "trades.csv"
+    trades.write_text(head + "".join(
+        f"{s},o{i},L1,{s}-b{i},i1,2026-11-01 10:00:00,2026-11-03 10:00:00,success,"
+        f"2026-11-01 10:01:00\n" for s in "ABC" for i in range(30)), encoding="utf-8")
+    ratings = folder / "ratings.csv"
+    shop_col = "shop_id," if shop_in_ratings else ""
+    ratings.write_text(f"{shop_col}order_id,line_id,rated_at,credit\n" + "".join(
+        f"{s + ',' if shop_in_ratings else ''}o{i},L1,2026-11-04 10:00:00,"
+        f"{'negative' if s == 'A' else 'positive'}\n" for s in "ABC" for i in range(0, 30, 3)),
+        encoding="utf-8")
+    after = folder / "after_sales.csv"
+    after.write_text("shop_id,aftersale_id,order_id,type,reason,status,applied_at,refunded_at\n"
+                     + "".join(f"A,R{i},o{i},refund_unshipped,quality,refunded,"
+                               f"2026-11-01 11:00:00,2026-11-01 12:00:00\n" for i in range(10)),
+                     encoding="utf-8")
+    return [trades, "--ratings", ratings, "--after-sales", after]
+
+
+def test_a_shared_order_ids_ratings_and_cases_stay_in_their_shop(tmp_path):
+    whole, _, _ = run(shops_sharing_order_ids(tmp_path), tmp_path, "whole", None)
+    shops = {s["shop_id"]: s for s in json.loads(whole)["shops"]}
+    # Ten ratings a shop (o0, o3, .. o27): A's are the negatives, B's and C's the positives.
+    assert [shops[s]["credit"]["negative"] for s in "ABC"] == [10, 0, 0]
+    assert [shops[s]["credit"]["positive"] for s in "ABC"] == [0, 10, 10]
+    # The ten refunds are shop A's, of its first ten orders: 10 of its 30 paid orders.
+    refunds = {s: shops[s]["experience"]["metrics"]["refund_rate"] for s in "ABC"}
+    assert [(refunds[s]["numerator"], refunds[s]["denominator"]) for s in "ABC"] == [
+        (10, 30), (0, 30), (0, 30)], refunds
+    for n in COUNTS:
+        assert run(shops_sharing_order_ids(tmp_path), tmp_path, "part", n)[0] == whole, n
+
+
+def test_a_rating_of_a_shared_order_id_naming_no_shop_is_left_out(tmp_path):
+    args = shops_sharing_order_ids(tmp_path, shop_in_ratings=False)
+    done = CliRunner().invoke(app, ["audit", *map(str, args), "--as-of", AS_OF])
+    assert done.exit_code == 2
+    assert "held by lines of several shops and the rating names no shop" in done.stderr
+    whole, _, _ = run([*args, "--max-left-out", "1"], tmp_path, "whole", None)
+    found = json.loads(whole)["inputs"]
+    assert found["rejected_by_reason"] == {"ambiguous_shop": 30}
+    assert found["ratings_left_out"] == {"count": 30, "of": 30, "share": 1.0}
+    for n in (2, 7):
+        assert run([*args, "--max-left-out", "1"], tmp_path, "part", n)[0] == whole, n
+
+
+def test_a_case_of_a_shared_order_id_naming_no_shop_is_rejected(tmp_path):
+    # The after-sales file names no shop: a case of o0..o9 (held by shops A, B and C) cannot
+    # be told apart and is rejected; a case of x9 (shop A's alone) is A's.
+    args = shops_sharing_order_ids(tmp_path)
+    with (tmp_path / "trades.csv").open("a", encoding="utf-8") as f:
+        f.write("A,x9,L1,A-b99,i1,2026-11-01 10:00:00,2026-11-03 10:00:00,success,"
+                "2026-11-01 10:01:00\n")
+    cases = tmp_path / "after_no_shop.csv"
+    cases.write_text("aftersale_id,order_id,type,reason,status,applied_at,refunded_at\n" + "".join(
+        f"R{i},{o},refund_unshipped,quality,refunded,2026-11-01 11:00:00,2026-11-01 12:00:00\n"
+        for i, o in enumerate([*(f"o{k}" for k in range(10)), "x9"])), encoding="utf-8")
+    args[args.index("--after-sales") + 1] = cases
+    whole, rejects, _ = run(args, tmp_path, "whole", None)
+    doc = json.loads(whole)
+    assert doc["inputs"]["files"][2]["rejected_by_reason"] == {"ambiguous_shop": 10}
+    refunds = [s["experience"]["metrics"]["refund_rate"]["numerator"] for s in doc["shops"]]
+    assert refunds == [1, 0, 0], refunds
+    for n in (2, 7, 64):
+        assert run(args, tmp_path, "part", n)[:2] == (whole, rejects), n

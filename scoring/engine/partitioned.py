@@ -98,6 +98,7 @@ class PartTask:
     shops: list
     required: tuple
     insight: Insight | None = None
+    shared: object = None  # the orders rows of several shops hold (OrderMap.shared)
 
 
 @dataclass
@@ -118,7 +119,7 @@ def run_part(task: PartTask) -> PartResult:
     tz, shops = task.profile.timezone, task.shops
     with stage("prepare"):
         pieces = [piece(s, task.p, task.required) for s in task.sources]
-        data = prepare(pieces, tz, task.required, shops=shops)
+        data = prepare(pieces, tz, task.required, shops=shops, shared=task.shared)
         del pieces
         if task.service:
             data = with_service_tables(data, task.service, shops=shops)
@@ -179,11 +180,13 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
             if after_sales is not None or chats is not None else {}
         service_parts = {kind: _route_service(table, orders, partitions)
                          for kind, table in service.items()}
+        shared = getattr(orders, "shared", np.zeros(0, np.uint64))
         del orders
         tasks = (PartTask(p, [for_part(s, p) for s in sources],
                           {kind: _service_piece(table, service_parts[kind], p)
                            for kind, table in service.items()},
-                          profile, when, shop, shops, required, insight) for p in wanted)
+                          profile, when, shop, shops, required, insight, shared)
+                 for p in wanted)
         results = list(run(tasks, len(wanted)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -256,7 +259,8 @@ def _route(sources: list[Source], partitions: int, folder: Path, cases: bool = F
     for s in sources:
         if s.role != "trades":
             _split(s, partitions, folder,
-                   lambda frame, rows: orders.partitions(frame["order_id"], partitions)
+                   lambda frame, rows: orders.partitions(frame["order_id"], partitions,
+                                                         frame.get("shop_id"))
                    if "order_id" in frame else np.zeros(len(frame), np.int32), None, shops,
                    chosen, needed)
     return orders, shops.sorted(), needed
@@ -323,7 +327,7 @@ def _route_service(table: ServiceTable, orders: OrderMap, partitions: int) -> np
     frame = table.frame
     if table.kind == "chats":
         return chat_partitions(frame, partitions)
-    return orders.partitions(frame["order_id"], partitions)
+    return orders.partitions(frame["order_id"], partitions, frame.get("shop_id"))
 
 
 def _service_piece(table: ServiceTable, part: np.ndarray, p: int) -> ServiceTable:

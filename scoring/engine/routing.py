@@ -111,37 +111,47 @@ def line_partitions(frame: pd.DataFrame, rows: np.ndarray, partitions: int) -> n
 
 class OrderMap:
     """Order -> the partition of its order's first trade row (in the order the files were
-    given), for the rows that follow their order: ratings, item reports, after-sale cases."""
+    given), for the rows that follow their order: ratings, item reports, after-sale cases.
+    An order id that rows of several shops hold (`shared`, as inputs/join.shared_orders
+    finds it) is looked up by (shop, order) for a row that names its shop."""
 
     def __init__(self):
-        self._first: list = []  # (hash 1, hash 2, partition) per file, its rows with an order
+        self._first: list = []  # (hash 1, hash 2, shop hash, partition) per file's rows
 
     def add(self, frame: pd.DataFrame, parts: np.ndarray):
         self.add_hashed(self.hashed(frame, parts))
 
     @staticmethod
     def hashed(frame: pd.DataFrame, parts: np.ndarray):
-        """What add() keeps of some rows (their orders' two hashes and partitions): made
-        where the rows are, added later in the files' order."""
+        """What add() keeps of some rows (their orders' two hashes, their shop's (0: none)
+        and partitions): made where the rows are, added later in the files' order."""
         if "order_id" not in frame:
             return None
         one, has = id_hashes(frame["order_id"], _KEYS[0])
         two, _ = id_hashes(frame["order_id"], _KEYS[1])
-        return one[has], two[has], parts[has]
+        shop = id_hashes(frame["shop_id"])[0][has] if "shop_id" in frame else \
+            np.zeros(int(has.sum()), np.uint64)
+        return one[has], two[has], shop, parts[has]
 
     def add_hashed(self, entry):
         if entry is not None:
             self._first.append(entry)
 
     def freeze(self):
-        one = np.concatenate([f[0] for f in self._first]) if self._first else np.zeros(0, np.uint64)
-        two = np.concatenate([f[1] for f in self._first]) if self._first else np.zeros(0, np.uint64)
-        part = np.concatenate([f[2] for f in self._first]) if self._first else np.zeros(0, np.int32)
+        def joined(k, kind):
+            return np.concatenate([f[k] for f in self._first]) if self._first \
+                else np.zeros(0, kind)
+        one, two = joined(0, np.uint64), joined(1, np.uint64)
+        shop, part = joined(2, np.uint64), joined(3, np.int32)
         self._first = []
         order = np.argsort(one, kind="stable")  # the first row of each order stays first
-        one, two, part = one[order], two[order], part[order]
+        if len(order) > 1 and ((one[order][1:] == one[order][:-1])
+                               & (two[order][1:] != two[order][:-1])).any():
+            order = np.lexsort((two, one))  # two orders of one first hash: each its own run
+        one, two, shop, part = one[order], two[order], shop[order], part[order]
         keep = np.ones(len(one), dtype=bool)
         keep[1:] = (one[1:] != one[:-1]) | (two[1:] != two[:-1])
+        self._shared(one, shop, part, keep)
         one, two, part = one[keep], two[keep], part[keep]
         # Two orders of one first hash (about one chance in 10**7 at 10**6 orders): each
         # is found by its second hash among those of its first.
@@ -149,9 +159,34 @@ class OrderMap:
         self.clashes = bool(len(one) > 1 and (one[1:] == one[:-1]).any())
         return self
 
-    def partitions(self, column, partitions: int) -> np.ndarray:
+    def _shared(self, one, shop, part, starts):
+        """The orders held by rows of several shops (a row of no shop counts for none), and
+        for those the partition of each (shop, order)'s first row."""
+        run = np.cumsum(starts) - 1  # each row's order, the rows sorted by order
+        named = np.flatnonzero(shop != 0)
+        self.shared = self.by_shop = np.zeros(0, np.uint64)
+        self.by_shop_part = np.zeros(0, np.int32)
+        if not named.size:
+            return
+        first = np.flatnonzero(np.diff(run[named], prepend=-1))  # each order's first named
+        low = np.minimum.reduceat(shop[named], first)
+        high = np.maximum.reduceat(shop[named], first)
+        many = run[named][first][low != high]
+        if not many.size:
+            return
+        rows = named[np.isin(run[named], many)]
+        self.shared = np.unique(one[rows])
+        key = spread(shop[rows], one[rows])
+        at = np.argsort(key, kind="stable")  # the first row of each (shop, order) stays first
+        key, held = key[at], part[rows][at]
+        new = np.ones(len(key), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        self.by_shop, self.by_shop_part = key[new], held[new]
+
+    def partitions(self, column, partitions: int, shops=None) -> np.ndarray:
         """The partition of each row's order; an order no trade row has (an orphan), by its
-        own hash; a row without an order, 0."""
+        own hash; a row without an order, 0. `shops`: the rows' shop column, when they name
+        one (a shared order's row goes to its shop's rows of that order)."""
         one, has = id_hashes(column, _KEYS[0])
         out = np.zeros(len(one), dtype=np.int32)
         out[has] = partition_of(spread(one[has]), partitions)
@@ -170,6 +205,15 @@ class OrderMap:
                 hit[row] = bool(match.size)
                 at[row] = lo + (match[0] if match.size else 0)
         out[hit] = self.part[at[hit]]
+        if shops is not None and len(self.shared):
+            shop, named = id_hashes(shops)
+            rows = np.flatnonzero(hit & named & np.isin(one, self.shared))
+            key = spread(shop[rows], one[rows])
+            at = np.minimum(np.searchsorted(self.by_shop, key), len(self.by_shop) - 1)
+            found = self.by_shop[at] == key
+            out[rows[found]] = self.by_shop_part[at[found]]
+            # a shop that holds no row of the order: an orphan, by its order's own hash
+            out[rows[~found]] = partition_of(spread(one[rows[~found]]), partitions)
         return out
 
 

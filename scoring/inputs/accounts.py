@@ -13,7 +13,12 @@ from shopscore.scoring.errors import (
     RatingsLeftOutError,
     RejectedRowsError,
 )
-from shopscore.scoring.inputs.dataset import Dataset, ratings_left_out
+from shopscore.scoring.inputs.dataset import (
+    AMBIGUOUS,
+    AMBIGUOUS_SHOP,
+    Dataset,
+    ratings_left_out,
+)
 
 
 def reject_sentences(data: Dataset) -> list[str]:
@@ -99,15 +104,24 @@ def left_out_sentence(files: list) -> str | None:
     left = ratings_left_out(files)
     if not left["count"]:
         return None
-    return (f"{left['count']} of {left['of']} ratings ({left['share']:.1%}) left out: their "
-            "order has several lines and the rating names neither its line (line_id) nor "
-            "its item (item_id or title)")
+    why = []
+    files = [f for f in files if f.role == "ratings"]
+    if any(f.rejected_by_reason.get(AMBIGUOUS) for f in files):
+        why.append("their order has several lines and the rating names neither its line "
+                   "(line_id) nor its item (item_id or title)")
+    if any(f.rejected_by_reason.get(AMBIGUOUS_SHOP) for f in files):
+        why.append("their order id is held by lines of several shops and the rating names "
+                   "no shop (shop_id)")
+    return f"{left['count']} of {left['of']} ratings ({left['share']:.1%}) left out: " \
+        + "; or ".join(why)
 
 
 def refuse_left_out(files: list, bound: float, option: str):
-    """Exit 2 when the share of ratings left out (ambiguous_line) is over `bound`."""
+    """Exit 2 when the share of ratings left out (ambiguous_line, ambiguous_shop) is over
+    `bound`."""
     left = ratings_left_out(files)
     if left["share"] is not None and left["share"] > bound:
         raise RatingsLeftOutError(
             f"{left_out_sentence(files)}; that is more than {option} {bound:.1%}: give a "
-            "ratings export with line ids (oid, 子订单编号) or item ids, or raise the bound")
+            "ratings export with line ids (oid, 子订单编号), item ids and shops, or raise the "
+            "bound")

@@ -60,6 +60,8 @@ class Dataset:
     service_columns: dict = field(default_factory=dict)  # "after_sales"/"chats" -> columns given
     # shop_id -> {a shop name the lines give: how many lines give it} (the export's 店铺名称)
     shop_names: dict = field(default_factory=dict)
+    # the order ids trade rows of several shops hold (join.shared_orders: their hashes)
+    shared_orders: object = None
 
     @property
     def rows_read(self) -> int:
@@ -79,13 +81,16 @@ class Dataset:
 
 
 AMBIGUOUS = "ambiguous_line"
+AMBIGUOUS_SHOP = "ambiguous_shop"
 
 
 def ratings_left_out(files: list) -> dict:
     """The rating rows left out because their line cannot be told (ambiguous_line: an order
-    of several lines, and the rating names neither its line nor its item): how many, of how
+    of several lines, and the rating names neither its line nor its item; ambiguous_shop: an
+    order id lines of several shops hold, and the rating names no shop): how many, of how
     many rows of the rating files, and that share (None without a rating file)."""
-    count = sum(f.rejected_by_reason.get(AMBIGUOUS, 0) for f in files)
+    count = sum(f.rejected_by_reason.get(reason, 0) for f in files if f.role == "ratings"
+                for reason in (AMBIGUOUS, AMBIGUOUS_SHOP))
     of = sum(f.rows_read for f in files if f.role == "ratings")
     return {"count": count, "of": of, "share": count / of if of else None}
 

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.coded import codes
+from shopscore.scoring.engine.routing import id_hashes, text_hashes
 from shopscore.scoring.inputs.columns import ITEM_TITLE, RATING_COLUMNS
 
 
@@ -194,10 +195,67 @@ def _resolve_lines(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list,
 
 
 
+def shared_orders(lines: pd.DataFrame, gone: pd.DataFrame | None = None) -> np.ndarray:
+    """The hashes (routing.id_hashes) of the order ids that trade rows of more than one shop
+    hold, the lines' and the rejected rows' (`gone`: their keys, with `shop`): a rating or an
+    after-sale case of such an order is told apart by its shop. A row naming no shop counts
+    for none."""
+    if "shop_id" not in lines or not len(lines):
+        return np.zeros(0, np.uint64)
+    one_shop = list(lines["shop_id"].cat.categories)
+    if len(one_shop) <= 1 and (gone is None or "shop" not in gone or gone["shop"].dropna()
+                               .isin(one_shop).all()):
+        return np.zeros(0, np.uint64)  # one shop: no order id is shared
+    order, shop = codes(lines["order_id"]), codes(lines["shop_id"])
+    named = (order >= 0) & (shop >= 0)
+    order, shop = order[named], shop[named]
+    first = np.full(len(lines["order_id"].cat.categories) + 1, -1, np.int64)
+    first[order[::-1]] = shop[::-1]  # the last write wins: each order's first shop
+    orders = np.asarray(lines["order_id"].cat.categories, dtype=object)
+    held = list(orders[np.unique(order[shop != first[order]])])
+    if gone is not None and len(gone) and "shop" in gone:
+        known = gone.loc[gone["shop"].notna(), ["order", "shop"]]
+        at = code_in(known["order"].to_numpy(object), lines["order_id"])
+        line_shop = first[np.where(at >= 0, at, -1)]
+        shops = np.asarray(lines["shop_id"].cat.categories, dtype=object)
+        pairs = pd.concat([known, pd.DataFrame({
+            "order": known["order"].to_numpy(object)[line_shop >= 0],
+            "shop": shops[line_shop[line_shop >= 0]]})], ignore_index=True).drop_duplicates()
+        many = pairs["order"].value_counts()
+        held += list(many.index[many.to_numpy() > 1])
+    if not held:
+        return np.zeros(0, np.uint64)
+    return np.unique(text_hashes(ids.text_of(pd.Series(held, dtype=object))))
+
+
+def in_shared(column, shared: np.ndarray) -> np.ndarray:
+    """Which rows name one of the `shared` orders."""
+    if not len(shared):
+        return np.zeros(len(column), dtype=bool)
+    found, named = id_hashes(column)
+    return named & np.isin(found, shared)
+
+
+SHOP_MARK = "\x1f"  # between the shop and the order id in a shared order's key
+
+
+def _shop_orders(frame: pd.DataFrame, mine: np.ndarray) -> pd.Categorical:
+    """The order ids with the rows' shop put in front where `mine` (a key of its own for
+    each shop's order of a shared id)."""
+    order = as_text(frame["order_id"])
+    order[mine] = as_text(frame["shop_id"])[mine] + SHOP_MARK + order[mine]
+    return ids.encode(pd.Series(order, dtype=object))[0]
+
+
 def join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list,
-                 gone: pd.DataFrame | None = None):
+                 gone: pd.DataFrame | None = None, shared: np.ndarray | None = None):
     """Attach rating columns to their trade lines; return (lines, orphan rating rows).
-    `gone`: the rejected trade rows' keys (see _resolve_lines)."""
+    `gone`: the rejected trade rows' keys (see _resolve_lines). `shared`: the orders lines
+    of several shops hold (shared_orders; None: those of `lines`), whose ratings join
+    within their own shop; one that names no shop cannot be told apart (`ambiguous_line`)."""
+    shared = shared_orders(lines) if shared is None else shared
+    if len(shared):
+        return _join_by_shop(lines, ratings, rejects, gone, shared)
     key = ["order_id", "line_id"]
     ratings = _resolve_lines(lines, ratings, rejects, gone)
     ratings = _merge_roles(ratings)
@@ -219,3 +277,22 @@ def join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list,
             lines[col] = merged
     return lines, ratings.loc[~found].drop(columns=["_pos"]).reset_index(drop=True)
 
+
+
+def _join_by_shop(lines, ratings, rejects, gone, shared):
+    """join_ratings where some order ids are held by several shops: those orders are keyed
+    by (shop, order) while joining."""
+    mine = in_shared(ratings["order_id"], shared)
+    ratings = reject(ratings, mine & (codes(ratings["shop_id"]) < 0), "shop_id",
+                     "ambiguous_shop", rejects)
+    mine = in_shared(ratings["order_id"], shared)
+    keyed = ratings.assign(order_id=_shop_orders(ratings, mine), _order=ratings["order_id"])
+    by_shop = lines.assign(order_id=_shop_orders(lines, in_shared(lines["order_id"], shared)))
+    if gone is not None and len(gone) and "shop" in gone:
+        held = in_shared(gone["order"], shared) & gone["shop"].notna().to_numpy()
+        gone = gone.assign(order=np.where(held, gone["shop"].astype(object) + SHOP_MARK
+                                          + gone["order"].astype(object), gone["order"]))
+    joined, orphans = join_ratings(by_shop, keyed, rejects, gone, np.zeros(0, np.uint64))
+    joined["order_id"] = lines["order_id"]
+    orphans["order_id"] = orphans.pop("_order")
+    return joined, orphans

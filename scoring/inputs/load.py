@@ -25,7 +25,13 @@ from shopscore.scoring.inputs.columns import (
     REQUIRED_TRADES,
 )
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
-from shopscore.scoring.inputs.join import LINE_KEYS, as_text, join_ratings, reject_duplicates
+from shopscore.scoring.inputs.join import (
+    LINE_KEYS,
+    as_text,
+    join_ratings,
+    reject_duplicates,
+    shared_orders,
+)
 from shopscore.scoring.inputs.read import RawFile, memory_error, partition_value, read_file
 from shopscore.scoring.inputs.service_join import read_service_tables, with_service_tables
 from shopscore.scoring.inputs.validate import clean_ids, validate
@@ -183,6 +189,7 @@ def _keys_of(rows: pd.DataFrame) -> pd.DataFrame:
     """The order and the line keys (join.LINE_KEYS) of some trade rows, as text; rows
     without an order id are left out (nothing can name them)."""
     keys = pd.DataFrame({"order": as_text(rows["order_id"]),
+                         **({"shop": as_text(rows["shop_id"])} if "shop_id" in rows else {}),
                          **{k: as_text(rows[k]) for k in LINE_KEYS if k in rows}})
     return keys.loc[keys["order"].notna()]
 
@@ -293,10 +300,11 @@ def ratings_input(inp: _Input) -> _Input:
 
 
 def prepare(inputs: list, tz: str, required: tuple = REQUIRED_TRADES,
-            shops: list | None = None) -> Dataset:
+            shops: list | None = None, shared=None) -> Dataset:
     """Validate and join the opened inputs (input_of) into a Dataset. `shops`: every shop of
     the audit when these inputs are one partition of it (a rating that names no shop takes
-    the one shop of all the trade lines, not of this partition's); None: these lines'."""
+    the one shop of all the trade lines, not of this partition's); None: these lines'.
+    `shared`: likewise the orders lines of several shops hold (join.shared_orders)."""
     orders = [i for i in inputs if i.role == "trades"]
     details = [i for i in inputs if i.role == "details"]
     if details and not orders:
@@ -338,6 +346,9 @@ def prepare(inputs: list, tz: str, required: tuple = REQUIRED_TRADES,
     lines = reject_duplicates(lines, ["shop_id", "order_id", "line_id"], rejects)
 
     orphans = lines.iloc[0:0]
+    gone = pd.concat(gone, ignore_index=True) if gone else None
+    if shared is None:
+        shared = shared_orders(lines, gone)
     rating_inputs = [i for i in inputs if i.role == "ratings"]
     if rating_inputs:
         rparts = []
@@ -359,8 +370,7 @@ def prepare(inputs: list, tz: str, required: tuple = REQUIRED_TRADES,
             rparts.append(good)
             rejects.append(rej)
         ratings = pd.concat(rparts, ignore_index=True) if len(rparts) > 1 else rparts[0]
-        gone = pd.concat(gone, ignore_index=True) if gone else None
-        lines, orphans = join_ratings(lines, ratings, rejects, gone)
+        lines, orphans = join_ratings(lines, ratings, rejects, gone, shared)
 
     rejects = [r for r in rejects if len(r)]
     all_rejects = pd.concat(rejects, ignore_index=True) if rejects else \
@@ -382,7 +392,7 @@ def prepare(inputs: list, tz: str, required: tuple = REQUIRED_TRADES,
     trade_columns = frozenset(c for i in inputs for c in i.columns)
     return Dataset(lines=lines, orphans=orphans, files=files,
                    rejects=all_rejects[REJECT_COLUMNS].reset_index(drop=True), shop_names=names,
-                   trade_columns=trade_columns)
+                   trade_columns=trade_columns, shared_orders=shared)
 
 
 def _take_shop_names(lines: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

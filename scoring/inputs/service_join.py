@@ -14,7 +14,7 @@ from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.coded import distinct
 from shopscore.scoring.errors import InputFileError
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
-from shopscore.scoring.inputs.join import reject
+from shopscore.scoring.inputs.join import in_shared, reject
 from shopscore.scoring.inputs.service_tables import ServiceTable, read_service_files
 
 NO_SHOP = "(no shop)"  # the shop of a case whose shop cannot be told (several shops, no order)
@@ -48,7 +48,7 @@ def with_service_tables(data: Dataset, tables: dict, shops: list | None = None) 
         numbers = {f[0]: number + k for k, f in enumerate(table.files)}
         number += len(table.files)
         extra = []
-        frame = _with_shops(table, data.lines, shops, extra)
+        frame = _with_shops(table, data.lines, shops, extra, numbers, data.shared_orders)
         if kind == "after_sales":
             frame = _unique_cases(frame, numbers, extra)
         frames[kind], columns[kind] = frame, table.columns
@@ -68,10 +68,13 @@ def with_service_tables(data: Dataset, tables: dict, shops: list | None = None) 
                    service_columns=columns)
 
 
-def _with_shops(table: ServiceTable, lines: pd.DataFrame, shops: list, rejects: list):
+def _with_shops(table: ServiceTable, lines: pd.DataFrame, shops: list, rejects: list,
+                numbers: dict, shared=None):
     """Each row's shop: named in the row; else its order's (after-sales, when the order id
-    belongs to one shop of the trades); else the trades' only shop. Chat messages of no
-    shop, where the trades hold several, cannot be told apart: an error naming the file."""
+    belongs to one shop of the trades); else the trades' only shop. A case of an order id
+    the trade rows of several shops hold (`shared`, join.shared_orders; None: these lines')
+    cannot be told apart: rejected (`ambiguous_shop`). Chat messages of no shop, where the
+    trades hold several, cannot be told apart either: an error naming the file."""
     frame = table.frame
     if "shop_id" in frame:
         return frame
@@ -86,7 +89,12 @@ def _with_shops(table: ServiceTable, lines: pd.DataFrame, shops: list, rejects: 
                              "or audit one shop at a time (--shop)")
     owner = pd.DataFrame({"order_id": lines["order_id"].astype(object),
                           "shop_id": lines["shop_id"].astype(object)}).drop_duplicates()
-    single = owner.drop_duplicates("order_id", keep=False).set_index("order_id")["shop_id"]
+    many = owner["order_id"].duplicated(keep=False).to_numpy()
+    single = owner.loc[~many].set_index("order_id")["shop_id"]
+    held = in_shared(frame["order_id"], shared) if shared is not None else \
+        frame["order_id"].astype(object).isin(set(owner["order_id"][many])).to_numpy()
+    frame = reject(frame.assign(_fileno=frame["_file"].astype(object).map(numbers).to_numpy()),
+                   held, "shop_id", "ambiguous_shop", rejects).drop(columns=["_fileno"])
     found = frame["order_id"].astype(object).map(single)
     frame["shop_id"] = ids.encode(found.fillna(NO_SHOP).astype(object))[0]
     return frame
