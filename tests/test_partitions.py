@@ -101,6 +101,42 @@ def test_an_id_written_two_ways_goes_to_one_partition():
     assert len(set(parts.tolist())) == 1
 
 
+def _word_hash(text: str, key: int) -> int:
+    """routing.text_hashes of one string, by hand: its length, each 8 bytes (little-endian,
+    the last zero-filled) folded in by xor and the multiplier, then spread()."""
+    data, mask = text.encode("utf-8"), (1 << 64) - 1
+    total = len(data) ^ routing._SEEDS[key]
+    for at in range(0, len(data), 8):
+        word = int.from_bytes(data[at:at + 8].ljust(8, b"\0"), "little")
+        total = ((total ^ word) * routing._MULTIPLIERS[key]) & mask
+    return int(routing.spread(np.array([total], np.uint64))[0])
+
+
+IDS = st.lists(st.one_of(st.none(), st.text(max_size=30),
+                         st.sampled_from(["b1", " b1 ", "'b1", '="b1"', "", "  ", "买家1"])),
+               min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(words=IDS, key=st.sampled_from(routing._KEYS))
+def test_an_id_hashes_alike_coded_or_not(words, key):
+    import pyarrow as pa
+
+    from shopscore.scoring.engine import ids
+
+    column = pd.Series(words, dtype=object)
+    plain, has = routing.id_hashes(column, key)
+    coded, coded_has = routing.id_hashes(pd.Series(ids.encode(column)[0]), key)
+    assert has.tolist() == coded_has.tolist()
+    assert plain[has].tolist() == coded[has].tolist()
+    cleaned = ids.clean_text(column).to_pylist()
+    assert [c is not None for c in cleaned] == has.tolist()
+    assert plain[has].tolist() == [_word_hash(c, key) for c in cleaned if c is not None]
+    assert routing.text_hashes(pa.array([w for w in words if w is not None],
+                                        pa.large_string()), key).tolist() == \
+        [_word_hash(w, key) for w in words if w is not None]
+
+
 def test_orders_whose_first_hashes_clash_are_told_apart(monkeypatch):
     # Orders A and B share a first hash (forced) but not the second: each rating still goes to
     # its own order's partition, and an order no trade row has goes by its own hash.

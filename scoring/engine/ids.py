@@ -186,6 +186,15 @@ def _clean(words: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(words, ""), pa.scalar(None, words.type), words)
 
 
+def clean_text(column) -> pa.Array:
+    """Each row's id as the text its category would have (encode): the column's text,
+    cleaned; missing where there is none."""
+    arr = arrow_of(column)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    return _clean(text_of(arr))
+
+
 def _dictionary_codes(arr: pa.Array):
     """(codes, categories, damaged per code) through pyarrow's dictionary encoding, the
     distinct values cleaned (two spellings of one id after cleaning become one code)."""

@@ -311,7 +311,8 @@ def _spill_batch(source: Source, partitions: int, folder: Path, route, keep: boo
     for p in np.flatnonzero(np.diff(bounds)):
         if p not in writers:
             path = folder / f"{source.number}-{p}-{group}.arrow"
-            writers[p] = pa.ipc.new_file(path, table.schema, options=source.options)
+            # a stream, not a file: each batch's columns of few words have their own dictionary
+            writers[p] = pa.ipc.new_stream(path, table.schema, options=source.options)
             source.spill.setdefault(int(p), {})[group] = path
         writers[p].write_table(table.filter(pa.array(part == p)) if few
                                else gathered.slice(bounds[p], bounds[p + 1] - bounds[p]))

@@ -12,17 +12,22 @@ import pyarrow as pa
 
 from shopscore.scoring.engine import ids
 
-# Two hashes of different bases: an order is known by both, so that two orders whose first
-# hashes collide are still told apart (see OrderMap).
-_BASES = (0x100000001B3, 0x9E3779B185EBCA87)  # odd: invertible modulo 2**64
+# Two hashes of different multipliers and seeds: an order is known by both, so that two
+# orders whose first hashes collide are still told apart (see OrderMap).
+_MULTIPLIERS = (0x100000001B3, 0x9E3779B185EBCA87)  # odd: invertible modulo 2**64
+_SEEDS = (0, 0x243F6A8885A308D3)
 _KEYS = (0, 1)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: (shop, buyer) -> one 64-bit word
+_WORD = 8  # bytes hashed at a time
+# the low k bytes of a word (k = 0..8): the bytes of a string's last word
+_KEEP = np.array([(1 << (8 * k)) - 1 for k in range(_WORD + 1)], dtype=np.uint64)
 
 
 def text_hashes(words: pa.Array, key: int = 0) -> np.ndarray:
-    """A 64-bit hash of each string (a polynomial in its UTF-8 bytes modulo 2**64, then its
-    length and a final mix), computed over the Arrow buffers a byte position at a time: no
-    Python string per value."""
+    """A 64-bit hash of each string: its length, then each 8 bytes of its UTF-8 (the last
+    ones zero-filled) folded in by xor and an odd multiplier, then a final mix; computed over
+    the Arrow buffers 8 bytes at a time, no Python string per value. Strings of one length
+    that differ in one 8-byte word never collide."""
     words = words.cast(pa.large_string()) if not pa.types.is_large_string(words.type) else words
     words = words.fill_null("")
     n = len(words)
@@ -30,43 +35,52 @@ def text_hashes(words: pa.Array, key: int = 0) -> np.ndarray:
         return np.zeros(0, np.uint64)
     _, offsets, data = words.buffers()
     offsets = np.frombuffer(offsets, np.int64)[words.offset:words.offset + n + 1]
-    data = np.frombuffer(data, np.uint8) if data is not None else np.zeros(1, np.uint8)
-    start = offsets[:-1].copy()
-    length = offsets[1:] - offsets[:-1]
-    base = np.uint64(_BASES[key])
-    total = length.astype(np.uint64)
-    alive = np.flatnonzero(length > 0)  # the strings with a byte at this position
+    raw = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    padded = np.zeros(len(raw) + _WORD, np.uint8)  # a word read at the last byte stays inside
+    padded[:len(raw)] = raw
+    # every 8 bytes starting at any byte, as one little-endian word (unaligned reads)
+    word_at = np.ndarray((len(padded) - _WORD + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    start = offsets[:-1]
+    length = offsets[1:] - start
+    times = np.uint64(_MULTIPLIERS[key])
+    total = length.astype(np.uint64) ^ np.uint64(_SEEDS[key])
+    shortest = int(length.min())
     with np.errstate(over="ignore"):
-        while alive.size:
-            part = total[alive] * base
-            part += data[start[alive]].astype(np.uint64) + np.uint64(1)
-            total[alive] = part
-            start[alive] += 1
-            length[alive] -= 1
-            alive = alive[length[alive] > 0]
+        for at in range(0, int(length.max()), _WORD):
+            if shortest > at:  # every string has a byte here
+                word = word_at[start + at]
+                if shortest < at + _WORD:
+                    word &= _KEEP[np.minimum(length - at, _WORD)]
+                total = (total ^ word) * times
+                continue
+            alive = np.flatnonzero(length > at)
+            word = word_at[start[alive] + at] & _KEEP[np.minimum(length[alive] - at, _WORD)]
+            total[alive] = (total[alive] ^ word) * times
     return spread(total)
 
 
 def id_hashes(column, key: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(a 64-bit hash of each row's cleaned id, whether the row has one): each distinct id is
-    hashed once."""
-    coded = column.array if isinstance(column.dtype, pd.CategoricalDtype) \
-        else ids.encode(column)[0]
-    table = text_hashes(ids.text_of(pd.Series(coded.categories)), key) \
-        if len(coded.categories) else np.zeros(0, np.uint64)
-    code = np.asarray(coded.codes)
-    present = code >= 0
-    return np.append(table, np.uint64(0))[code], present
+    """(a 64-bit hash of each row's cleaned id, whether the row has one): a categorical's
+    distinct ids hashed once, other text row by row (coding it first costs more than
+    hashing every row)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        coded = column.array
+        table = text_hashes(ids.text_of(pd.Series(coded.categories)), key) \
+            if len(coded.categories) else np.zeros(0, np.uint64)
+        code = np.asarray(coded.codes)
+        return np.append(table, np.uint64(0))[code], code >= 0
+    cleaned = ids.clean_text(column)
+    present = cleaned.is_valid().to_numpy(zero_copy_only=False)
+    return np.where(present, text_hashes(cleaned, key), np.uint64(0)), present
 
 
 def coded_ids(frame: pd.DataFrame, orders: bool = True) -> pd.DataFrame:
-    """The frame with its id columns coded once (each is hashed more than once); the orders
-    only when wanted (an order map is kept: else only a row without a buyer needs its
-    order, and coding ten million distinct order ids costs more than hashing those few)."""
+    """The frame with its shops coded once (few distinct: the shops routed are gathered
+    from the codes); buyers and orders are hashed row by row. `orders` is kept for the
+    callers' sake: an order map hashes the orders of every row it is given."""
     out = frame.copy(deep=False)
-    for col in ("shop_id", "buyer_id", "order_id") if orders else ("shop_id", "buyer_id"):
-        if col in out and not isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = ids.encode(out[col])[0]
+    if "shop_id" in out and not isinstance(out["shop_id"].dtype, pd.CategoricalDtype):
+        out["shop_id"] = ids.encode(out["shop_id"])[0]
     return out
 
 
@@ -89,15 +103,19 @@ def line_partitions(frame: pd.DataFrame, rows: np.ndarray, partitions: int) -> n
     """Each trade row's partition: by (shop, buyer); a row without them by its order (it is
     rejected, and its order's ratings must find it); one without an order by its row."""
     n = len(frame)
-    out = partition_of(spread(rows.astype(np.uint64)), partitions)
     both = np.zeros(n, dtype=bool)
     if "buyer_id" in frame:
         buyer, has = id_hashes(frame["buyer_id"])
         shop, named = id_hashes(frame["shop_id"]) if "shop_id" in frame else \
             (np.zeros(n, np.uint64), np.ones(n, bool))
         both = has & named
-        out[both] = partition_of(spread(shop[both], buyer[both]), partitions)
+        out = partition_of(spread(shop, buyer), partitions)
+        if both.all():
+            return out
+    else:
+        out = np.zeros(n, np.int32)
     rest = np.flatnonzero(~both)
+    out[rest] = partition_of(spread(rows[rest].astype(np.uint64)), partitions)
     if "order_id" in frame and rest.size:
         column = frame["order_id"]
         if isinstance(column.dtype, pd.CategoricalDtype) and rest.size < n:

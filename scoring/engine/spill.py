@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from shopscore.scoring.engine.stages import note_read
@@ -83,7 +84,7 @@ def open_source(number: int, path: Path, role, platform, encoding, sheet, requir
     if path.suffix.lower() in (".parquet", ".pq") and path.is_file():
         plan = parquet_plan(path, keep=plat.known_headers().__contains__,
                             dictionary=plat.headers_of(FEW_WORDS), first=ids_only().__contains__)
-        empty = _plain(pq.read_schema(path).empty_table().select(plan.include))
+        empty = _as_spilled(plan, pq.read_schema(path).empty_table().select(plan.include))
         inp = input_of(number, parquet_piece(plan, empty, np.zeros(0, np.int64)), platform,
                        required)
         return Source(number, role or inp.role, inp.mapped.platform, plan=plan, empty=empty)
@@ -120,13 +121,16 @@ def id_frames(source: Source):
         yield id_frame(source, parquet_piece(source.plan, table, rows))
 
 
-def _batches(plan: ParquetPlan, columns: list):
-    """(table, row numbers) of a Parquet file's columns, a batch of rows at a time."""
+def _batches(plan: ParquetPlan, columns: list, spilled: bool = False):
+    """(table, row numbers) of a Parquet file's columns, a batch of rows at a time; as they
+    are `spilled` (its columns of few words dictionary-encoded: each batch its own
+    dictionary), else every column plain."""
     offset = 0
     try:
-        reader = pq.ParquetFile(plan.path)
+        reader = _reader(plan) if spilled else pq.ParquetFile(plan.path)
         for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-            table = _plain(pa.Table.from_batches([batch]))
+            table = pa.Table.from_batches([batch])
+            table = table if spilled else _plain(table)
             rows = np.arange(offset + 1, offset + 1 + len(table), dtype=np.int64)
             offset += len(table)
             yield table, rows
@@ -134,6 +138,20 @@ def _batches(plan: ParquetPlan, columns: list):
         raise InputFileError(plan.path, f"not a readable Parquet file ({first_line(exc)})") \
             from None
     note_read(plan.path, plan.path.stat().st_size)
+
+
+def _reader(plan: ParquetPlan) -> pq.ParquetFile:
+    """The file's reader giving its columns of few words dictionary-encoded (as its pages
+    hold them: no text made of them, fewer bytes to spill and read back)."""
+    return pq.ParquetFile(plan.path, read_dictionary=plan.words or None)
+
+
+def _as_spilled(plan: ParquetPlan, table: pa.Table) -> pa.Table:
+    """Columns typed as they are spilled: those of few words dictionary-encoded."""
+    for i, f in enumerate(table.schema):
+        if f.name in plan.words and not pa.types.is_dictionary(f.type):
+            table = table.set_column(i, f.name, pc.dictionary_encode(table.column(i)))
+    return table
 
 
 def _plain(table: pa.Table) -> pa.Table:
@@ -195,20 +213,20 @@ def each_batch(source: Source, work) -> list:
     if not sizes or max(sizes) > 2 * BATCH_ROWS:
         with Writers() as writers:
             return [work(0, table, rows, writers)
-                    for table, rows in _batches(plan, plan.include)]
+                    for table, rows in _batches(plan, plan.include, spilled=True)]
     starts = np.concatenate(([0], np.cumsum(sizes)))
     size, done = plan.path.stat().st_size, [0]  # the bytes read, shown as rows are routed
 
     def half(groups: range) -> list:
         out = []
         try:
-            reader = pq.ParquetFile(plan.path)
+            reader = _reader(plan)
             with Writers() as writers:
                 for g in groups:
                     offset = int(starts[g])
                     for batch in reader.iter_batches(batch_size=STEP_ROWS, row_groups=[g],
                                                      columns=plan.include):
-                        table = _plain(pa.Table.from_batches([batch]))
+                        table = pa.Table.from_batches([batch])
                         rows = np.arange(offset + 1, offset + 1 + len(table), dtype=np.int64)
                         offset += len(table)
                         out.append(work(groups.start, table, rows, writers))
@@ -275,7 +293,7 @@ def _spilled_piece(source: Source, p: int) -> RawFile:
         # Read into memory, not mapped: an array of a mapped file is read-only, and numpy
         # code may write into the arrays a column gives (a CSV's times, say).
         with pa.OSFile(str(paths[batch])) as stream:
-            tables.append(pa.ipc.open_file(stream).read_all())
+            tables.append(pa.ipc.open_stream(stream).read_all())
         paths[batch].unlink()
     if not tables:
         table, rows = source.empty, np.zeros(0, np.int64)

@@ -142,7 +142,7 @@ def _header_names(head: bytes, encoding: str) -> list[str]:
     """The header row's names, parsed the way the CSV reader will see them."""
     text = head.decode(encodings.python_codec(encoding), errors="replace")
     try:
-        return next(csv.reader(io.StringIO(text)), [])
+        return next(csv.reader(io.StringIO(text, newline="")), [])  # CR ends too
     except csv.Error:
         return []
 
