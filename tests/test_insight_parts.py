@@ -56,9 +56,9 @@ def in_parts(monkeypatch, n: int) -> list:
     """Audits run in n partitions from here on; the partitions decided are listed."""
     decided = []
     monkeypatch.setattr(api, "_partitions", lambda *a, **k: n)
-    run_part = partitioned.run_part
-    monkeypatch.setattr(partitioned, "run_part",
-                        lambda task: decided.append(task.p) or run_part(task))
+    prepare_part = partitioned.prepare_part
+    monkeypatch.setattr(partitioned, "prepare_part",
+                        lambda task: decided.append(task.p) or prepare_part(task))
     return decided
 
 
@@ -106,9 +106,9 @@ def test_the_insight_commands_take_the_partitions_asked_for(command, monkeypatch
             "forecast": ["forecast", *SERVICE]}[command]
     whole = run(args)
     decided = []
-    run_part = partitioned.run_part
-    monkeypatch.setattr(partitioned, "run_part",
-                        lambda task: decided.append(task.p) or run_part(task))
+    prepare_part = partitioned.prepare_part
+    monkeypatch.setattr(partitioned, "prepare_part",
+                        lambda task: decided.append(task.p) or prepare_part(task))
     assert run([*args, "--partitions", "3"]) == whole
     assert decided and set(decided) <= {0, 1, 2}
     if command != "explain":

@@ -168,13 +168,13 @@ def test_partitions_follow_the_input_size_and_the_budget(tmp_path):
     csv = tmp_path / "t.csv"
     csv.write_bytes(b"x" * 1000)
     assert budget.estimated_bytes([csv]) == 1500
-    # 10 GiB into 4 GiB: partitioning holds 600 MiB, leaving 3496 MiB a partition:
-    # 10240 / 3496 = 2.9, so 3.
-    assert budget.partitions_for(10 * budget.GIB, 4 * budget.GIB) == 3
-    # 1 GiB and the 200 MiB beside it fit 1.5 GiB whole; 1.4 GiB does not: 936 MiB a
-    # partition, 1433.6 / 936 = 1.5, so 2.
+    # 10 GiB into 4 GiB: partitioning holds 600 MiB, leaving 3496 MiB for the two partitions
+    # in memory at once, 1748 MiB each: 10240 / 1748 = 5.9, so 6.
+    assert budget.partitions_for(10 * budget.GIB, 4 * budget.GIB) == 6
+    # 1 GiB and the 200 MiB beside it fit 1.5 GiB whole; 1.4 GiB does not: 936 MiB for two
+    # partitions, 468 MiB each, 1433.6 / 468 = 3.1, so 4.
     assert budget.partitions_for(budget.GIB, 3 * budget.GIB // 2) == 1
-    assert budget.partitions_for(7 * budget.GIB // 5, 3 * budget.GIB // 2) == 2
+    assert budget.partitions_for(7 * budget.GIB // 5, 3 * budget.GIB // 2) == 4
     assert budget.partitions_for(1, budget.GIB) == 1
     assert budget.partitions_for(10**18, budget.GIB) == budget.MAX_PARTITIONS
     assert budget.default_budget() >= budget.LOWEST
@@ -193,12 +193,12 @@ def test_only_inputs_read_a_batch_at_a_time_are_partitioned_by_the_budget(monkey
 
     monkeypatch.setattr(budget, "estimated_bytes", lambda files, per_row=0: 40 * budget.GIB if files else 0)
     parquet = api.Sources((SAMPLE / "sample_shop.parquet",))
-    # 40 GiB in a 2 GiB budget: 2 GiB less the 600 MiB partitioning holds is 1448 MiB a
-    # partition, 40960 / 1448 = 28.3, so 29.
-    assert api._partitions(parquet, None, 2.0) == 29
+    # 40 GiB in a 2 GiB budget: 2 GiB less the 600 MiB partitioning holds is 1448 MiB for
+    # two partitions at once, 724 MiB each, 40960 / 724 = 56.6, so 57.
+    assert api._partitions(parquet, None, 2.0) == 57
     assert api._partitions(parquet, 3, None) == 3  # asked for: as asked
     # A CSV is read a piece at a time too; a workbook is read whole: the budget leaves it so.
-    assert api._partitions(api.Sources((SAMPLE / "sample_shop.csv",)), None, 2.0) == 29
+    assert api._partitions(api.Sources((SAMPLE / "sample_shop.csv",)), None, 2.0) == 57
     assert api._partitions(api.Sources((Path("orders.xlsx"),)), None, 2.0) is None
     monkeypatch.setattr(budget, "estimated_bytes", lambda files, per_row=0: budget.GIB if files else 0)
     assert api._partitions(parquet, None, 2.0) is None  # it fits

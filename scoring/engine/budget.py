@@ -25,6 +25,9 @@ CEILING = 3 * GIB // 2
 BASE = 200 << 20
 PARTITIONED = 600 << 20
 LOWEST = 512 << 20  # a budget below this is refused: no partition could be that small
+# Partitions in memory at once: one decided while the next is read back and validated on the
+# second core (engine/partitioned.py), so each gets half the room.
+LIVE = 2
 MAX_PARTITIONS = 4096
 
 
@@ -80,5 +83,5 @@ def partitions_for(needed: int, budget: int) -> int:
     partitions whose share of it fits beside what partitioning itself holds."""
     if needed + BASE <= budget:
         return 1
-    room = max(budget - PARTITIONED, LOWEST // 4)
+    room = max(budget - PARTITIONED, LOWEST // 4) / LIVE
     return max(1, min(MAX_PARTITIONS, math.ceil(needed / room)))

@@ -6,9 +6,10 @@ buyer, a rating or case goes where its order went, and every figure is a sum of 
 
 Memory: a Parquet file is read a batch of rows at a time, a CSV file a piece of lines at a
 time, and each batch's rows are written to their partition's spill file (engine/spill.py:
-Arrow IPC, in a temporary directory removed afterwards); then one partition at a time is
-read back, audited and let go. An Excel file, and the after-sales and chats files, are
-still read whole and split in memory."""
+Arrow IPC streams, in a temporary directory removed afterwards); then one partition at a
+time is decided and let go while the next is read back and validated on the second core (so
+two are in memory at once: engine/budget.py counts them). An Excel file, and the after-sales
+and chats files, are still read whole and split in memory."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ from shopscore.scoring.engine.spill import (
     piece,
 )
 from shopscore.scoring.engine.stages import note_parts, stage
+from shopscore.scoring.engine.threads import meanwhile
 from shopscore.scoring.inputs.accounts import LINE_ROLES, ratings_only
 from shopscore.scoring.inputs.columns import DEFAULT_SHOP, REQUIRED_TRADES
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
@@ -116,6 +118,11 @@ class PartResult:
 
 def run_part(task: PartTask) -> PartResult:
     """Prepare, decide and tally one partition with the code of a whole audit."""
+    return finish_part(task, prepare_part(task))
+
+
+def prepare_part(task: PartTask) -> Dataset:
+    """One partition's rows read back, validated and joined."""
     tz, shops = task.profile.timezone, task.shops
     with stage("prepare"):
         pieces = [piece(s, task.p, task.required) for s in task.sources]
@@ -123,6 +130,11 @@ def run_part(task: PartTask) -> PartResult:
         del pieces
         if task.service:
             data = with_service_tables(data, task.service, shops=shops)
+    return data
+
+
+def finish_part(task: PartTask, data: Dataset) -> PartResult:
+    """One prepared partition decided and tallied."""
     available = available_inputs(data)
     decisions = decide(data, task.profile, task.when)
     insight = task.insight
@@ -139,10 +151,22 @@ def run_part(task: PartTask) -> PartResult:
 
 def _in_turn(tasks, total: int):
     """The local runner: one partition after another (`tasks` made as they are asked for),
-    each let go before the next."""
-    for done, task in enumerate(tasks, 1):
-        yield run_part(task)
+    the next one read back and validated on the second core while one is decided, each let
+    go once decided."""
+    tasks = iter(tasks)
+    task = next(tasks, None)
+    ready = meanwhile(prepare_part, task) if task is not None else None
+    done = 0
+    while task is not None:
+        data = ready.result()
+        following = next(tasks, None)
+        ready = meanwhile(prepare_part, following) if following is not None else None
+        result = finish_part(task, data)
+        del data
+        done += 1
         note_parts(done, total)
+        yield result
+        task = following
 
 
 def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=None,

@@ -289,7 +289,7 @@ def load(trades_paths, tz: str, ratings_path=None, platform: str = "auto",
         inputs.append(ratings_input(_open(len(inputs), Path(ratings_path), platform, encoding,
                                           sheet, required)))
     with stage("prepare"):
-        data = prepare(inputs, tz, required)
+        data = prepare(inputs, tz, required, cases=after_sales is not None)
     return data if service is None else with_service_tables(data, service.result())
 
 
@@ -300,11 +300,12 @@ def ratings_input(inp: _Input) -> _Input:
 
 
 def prepare(inputs: list, tz: str, required: tuple = REQUIRED_TRADES,
-            shops: list | None = None, shared=None) -> Dataset:
+            shops: list | None = None, shared=None, cases: bool = False) -> Dataset:
     """Validate and join the opened inputs (input_of) into a Dataset. `shops`: every shop of
     the audit when these inputs are one partition of it (a rating that names no shop takes
     the one shop of all the trade lines, not of this partition's); None: these lines'.
-    `shared`: likewise the orders lines of several shops hold (join.shared_orders)."""
+    `shared`: likewise the orders lines of several shops hold (join.shared_orders), found
+    here when ratings or after-sale `cases` are to be joined."""
     orders = [i for i in inputs if i.role == "trades"]
     details = [i for i in inputs if i.role == "details"]
     if details and not orders:
@@ -347,9 +348,9 @@ def prepare(inputs: list, tz: str, required: tuple = REQUIRED_TRADES,
 
     orphans = lines.iloc[0:0]
     gone = pd.concat(gone, ignore_index=True) if gone else None
-    if shared is None:
-        shared = shared_orders(lines, gone)
     rating_inputs = [i for i in inputs if i.role == "ratings"]
+    if shared is None and (rating_inputs or cases):
+        shared = shared_orders(lines, gone)
     if rating_inputs:
         rparts = []
         for inp in rating_inputs:
