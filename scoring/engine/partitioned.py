@@ -40,6 +40,7 @@ from shopscore.scoring.engine.spill import (
     PLAIN,
     ROW,
     Source,
+    SpillFile,
     Writers,
     each_batch,
     for_part,
@@ -335,8 +336,7 @@ def _spill_batch(source: Source, partitions: int, folder: Path, route, keep: boo
     for p in np.flatnonzero(np.diff(bounds)):
         if p not in writers:
             path = folder / f"{source.number}-{p}-{group}.arrow"
-            # a stream, not a file: each batch's columns of few words have their own dictionary
-            writers[p] = pa.ipc.new_stream(path, table.schema, options=source.options)
+            writers[p] = SpillFile(path, table.schema, source.options)
             source.spill.setdefault(int(p), {})[group] = path
         writers[p].write_table(table.filter(pa.array(part == p)) if few
                                else gathered.slice(bounds[p], bounds[p + 1] - bounds[p]))
