@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from shopscore.scoring.engine.direct import DirectFile
 from shopscore.scoring.engine.stages import note_read
 from shopscore.scoring.engine.threads import ahead, two_at_a_time
 from shopscore.scoring.errors import InputFileError
@@ -60,6 +61,7 @@ class Source:
     spill: dict = field(default_factory=dict)  # partition -> its rows (Arrow IPC file)
     empty: pa.Table | None = None  # the spilled columns, no rows
     options: object = None  # how its spill files are written (PLAIN or LZ4)
+    direct: bool = False  # its spill files are written around the page cache (engine/direct.py)
     csv: CsvStream | None = None
     ragged: pd.DataFrame | None = None  # a streamed CSV's rows unreadable as such (all pieces)
 
@@ -255,8 +257,11 @@ class SpillFile:
     of few words carry their own dictionary) through a buffer, so that the many small
     batches of many partitions cost few writes."""
 
-    def __init__(self, path: Path, schema: pa.Schema, options):
-        self._sink = pa.BufferedOutputStream(pa.OSFile(str(path), "wb"), WRITE_BUFFER)
+    def __init__(self, path: Path, schema: pa.Schema, options, direct: bool = False):
+        # direct: around the page cache (engine/direct.py), for a spill bigger than it
+        self._file = DirectFile(path) if direct else None
+        raw = pa.PythonFile(self._file, mode="w") if direct else pa.OSFile(str(path), "wb")
+        self._sink = pa.BufferedOutputStream(raw, WRITE_BUFFER)
         self._writer = pa.ipc.new_stream(self._sink, schema, options=options)
 
     def write_table(self, table: pa.Table):
@@ -265,6 +270,8 @@ class SpillFile:
     def close(self):
         self._writer.close()
         self._sink.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def read_spill(path: Path) -> pa.Table:
