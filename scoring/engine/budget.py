@@ -31,12 +31,19 @@ LIVE = 2
 MAX_PARTITIONS = 4096
 
 
+def physical_memory() -> int | None:
+    """The machine's physical memory in bytes, or None where it cannot be told."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
 def default_budget() -> int:
     """A share of the machine's physical memory, in bytes, at most CEILING (1 GiB where it
     cannot be told)."""
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
+    total = physical_memory()
+    if total is None:
         return GIB
     return max(LOWEST, min(CEILING, int(total * SHARE)))
 

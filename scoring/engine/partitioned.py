@@ -13,7 +13,6 @@ and chats files, are still read whole and split in memory."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections import Counter
@@ -26,6 +25,7 @@ import pyarrow as pa
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.audit import Tallied, assemble, inputs_of, tally
+from shopscore.scoring.engine.budget import physical_memory
 from shopscore.scoring.engine.calendar import calendar_of
 from shopscore.scoring.engine.decide import decide, local_as_of
 from shopscore.scoring.engine.experience import available_inputs
@@ -201,7 +201,7 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
                   for s in sources if s.streamed is not None)
         for s in sources:
             s.options = LZ4 if big > COMPRESS_ABOVE else PLAIN
-            s.direct = big > _memory() * DIRECT_SHARE
+            s.direct = big > (physical_memory() or big) * DIRECT_SHARE
         select = insight.select if insight is not None else None
         if select is not None and not any(s.role in LINE_ROLES for s in sources):
             raise ratings_only(given[0][0])  # as the whole run's accounting would say
@@ -213,7 +213,7 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
             if after_sales is not None or chats is not None else {}
         service_parts = {kind: _route_service(table, orders, partitions)
                          for kind, table in service.items()}
-        shared = getattr(orders, "shared", np.zeros(0, np.uint64))
+        shared = orders.shared
         del orders
         tasks = (PartTask(p, [for_part(s, p) for s in sources],
                           {kind: _service_piece(table, service_parts[kind], p)
@@ -242,14 +242,6 @@ def audit_partitioned(trades_paths, profile, as_of, partitions: int, industry=No
         if insight.calendar:
             insight.found = calendar_of(merged.calendar, merged.shop_ids, profile, when)
     return data, result, sum(r.lines for r in results)
-
-
-def _memory() -> int:
-    """The machine's physical memory in bytes (very much when it cannot be told)."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 1 << 62
 
 
 # --- opening and routing ----------------------------------------------------------------
@@ -310,7 +302,7 @@ def _route(sources: list[Source], partitions: int, folder: Path, cases: bool = F
 def _split(source: Source, partitions: int, folder: Path, route, orders: OrderMap | None,
            shops: _Shops, chosen: Selection | None = None, needed: set | None = None):
     if source.raw is not None:
-        frame = coded_ids(next(id_frames(source)), orders is not None)
+        frame = coded_ids(next(id_frames(source)))
         shops.add(frame, source.role)
         source.part = route(frame, source.raw.rows)
         if orders is not None:
@@ -339,7 +331,7 @@ def _spill_batch(source: Source, partitions: int, folder: Path, route, keep: boo
     """Route one batch of a file's rows and append each partition's rows to that
     partition's spill file of this group; (the shops it names, its orders' hashes and
     partitions when the order map is kept, the partitions given `chosen` rows)."""
-    frame = coded_ids(id_frame(source, ids_piece(source, table, rows)), keep)
+    frame = coded_ids(id_frame(source, ids_piece(source, table, rows)))
     part = route(frame, rows)
     order = np.argsort(part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(partitions + 1))

@@ -74,10 +74,9 @@ def id_hashes(column, key: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.where(present, text_hashes(cleaned, key), np.uint64(0)), present
 
 
-def coded_ids(frame: pd.DataFrame, orders: bool = True) -> pd.DataFrame:
+def coded_ids(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with its shops coded once (few distinct: the shops routed are gathered
-    from the codes); buyers and orders are hashed row by row. `orders` is kept for the
-    callers' sake: an order map hashes the orders of every row it is given."""
+    from the codes); buyers and orders are hashed row by row (id_hashes)."""
     out = frame.copy(deep=False)
     if "shop_id" in out and not isinstance(out["shop_id"].dtype, pd.CategoricalDtype):
         out["shop_id"] = ids.encode(out["shop_id"])[0]
@@ -163,8 +162,8 @@ class OrderMap:
         shop, part = joined(2, np.uint64), joined(3, np.int32)
         self._first = []
         order = np.argsort(one, kind="stable")  # the first row of each order stays first
-        if len(order) > 1 and ((one[order][1:] == one[order][:-1])
-                               & (two[order][1:] != two[order][:-1])).any():
+        first, second = one[order], two[order]
+        if ((first[1:] == first[:-1]) & (second[1:] != second[:-1])).any():
             order = np.lexsort((two, one))  # two orders of one first hash: each its own run
         one, two, shop, part = one[order], two[order], shop[order], part[order]
         keep = np.ones(len(one), dtype=bool)

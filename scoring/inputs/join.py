@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.coded import codes
-from shopscore.scoring.engine.routing import id_hashes, text_hashes
+from shopscore.scoring.engine.routing import id_hashes
 from shopscore.scoring.inputs.columns import ITEM_TITLE, RATING_COLUMNS
 
 
@@ -225,7 +225,7 @@ def shared_orders(lines: pd.DataFrame, gone: pd.DataFrame | None = None) -> np.n
         held += list(many.index[many.to_numpy() > 1])
     if not held:
         return np.zeros(0, np.uint64)
-    return np.unique(text_hashes(ids.text_of(pd.Series(held, dtype=object))))
+    return np.unique(id_hashes(pd.Series(held, dtype=object))[0])
 
 
 def in_shared(column, shared: np.ndarray) -> np.ndarray:
@@ -248,12 +248,11 @@ def _shop_orders(frame: pd.DataFrame, mine: np.ndarray) -> pd.Categorical:
 
 
 def join_ratings(lines: pd.DataFrame, ratings: pd.DataFrame, rejects: list,
-                 gone: pd.DataFrame | None = None, shared: np.ndarray | None = None):
+                 gone: pd.DataFrame | None = None, shared=()):
     """Attach rating columns to their trade lines; return (lines, orphan rating rows).
     `gone`: the rejected trade rows' keys (see _resolve_lines). `shared`: the orders lines
-    of several shops hold (shared_orders; None: those of `lines`), whose ratings join
-    within their own shop; one that names no shop cannot be told apart (`ambiguous_line`)."""
-    shared = shared_orders(lines) if shared is None else shared
+    of several shops hold (shared_orders), whose ratings join within their own shop; one
+    that names no shop cannot be told apart (`ambiguous_shop`)."""
     if len(shared):
         return _join_by_shop(lines, ratings, rejects, gone, shared)
     key = ["order_id", "line_id"]
@@ -283,16 +282,16 @@ def _join_by_shop(lines, ratings, rejects, gone, shared):
     """join_ratings where some order ids are held by several shops: those orders are keyed
     by (shop, order) while joining."""
     mine = in_shared(ratings["order_id"], shared)
-    ratings = reject(ratings, mine & (codes(ratings["shop_id"]) < 0), "shop_id",
-                     "ambiguous_shop", rejects)
-    mine = in_shared(ratings["order_id"], shared)
+    unnamed = mine & (codes(ratings["shop_id"]) < 0)
+    ratings = reject(ratings, unnamed, "shop_id", "ambiguous_shop", rejects)
+    mine = mine[~unnamed]
     keyed = ratings.assign(order_id=_shop_orders(ratings, mine), _order=ratings["order_id"])
     by_shop = lines.assign(order_id=_shop_orders(lines, in_shared(lines["order_id"], shared)))
     if gone is not None and len(gone) and "shop" in gone:
         held = in_shared(gone["order"], shared) & gone["shop"].notna().to_numpy()
         gone = gone.assign(order=np.where(held, gone["shop"].astype(object) + SHOP_MARK
                                           + gone["order"].astype(object), gone["order"]))
-    joined, orphans = join_ratings(by_shop, keyed, rejects, gone, np.zeros(0, np.uint64))
+    joined, orphans = join_ratings(by_shop, keyed, rejects, gone)
     joined["order_id"] = lines["order_id"]
     orphans["order_id"] = orphans.pop("_order")
     return joined, orphans

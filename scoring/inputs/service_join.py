@@ -14,7 +14,7 @@ from shopscore.scoring.engine import ids
 from shopscore.scoring.engine.coded import distinct
 from shopscore.scoring.errors import InputFileError
 from shopscore.scoring.inputs.dataset import REJECT_COLUMNS, Dataset, FileAccount, expand_inputs
-from shopscore.scoring.inputs.join import in_shared, reject
+from shopscore.scoring.inputs.join import in_shared, reject, shared_orders
 from shopscore.scoring.inputs.service_tables import ServiceTable, read_service_files
 
 NO_SHOP = "(no shop)"  # the shop of a case whose shop cannot be told (several shops, no order)
@@ -89,10 +89,8 @@ def _with_shops(table: ServiceTable, lines: pd.DataFrame, shops: list, rejects: 
                              "or audit one shop at a time (--shop)")
     owner = pd.DataFrame({"order_id": lines["order_id"].astype(object),
                           "shop_id": lines["shop_id"].astype(object)}).drop_duplicates()
-    many = owner["order_id"].duplicated(keep=False).to_numpy()
-    single = owner.loc[~many].set_index("order_id")["shop_id"]
-    held = in_shared(frame["order_id"], shared) if shared is not None else \
-        frame["order_id"].astype(object).isin(set(owner["order_id"][many])).to_numpy()
+    single = owner.drop_duplicates("order_id", keep=False).set_index("order_id")["shop_id"]
+    held = in_shared(frame["order_id"], shared if shared is not None else shared_orders(lines))
     frame = reject(frame.assign(_fileno=frame["_file"].astype(object).map(numbers).to_numpy()),
                    held, "shop_id", "ambiguous_shop", rejects).drop(columns=["_fileno"])
     found = frame["order_id"].astype(object).map(single)
